@@ -18,8 +18,14 @@ DEFAULT_USER_AGENT = "cpd-tracker-lti/1.0 (+LTI 1.3 tool)"
 class HttpError(Exception):
     """An outbound call failed: no answer, a timeout, or a non-2xx status."""
 
-    def __init__(self, message: str, *, url: str, status: int | None = None,
-                 response: requests.Response | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        url: str,
+        status: int | None = None,
+        response: requests.Response | None = None,
+    ) -> None:
         super().__init__(message)
         self.url = url
         self.status = status
@@ -56,7 +62,9 @@ class HttpClient:
         except requests.Timeout as exc:
             raise HttpError(f"{url} did not answer in time", url=url) from exc
         except requests.RequestException as exc:
-            raise HttpError(f"{url} could not be reached: {exc.__class__.__name__}", url=url) from exc
+            raise HttpError(
+                f"{url} could not be reached: {exc.__class__.__name__}", url=url
+            ) from exc
         if raise_for_status and not response.ok:
             raise HttpError(
                 f"{url} answered HTTP {response.status_code}",

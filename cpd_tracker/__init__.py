@@ -1,0 +1,78 @@
+"""SEND CPD Tracker: SEND training and the SENCO qualification, as an LTI 1.3 tool."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, g
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from cpd_tracker.config import load_config
+from cpd_tracker.extensions import db
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app. ``config`` overrides the environment (tests pass theirs here)."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    app.config.from_mapping(load_config(Path(app.instance_path), config))
+    if app.config["PROXIES"]:
+        n = app.config["PROXIES"]
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n
+        )
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    db.init_app(app)
+
+    from cpd_tracker import auth, errors, security, services_setup, templating
+
+    auth.init_auth(app)
+    errors.init_errors(app)
+    security.init_security(app)
+    services_setup.init_services(app)
+    templating.init_templating(app)
+    _register_blueprints(app)
+    app.after_request(_commit_or_rollback)
+
+    from cpd_tracker.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from cpd_tracker.admin.routes import bp as admin_bp
+    from cpd_tracker.home.routes import bp as home_bp
+    from cpd_tracker.launch.routes import bp as launch_bp
+    from cpd_tracker.registration.routes import bp as registration_bp
+    from cpd_tracker.reports.routes import bp as reports_bp
+
+    app.register_blueprint(launch_bp)
+    app.register_blueprint(home_bp)
+    app.register_blueprint(reports_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(registration_bp)
+    if app.config["DEMO_MODE"]:
+        from cpd_tracker.demo_lms.routes import bp as demo_bp
+
+        app.register_blueprint(demo_bp)
+
+
+def _commit_or_rollback(response: Response) -> Response:
+    """One commit per request, at the edge; anything refused rolls back."""
+    if "db_session" not in g:
+        return response
+    if response.status_code < 400:
+        db.session.commit()
+    else:
+        db.session.rollback()
+    return response

@@ -1,0 +1,202 @@
+"""Who is signed in: the launch session, carried by cookie or, when the LMS iframe's cookies are
+blocked, by a short-lived signed token in links and forms (``lt``).
+
+Flask-Login holds the signed-in person through ``request_loader`` only: every request proves
+itself afresh, from the Partitioned session cookie or from the token, so nothing depends on a
+cookie surviving the iframe.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, current_app, g, request, session
+from flask_login import AnonymousUserMixin
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import select
+
+from cpd_tracker.extensions import db, login_manager
+from cpd_tracker.models import Permission, PermissionKind, PermissionSource, Person
+
+TOKEN_PARAM = "lt"
+TOKEN_HEADER = "X-Launch-Token"
+SESSION_KEY = "launch"
+
+
+@dataclass(frozen=True)
+class LaunchSession:
+    person_id: int
+    organisation_id: int
+    #: The course launched from, if any (decides the "current school" for a CPD lead).
+    course_id: int | None
+    #: A random id per launch: binds CSRF tokens to this launch.
+    sid: str
+    #: The LMS named this person an instructor in that course (may map it to a school).
+    course_instructor: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "p": self.person_id,
+            "o": self.organisation_id,
+            "c": self.course_id,
+            "s": self.sid,
+            "i": self.course_instructor,
+        }
+
+    @classmethod
+    def from_dict(cls, data: object) -> LaunchSession | None:
+        if not isinstance(data, dict):
+            return None
+        person, org, course, sid = data.get("p"), data.get("o"), data.get("c"), data.get("s")
+        if not (isinstance(person, int) and isinstance(org, int) and isinstance(sid, str)):
+            return None
+        if course is not None and not isinstance(course, int):
+            return None
+        return cls(person, org, course, sid, data.get("i") is True)
+
+    @classmethod
+    def new(
+        cls,
+        person_id: int,
+        organisation_id: int,
+        course_id: int | None,
+        course_instructor: bool = False,
+    ) -> LaunchSession:
+        return cls(person_id, organisation_id, course_id, secrets.token_urlsafe(16),
+                   course_instructor)
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="launch-session")
+
+
+def issue_token(launch: LaunchSession) -> str:
+    return _serializer().dumps(launch.to_dict())
+
+
+def read_token(token: str) -> LaunchSession | None:
+    try:
+        data = _serializer().loads(token, max_age=current_app.config["LAUNCH_TOKEN_MAX_AGE"])
+    except BadSignature:
+        return None
+    return LaunchSession.from_dict(data)
+
+
+def start_session(launch: LaunchSession) -> str:
+    """Sign the person in (cookie and token) and return the token for the first redirect."""
+    session.clear()
+    session[SESSION_KEY] = launch.to_dict()
+    session.permanent = False
+    return issue_token(launch)
+
+
+@dataclass(frozen=True)
+class Grant:
+    kind: PermissionKind
+    school_id: int | None
+
+
+class CurrentUser:
+    """The signed-in person as the views see them: identity, organisation, permissions."""
+
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def __init__(self, person: Person, launch: LaunchSession, grants: frozenset[Grant]) -> None:
+        self.person = person
+        self.launch = launch
+        self.grants = grants
+
+    def get_id(self) -> str:
+        return str(self.person.id)
+
+    @property
+    def id(self) -> int:
+        return self.person.id
+
+    @property
+    def organisation_id(self) -> int:
+        return self.person.organisation_id
+
+    @property
+    def display_name(self) -> str:
+        return self.person.display_name
+
+    @property
+    def is_trust_leader(self) -> bool:
+        return Grant(PermissionKind.TRUST_LEADER, None) in self.grants
+
+    def cpd_lead_school_ids(self) -> frozenset[int]:
+        return frozenset(
+            g.school_id
+            for g in self.grants
+            if g.kind is PermissionKind.CPD_LEAD and g.school_id is not None
+        )
+
+    def may_lead_school(self, school_id: int) -> bool:
+        """CPD leads see their own schools; trust leaders every school of their organisation
+        (the caller has already checked the school belongs to this organisation)."""
+        return self.is_trust_leader or school_id in self.cpd_lead_school_ids()
+
+
+def effective_grants(permissions: list[Permission]) -> frozenset[Grant]:
+    """LMS suggestions plus overrides granted, minus overrides revoked."""
+    granted = {Grant(p.kind, p.school_id) for p in permissions if not p.revoked}
+    revoked = {
+        Grant(p.kind, p.school_id)
+        for p in permissions
+        if p.revoked and p.source is PermissionSource.OVERRIDE
+    }
+    return frozenset(granted - revoked)
+
+
+def _launch_from_request() -> LaunchSession | None:
+    token = (
+        request.args.get(TOKEN_PARAM)
+        or (request.form.get(TOKEN_PARAM) if request.method == "POST" else None)
+        or request.headers.get(TOKEN_HEADER)
+    )
+    cookie_launch = LaunchSession.from_dict(session.get(SESSION_KEY))
+    g.launch_token = None
+    if token:
+        # A token names the launch this page belongs to; it wins over a cookie that another
+        # tab's launch may have overwritten.
+        launch = read_token(token)
+        if launch is not None:
+            if launch != cookie_launch:
+                # Cookies are not reaching us: carry a fresh token in every link and form.
+                g.launch_token = issue_token(launch)
+            return launch
+    return cookie_launch
+
+
+def _load_user(_request: object) -> CurrentUser | None:
+    launch = _launch_from_request()
+    if launch is None:
+        return None
+    person = db.session.scalar(
+        select(Person).where(
+            Person.id == launch.person_id,
+            Person.organisation_id == launch.organisation_id,
+            Person.active.is_(True),
+        )
+    )
+    if person is None:
+        return None
+    return CurrentUser(person, launch, effective_grants(list(person.permissions)))
+
+
+class Anonymous(AnonymousUserMixin):  # type: ignore[misc]
+    display_name = None
+    grants: frozenset[Grant] = frozenset()
+    is_trust_leader = False
+
+
+def init_auth(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.request_loader(_load_user)
+    login_manager.anonymous_user = Anonymous
+    login_manager.session_protection = None

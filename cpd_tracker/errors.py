@@ -1,0 +1,91 @@
+"""Errors translated at one edge: a 4xx page that says what to do (or JSON for API callers),
+a logged 500 with rollback and a correlation id. No stack trace ever reaches a browser."""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+
+from flask import Flask, Response, g, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from cpd_tracker.extensions import db
+from lti.errors import LtiError
+
+log = logging.getLogger("cpd_tracker")
+
+FRIENDLY = {
+    400: ("Something in that request was not right", "Go back, check what you entered and try again."),
+    403: ("You do not have access to this page", "If you think you should, ask your CPD lead or trust leader to check your permissions in the tool."),
+    404: ("Page not found", "Check the address, or go back to the tool from your LMS course."),
+    405: ("That action is not available here", "Go back and use the buttons on the page."),
+    413: ("That upload or request is too large", "Try a smaller file."),
+    429: ("Too many requests", "Wait a minute and try again."),
+    500: ("Sorry, something went wrong on our side", "Try again in a minute. If it keeps happening, quote the reference below to your administrator."),
+}
+
+
+def correlation_id() -> str:
+    if "correlation_id" not in g:
+        g.correlation_id = request.headers.get("X-Request-Id", "")[:64] or secrets.token_hex(8)
+    cid: str = g.correlation_id
+    return cid
+
+
+def wants_json() -> bool:
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return request.path.startswith("/api/") or (
+        best == "application/json"
+        and request.accept_mimetypes["application/json"] > request.accept_mimetypes["text/html"]
+    )
+
+
+def error_response(status: int, title: str, message: str, hint: str | None,
+                   template: str = "errors/error.html", **extra: object) -> Response:
+    cid = correlation_id()
+    if wants_json():
+        body = {"error": {"status": status, "title": title, "message": message, "hint": hint,
+                          "correlation_id": cid, **extra}}
+        response = Response(json.dumps(body), status=status,
+                            mimetype="application/json")
+    else:
+        html = render_template(template, status=status, error_title=title, error_message=message,
+                               error_hint=hint, correlation_id=cid, **extra)
+        response = Response(html, status=status, mimetype="text/html")
+    response.headers["X-Correlation-Id"] = cid
+    return response
+
+
+def handle_lti_error(error: LtiError) -> Response:
+    # The login state a failed launch consumed stays consumed: commit only that.
+    db.session.commit()
+    log.warning("LTI refused [%s] %s: %s", correlation_id(), error.code, error.message)
+    return error_response(error.status, error.title, error.message, error.hint,
+                          template="lti/launch_error.html", error=error)
+
+
+def handle_http_error(error: HTTPException) -> Response:
+    db.session.rollback()
+    status = error.code or 500
+    if status >= 500:
+        log.error("HTTP %s [%s] on %s %s", status, correlation_id(), request.method, request.path)
+    title, hint = FRIENDLY.get(status, (error.name, None))
+    message = error.description if error.description and status != 404 else ""
+    if status == 404:
+        message = "There is no page at this address."
+    return error_response(status, title, message or title, hint)
+
+
+def handle_unexpected(error: Exception) -> Response:
+    db.session.rollback()
+    log.exception("Unhandled error [%s] on %s %s", correlation_id(), request.method, request.path)
+    title, hint = FRIENDLY[500]
+    return error_response(500, title, "The tool hit an unexpected problem.", hint)
+
+
+def init_errors(app: Flask) -> None:
+    app.register_error_handler(LtiError, handle_lti_error)
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(InternalServerError, handle_http_error)
+    app.register_error_handler(Exception, handle_unexpected)

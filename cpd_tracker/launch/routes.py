@@ -1,0 +1,172 @@
+"""LTI 1.3 endpoints: OIDC login initiation, launch, the tool's JWKS.
+
+Views stay thin: parse, call ``LaunchService``, render. Every refusal is an ``LtiError``
+rendered by ``errors.handle_lti_error`` as a 4xx page an LMS admin can act on.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    abort,
+    Response,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from werkzeug.wrappers import Response as BaseResponse
+
+from cpd_tracker.access import launch_course, login_required, signed_in
+from cpd_tracker.auth import LaunchSession, start_session
+from cpd_tracker.launch.forms import ChooseSchoolForm
+from cpd_tracker.models import PermissionKind
+from cpd_tracker.registry import get_service
+from cpd_tracker.services.identity import IdentityService
+from cpd_tracker.services.keys import KeyService
+from cpd_tracker.services.launch import LaunchService, state_cookie_name
+from cpd_tracker.services.overview import OverviewService
+from cpd_tracker.templating import tool_url
+from cpd_tracker.urls import tool_base_url
+from lti.errors import LtiLaunchError
+
+bp = Blueprint("launch", __name__)
+
+STATE_COOKIE_SECONDS = 600
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+@bp.route("/lti/login", methods=["GET", "POST"])
+def login() -> BaseResponse:
+    auth = get_service(LaunchService).begin(request.values.to_dict())
+    response: BaseResponse
+    if auth.storage_target:
+        # Platform Storage: the state and nonce also go to the platform's frame by postMessage,
+        # so the launch can be bound to this browser even when our cookie is refused.
+        response = Response(
+            render_template(
+                "launch/storage_login.html",
+                auth=auth,
+                target_origin=_origin(auth.url),
+            )
+        )
+    else:
+        response = redirect(auth.url, code=302)
+    response.set_cookie(
+        state_cookie_name(auth.state),
+        auth.state,
+        max_age=STATE_COOKIE_SECONDS,
+        secure=True,
+        httponly=True,
+        samesite="None",
+        partitioned=True,
+        path="/lti/",
+    )
+    return response
+
+
+@bp.post("/lti/launch")
+def launch() -> BaseResponse:
+    id_token = request.form.get("id_token", "")
+    state = request.form.get("state", "")
+    if not id_token or not state:
+        raise LtiLaunchError(
+            "The launch arrived without an id_token or a state.",
+            hint="Start the activity again from your LMS course. If it keeps happening, check "
+            "that the tool's redirect URL in the LMS is exactly "
+            f"{tool_base_url()}/lti/launch.",
+        )
+    service = get_service(LaunchService)
+    bound = request.cookies.get(state_cookie_name(state)) or request.form.get("platform_state")
+    if not bound:
+        pending = service.pending(state)
+        if pending is not None and not pending.taken:
+            if pending.storage_target and not request.form.get("storage_tried"):
+                return Response(render_template(
+                    "launch/storage_launch.html",
+                    id_token=id_token,
+                    state=state,
+                    storage_target=pending.storage_target,
+                    target_origin=pending.platform_origin,
+                ))
+            return Response(
+                render_template(
+                    "lti/cookies_blocked.html",
+                    relaunch_params=pending.relaunch_params,
+                    login_url=tool_base_url() + "/lti/login",
+                ),
+                status=401,
+            )
+    launched = service.complete(id_token, state, bound)
+    sign_in = launched.sign_in
+    if sign_in.person is None:
+        response = Response(render_template("launch/anonymous.html"), status=200)
+    else:
+        session_ = LaunchSession.new(
+            sign_in.person.id,
+            sign_in.person.organisation_id,
+            sign_in.course.id if sign_in.course else None,
+            course_instructor=PermissionKind.CPD_LEAD in sign_in.suggestion.kinds,
+        )
+        token = start_session(session_)
+        target = "launch.choose_school" if sign_in.needs_school_choice else "home.index"
+        response = redirect(url_for(target, lt=token), code=303)
+    response.delete_cookie(state_cookie_name(state), path="/lti/", secure=True, samesite="None")
+    return response
+
+
+@bp.get("/.well-known/jwks.json")
+@bp.get("/lti/jwks")
+def jwks() -> Response:
+    keys = get_service(KeyService)
+    keys.ensure_key()
+    response = jsonify(keys.jwks())
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@bp.get("/lti/config")
+def config() -> Response:
+    """The URLs an LMS admin types in when registering the tool by hand."""
+    base = tool_base_url()
+    return jsonify(
+        {
+            "title": current_app.config.get("TOOL_NAME", "SEND CPD Tracker"),
+            "oidc_initiation_url": base + "/lti/login",
+            "target_link_uri": base + "/lti/launch",
+            "redirect_uris": [base + "/lti/launch"],
+            "public_jwk_url": base + "/.well-known/jwks.json",
+            "dynamic_registration_url": base + "/lti/register",
+        }
+    )
+
+
+@bp.route("/lti/course-school", methods=["GET", "POST"])
+@login_required
+def choose_school() -> BaseResponse | str:
+    """An instructor's first launch from a course: say which school the course is for."""
+    user = signed_in()
+    course = launch_course()
+    if course is None or not user.launch.course_instructor:
+        abort(403)
+    if course.school_id is not None:
+        return redirect(tool_url("home.index"))
+    schools = get_service(OverviewService).schools_of(user.organisation_id)
+    form = ChooseSchoolForm(request.form if request.method == "POST" else None)
+    form.school_id.choices = [(s.id, f"{s.name} (URN {s.urn})") for s in schools]
+    if request.method == "POST" and form.validate():
+        get_service(IdentityService).confirm_course_school(user.person, course, form.school_id.data)
+        return redirect(tool_url("home.index"))
+    status = 400 if form.errors else 200
+    return Response(
+        render_template("launch/choose_school.html", form=form, course=course, schools=schools),
+        status=status,
+    )

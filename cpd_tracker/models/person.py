@@ -1,0 +1,114 @@
+"""People (keyed by registration and LTI ``sub``), their staff roles and tool permissions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from cpd_tracker.models.base import Base, utcnow
+from cpd_tracker.models.organisation import Organisation, School
+
+
+def _enum(cls: type[enum.Enum]) -> Enum:
+    return Enum(cls, native_enum=False, length=30, values_callable=lambda e: [m.value for m in e])
+
+
+class StaffRoleKind(enum.StrEnum):
+    TEACHER = "teacher"
+    TEACHING_ASSISTANT = "teaching_assistant"
+    SENCO = "senco"
+    LEADER = "leader"
+    SUPPORT_STAFF = "support_staff"
+    GOVERNOR = "governor"
+    #: On the school's staff (from the LMS course) but the role is not yet set.
+    UNASSIGNED = "unassigned"
+
+
+class PermissionKind(enum.StrEnum):
+    STAFF = "staff"
+    CPD_LEAD = "cpd_lead"
+    TRUST_LEADER = "trust_leader"
+
+
+class PermissionSource(enum.StrEnum):
+    #: Suggested by LMS roles at launch; refreshed at every launch.
+    LMS = "lms"
+    #: Granted in the tool by a trust leader; launches never change it.
+    OVERRIDE = "override"
+
+
+class Person(Base):
+    __tablename__ = "person"
+    __table_args__ = (UniqueConstraint("registration_id", "sub"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    registration_id: Mapped[int | None] = mapped_column(ForeignKey("platform_registration.id"))
+    sub: Mapped[str | None] = mapped_column(String(255))
+    name: Mapped[str | None] = mapped_column(String(255))
+    given_name: Mapped[str | None] = mapped_column(String(255))
+    family_name: Mapped[str | None] = mapped_column(String(255))
+    email: Mapped[str | None] = mapped_column(String(320), index=True)
+    staff_number: Mapped[str | None] = mapped_column(String(50))
+    start_date: Mapped[dt.date | None]
+    leaving_date: Mapped[dt.date | None]
+    active: Mapped[bool] = mapped_column(default=True)
+    last_launch_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship()
+    staff_roles: Mapped[list[StaffRole]] = relationship(
+        back_populates="person", order_by="StaffRole.id"
+    )
+    permissions: Mapped[list[Permission]] = relationship(
+        back_populates="person", order_by="Permission.id"
+    )
+
+    @property
+    def display_name(self) -> str:
+        if self.name:
+            return self.name
+        parts = [p for p in (self.given_name, self.family_name) if p]
+        if parts:
+            return " ".join(parts)
+        return self.email or f"Staff member #{self.id}"
+
+
+class StaffRole(Base):
+    """A person's role at one school, over a period."""
+
+    __tablename__ = "staff_role"
+    __table_args__ = (UniqueConstraint("person_id", "school_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    role: Mapped[StaffRoleKind] = mapped_column(_enum(StaffRoleKind))
+    started_on: Mapped[dt.date | None]
+    ended_on: Mapped[dt.date | None]
+
+    person: Mapped[Person] = relationship(back_populates="staff_roles")
+    school: Mapped[School] = relationship()
+
+
+class Permission(Base):
+    """What a person may do in the tool: staff member, CPD lead of a school, trust leader."""
+
+    __tablename__ = "permission"
+    __table_args__ = (UniqueConstraint("person_id", "kind", "school_id", "source"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    kind: Mapped[PermissionKind] = mapped_column(_enum(PermissionKind))
+    #: Set for a CPD lead (their school); None for staff and trust leaders.
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"))
+    source: Mapped[PermissionSource] = mapped_column(_enum(PermissionSource))
+    #: An override may also take away what the LMS suggests.
+    revoked: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    person: Mapped[Person] = relationship(back_populates="permissions")
+    school: Mapped[School | None] = relationship()

@@ -1,0 +1,73 @@
+"""LTI platform registrations (keyed by issuer and client id), their deployments and courses."""
+
+from __future__ import annotations
+
+import datetime as dt
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from cpd_tracker.models.base import Base, utcnow
+from cpd_tracker.models.organisation import Organisation, School
+
+
+class PlatformRegistration(Base):
+    __tablename__ = "platform_registration"
+    # Every hosted Canvas shares one issuer: the issuer alone names no school.
+    __table_args__ = (UniqueConstraint("issuer", "client_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    issuer: Mapped[str] = mapped_column(String(255))
+    client_id: Mapped[str] = mapped_column(String(255))
+    auth_login_url: Mapped[str] = mapped_column(String(500))
+    auth_token_url: Mapped[str] = mapped_column(String(500))
+    auth_audience: Mapped[str | None] = mapped_column(String(500))
+    key_set_url: Mapped[str] = mapped_column(String(500))
+    product_family: Mapped[str | None] = mapped_column(String(50))
+    #: Record unknown deployments on their first valid launch (Canvas Dynamic Registration
+    #: returns no deployment id); otherwise only known deployments may launch.
+    accept_new_deployments: Mapped[bool] = mapped_column(default=False)
+    #: "cli", "dynamic", "admin" or "demo".
+    created_via: Mapped[str] = mapped_column(String(20))
+    #: Origins allowed to frame the tool, learned from launches (Canvas frames from the school's
+    #: own host, not from its issuer).
+    frame_origins: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship()
+    deployments: Mapped[list[Deployment]] = relationship(
+        back_populates="registration", order_by="Deployment.id"
+    )
+
+
+class Deployment(Base):
+    __tablename__ = "deployment"
+    __table_args__ = (UniqueConstraint("registration_id", "deployment_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("platform_registration.id"))
+    deployment_id: Mapped[str] = mapped_column(String(255))
+    #: "cli", "dynamic", "launch" (auto-accepted on first launch) or "demo".
+    created_via: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    registration: Mapped[PlatformRegistration] = relationship(back_populates="deployments")
+
+
+class Course(Base):
+    """An LMS course (LTI context) and the school it belongs to."""
+
+    __tablename__ = "course"
+    __table_args__ = (UniqueConstraint("registration_id", "context_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("platform_registration.id"))
+    context_id: Mapped[str] = mapped_column(String(255))
+    title: Mapped[str | None] = mapped_column(String(255))
+    label: Mapped[str | None] = mapped_column(String(255))
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    school: Mapped[School | None] = relationship()

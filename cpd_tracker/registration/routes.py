@@ -1,0 +1,77 @@
+"""``/lti/register``: LTI Dynamic Registration, opened by Moodle or Canvas in a frame.
+
+GET shows what will be registered and asks for confirmation; POST registers and posts
+``org.imsglobal.lti.close`` to the LMS. The registration link either carries an invitation
+(``?invite=``, from the admin page or ``cpd-tracker org invite``) naming the organisation, or,
+when open registration is allowed, the admin names a new organisation here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import Blueprint, Response, abort, current_app, g, render_template, request
+
+from cpd_tracker.extensions import db
+from cpd_tracker.models import Organisation, OrganisationKind
+from cpd_tracker.registration.forms import RegisterForm, RegisterNewOrganisationForm
+from cpd_tracker.registry import get_service
+from cpd_tracker.security import forget_platform_origins
+from cpd_tracker.services.dynamic_registration import (
+    DynamicRegistrationService,
+    NewOrganisation,
+)
+from cpd_tracker.services.invitations import read_invite
+from cpd_tracker.services.registrations import RegistrationConflict
+
+bp = Blueprint("registration", __name__)
+
+
+def _organisation(invite: str | None) -> Organisation | None:
+    if not invite:
+        if not current_app.config["OPEN_REGISTRATION"]:
+            abort(403, description="Registering this tool needs an invitation link. Ask the "
+                                   "tool's administrator for one (cpd-tracker org invite).")
+        return None
+    org_id = read_invite(invite)
+    org = db.session.get(Organisation, org_id) if org_id is not None else None
+    if org is None:
+        abort(400, description="This registration link has expired or is not valid. Ask for a "
+                               "new one from the tool's LMS registrations page.")
+    return org
+
+
+@bp.route("/lti/register", methods=["GET", "POST"])
+def register() -> Response:
+    values = request.values
+    config_url = values.get("openid_configuration", "")
+    token = values.get("registration_token") or None
+    if not config_url:
+        return Response(render_template("registration/start_from_lms.html"), status=400)
+    # CSRF is bound to this registration attempt: there is no signed-in user yet.
+    g.csrf_binding = "register:" + hashlib.sha256(f"{config_url}|{token}".encode()).hexdigest()
+    organisation = _organisation(values.get("invite"))
+    form_class = RegisterForm if organisation is not None else RegisterNewOrganisationForm
+    form = form_class(request.form if request.method == "POST" else None,
+                      data={"openid_configuration": config_url,
+                            "registration_token": token or "",
+                            "invite": values.get("invite", "")})
+    service = get_service(DynamicRegistrationService)
+    config = service.configuration(config_url, token)
+    if request.method == "POST" and form.validate():
+        target = organisation or NewOrganisation(
+            form.organisation_name.data.strip(),  # type: ignore[attr-defined]
+            OrganisationKind(form.organisation_kind.data),  # type: ignore[attr-defined]
+        )
+        try:
+            registration = service.register(config, token, target)
+        except RegistrationConflict as exc:
+            abort(409, description=str(exc) + " Remove the old registration first, or use it.")
+        forget_platform_origins()
+        return Response(render_template("registration/done.html", registration=registration))
+    status = 400 if form.errors else 200
+    return Response(
+        render_template("registration/confirm.html", form=form, config=config,
+                        organisation=organisation),
+        status=status,
+    )

@@ -1,0 +1,292 @@
+"""From a verified launch to a person in an organisation: upserts, audited.
+
+Launch -> organisation (from the registration) -> person (keyed by registration and ``sub``;
+names and email refreshed when the platform shares them) -> course (mapped to a school by the
+``school_urn`` custom parameter, or later by the CPD lead) -> tool permissions suggested by LMS
+roles. Nothing here crosses organisations: every lookup is scoped by the registration's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cpd_tracker.models import (
+    Course,
+    Deployment,
+    Permission,
+    PermissionKind,
+    PermissionSource,
+    Person,
+    PlatformRegistration,
+    School,
+    StaffRole,
+    StaffRoleKind,
+)
+from cpd_tracker.services.audit import AuditService
+from cpd_tracker.services.permissions import Suggestion, suggest_permissions
+from lti.context import LaunchContext
+
+PERSON_FIELDS = ("name", "given_name", "family_name", "email")
+
+
+@dataclass(frozen=True)
+class SignIn:
+    person: Person | None
+    course: Course | None
+    suggestion: Suggestion
+
+    @property
+    def needs_school_choice(self) -> bool:
+        """An instructor launched from a course not yet mapped to a school."""
+        return (
+            self.course is not None
+            and self.course.school_id is None
+            and PermissionKind.CPD_LEAD in self.suggestion.kinds
+        )
+
+
+def frame_origin(url: object) -> str | None:
+    """The https origin of a platform URL, or None (we never allow http framing origins,
+    except localhost for the demo)."""
+    if not isinstance(url, str):
+        return None
+    parts = urlsplit(url)
+    if not parts.netloc:
+        return None
+    local = parts.hostname in {"localhost", "127.0.0.1"}
+    if parts.scheme == "https" or (parts.scheme == "http" and local):
+        return f"{parts.scheme}://{parts.netloc}"
+    return None
+
+
+class IdentityService:
+    def __init__(
+        self, session: Session, audit: AuditService, clock: Callable[[], dt.datetime]
+    ) -> None:
+        self.session = session
+        self.audit = audit
+        self.clock = clock
+
+    def sign_in(
+        self, registration: PlatformRegistration, launch: LaunchContext, deployment_is_new: bool
+    ) -> SignIn:
+        org_id = registration.organisation_id
+        if deployment_is_new:
+            self._record_deployment(registration, launch.deployment_id)
+        self._learn_frame_origins(registration, launch)
+        suggestion = suggest_permissions(launch.roles)
+        if launch.sub is None:
+            return SignIn(None, None, suggestion)
+        person = self._upsert_person(registration, launch)
+        course = self._upsert_course(registration, launch) if launch.context_id else None
+        if course is not None and course.school_id is not None:
+            self._ensure_on_staff(person, course.school_id)
+        self._sync_permissions(person, suggestion, course)
+        self.session.flush()
+        assert person.organisation_id == org_id
+        return SignIn(person, course, suggestion)
+
+    def assign_course_school(self, course: Course, school: School) -> None:
+        if school.organisation_id != course.organisation_id:
+            raise PermissionError("school belongs to another organisation")
+        previous = course.school_id
+        course.school_id = school.id
+        self.audit.record(
+            "course.school_set",
+            organisation_id=course.organisation_id,
+            entity_type="course",
+            entity_id=course.id,
+            school_id=school.id,
+            previous_school_id=previous,
+        )
+        self.session.flush()
+
+    def confirm_course_school(self, person: Person, course: Course, school_id: int) -> None:
+        """An instructor says which school their course is for: map it, and make them that
+        school's CPD lead as their LMS role suggested."""
+        school = self.session.scalar(
+            select(School).where(
+                School.id == school_id, School.organisation_id == person.organisation_id
+            )
+        )
+        if school is None or course.organisation_id != person.organisation_id:
+            raise PermissionError("school or course belongs to another organisation")
+        self.assign_course_school(course, school)
+        self._ensure_on_staff(person, school.id)
+        self._sync_permissions(
+            person, Suggestion(frozenset({PermissionKind.STAFF, PermissionKind.CPD_LEAD})), course
+        )
+        self.session.flush()
+
+    # -- steps -------------------------------------------------------------------------------
+
+    def _record_deployment(self, registration: PlatformRegistration, deployment_id: str) -> None:
+        exists = self.session.scalar(
+            select(Deployment.id).where(
+                Deployment.registration_id == registration.id,
+                Deployment.deployment_id == deployment_id,
+            )
+        )
+        if exists is not None:
+            return
+        deployment = Deployment(
+            registration=registration, deployment_id=deployment_id, created_via="launch"
+        )
+        self.session.add(deployment)
+        self.session.flush()
+        self.audit.record(
+            "deployment.accepted_on_launch",
+            organisation_id=registration.organisation_id,
+            entity_type="deployment",
+            entity_id=deployment.id,
+            deployment_id=deployment_id,
+            registration_id=registration.id,
+        )
+
+    def _learn_frame_origins(
+        self, registration: PlatformRegistration, launch: LaunchContext
+    ) -> None:
+        platform = launch.claims.get("https://purl.imsglobal.org/spec/lti/claim/tool_platform")
+        candidates = [launch.return_url, platform.get("url") if isinstance(platform, dict) else None]
+        known = list(registration.frame_origins or [])
+        added = [o for o in map(frame_origin, candidates) if o and o not in known]
+        if added:
+            registration.frame_origins = known + sorted(set(added))
+            self.audit.record(
+                "registration.frame_origin_learned",
+                organisation_id=registration.organisation_id,
+                entity_type="platform_registration",
+                entity_id=registration.id,
+                origins=sorted(set(added)),
+            )
+
+    def _upsert_person(self, registration: PlatformRegistration, launch: LaunchContext) -> Person:
+        person = self.session.scalar(
+            select(Person).where(
+                Person.registration_id == registration.id, Person.sub == launch.sub
+            )
+        )
+        shared = {f: getattr(launch, f) for f in PERSON_FIELDS if getattr(launch, f)}
+        if person is None:
+            person = Person(
+                organisation_id=registration.organisation_id,
+                registration_id=registration.id,
+                sub=launch.sub,
+                **shared,
+            )
+            self.session.add(person)
+            self.session.flush()
+            self.audit.record(
+                "person.created_from_launch",
+                organisation_id=person.organisation_id,
+                entity_type="person",
+                entity_id=person.id,
+                fields=sorted(shared),
+            )
+        else:
+            changed = {f: v for f, v in shared.items() if getattr(person, f) != v}
+            for field, value in changed.items():
+                setattr(person, field, value)
+            if not person.active:
+                person.active = True
+                changed["active"] = True
+            if changed:
+                self.audit.record(
+                    "person.updated_from_launch",
+                    organisation_id=person.organisation_id,
+                    entity_type="person",
+                    entity_id=person.id,
+                    fields=sorted(changed),
+                )
+        person.last_launch_at = self.clock()
+        return person
+
+    def _upsert_course(self, registration: PlatformRegistration, launch: LaunchContext) -> Course:
+        course = self.session.scalar(
+            select(Course).where(
+                Course.registration_id == registration.id, Course.context_id == launch.context_id
+            )
+        )
+        if course is None:
+            course = Course(
+                organisation_id=registration.organisation_id,
+                registration_id=registration.id,
+                context_id=launch.context_id,
+                title=launch.context_title,
+                label=launch.context_label,
+            )
+            self.session.add(course)
+            self.session.flush()
+            self.audit.record(
+                "course.created_from_launch",
+                organisation_id=course.organisation_id,
+                entity_type="course",
+                entity_id=course.id,
+                context_id=launch.context_id,
+            )
+        else:
+            course.title = launch.context_title or course.title
+            course.label = launch.context_label or course.label
+        urn = launch.custom.get("school_urn")
+        if course.school_id is None and isinstance(urn, str | int):
+            school = self.session.scalar(
+                select(School).where(
+                    School.organisation_id == registration.organisation_id,
+                    School.urn == str(urn).strip(),
+                )
+            )
+            if school is not None:
+                self.assign_course_school(course, school)
+        return course
+
+    def _ensure_on_staff(self, person: Person, school_id: int) -> None:
+        if any(r.school_id == school_id and r.ended_on is None for r in person.staff_roles):
+            return
+        role = StaffRole(person=person, school_id=school_id, role=StaffRoleKind.UNASSIGNED)
+        self.session.add(role)
+        self.session.flush()
+        self.audit.record(
+            "staff_role.added_from_launch",
+            organisation_id=person.organisation_id,
+            entity_type="staff_role",
+            entity_id=role.id,
+            person_id=person.id,
+            school_id=school_id,
+            role=role.role.value,
+        )
+
+    def _sync_permissions(
+        self, person: Person, suggestion: Suggestion, course: Course | None
+    ) -> None:
+        """Add what the LMS suggests. LMS permissions accumulate across courses; only an
+        override in the tool takes one away (Canvas shows a person different roles per course,
+        and a launch from one course says nothing about another)."""
+        wanted: set[tuple[PermissionKind, int | None]] = {(PermissionKind.STAFF, None)}
+        if PermissionKind.TRUST_LEADER in suggestion.kinds:
+            wanted.add((PermissionKind.TRUST_LEADER, None))
+        if PermissionKind.CPD_LEAD in suggestion.kinds and course and course.school_id:
+            wanted.add((PermissionKind.CPD_LEAD, course.school_id))
+        have = {
+            (p.kind, p.school_id) for p in person.permissions if p.source is PermissionSource.LMS
+        }
+        for kind, school_id in sorted(wanted - have, key=lambda w: (w[0].value, w[1] or 0)):
+            permission = Permission(
+                person=person, kind=kind, school_id=school_id, source=PermissionSource.LMS
+            )
+            self.session.add(permission)
+            self.session.flush()
+            self.audit.record(
+                "permission.suggested_by_lms",
+                organisation_id=person.organisation_id,
+                entity_type="permission",
+                entity_id=permission.id,
+                person_id=person.id,
+                kind=kind.value,
+                school_id=school_id,
+            )

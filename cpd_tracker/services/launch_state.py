@@ -1,0 +1,108 @@
+"""The database-backed LTI stores: registrations by (issuer, client_id) and logins in flight.
+
+They implement ``lti.registration.RegistrationStore`` and ``LaunchStateStore`` so that every
+worker and host shares one memory of nonces: a token replayed against another worker is
+refused just the same.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from cpd_tracker.models import LoginState, PlatformRegistration
+from lti.registration import LoginRecord, Registration
+
+
+def to_lti_registration(row: PlatformRegistration) -> Registration:
+    return Registration(
+        issuer=row.issuer,
+        client_id=row.client_id,
+        auth_login_url=row.auth_login_url,
+        auth_token_url=row.auth_token_url,
+        key_set_url=row.key_set_url,
+        deployment_ids=frozenset(d.deployment_id for d in row.deployments),
+        accept_new_deployments=row.accept_new_deployments,
+        auth_audience=row.auth_audience,
+    )
+
+
+class DbRegistrationStore:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def find_row(self, issuer: str, client_id: str | None) -> PlatformRegistration | None:
+        query = (
+            select(PlatformRegistration)
+            .where(PlatformRegistration.issuer == issuer)
+            .options(selectinload(PlatformRegistration.deployments))
+        )
+        if client_id is not None:
+            return self.session.scalars(
+                query.where(PlatformRegistration.client_id == client_id)
+            ).first()
+        rows = self.session.scalars(query.limit(2)).all()
+        return rows[0] if len(rows) == 1 else None
+
+    def find_registration(self, issuer: str, client_id: str | None) -> Registration | None:
+        row = self.find_row(issuer, client_id)
+        return None if row is None else to_lti_registration(row)
+
+
+class DbLaunchStateStore:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def save_login(self, record: LoginRecord) -> None:
+        self.session.add(
+            LoginState(
+                state=record.state,
+                nonce=record.nonce,
+                issuer=record.issuer,
+                client_id=record.client_id,
+                target_link_uri=record.target_link_uri,
+                storage_target=record.storage_target,
+                created_at=record.created_at,
+                expires_at=record.expires_at,
+            )
+        )
+        self.session.flush()
+
+    def take_login(self, state: str, now: dt.datetime) -> LoginRecord | None:
+        # One UPDATE ... WHERE taken_at IS NULL: two workers racing on the same state cannot
+        # both see a row count of 1, so a nonce is consumed exactly once.
+        result = self.session.execute(
+            update(LoginState)
+            .where(
+                LoginState.state == state,
+                LoginState.taken_at.is_(None),
+                LoginState.expires_at > now,
+            )
+            .values(taken_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(result, "rowcount", 0) != 1:
+            return None
+        row = self.session.get(LoginState, state, populate_existing=True)
+        assert row is not None
+        return LoginRecord(
+            state=row.state,
+            nonce=row.nonce,
+            issuer=row.issuer,
+            client_id=row.client_id,
+            target_link_uri=row.target_link_uri,
+            created_at=row.created_at,
+            expires_at=row.expires_at,
+            storage_target=row.storage_target,
+        )
+
+    def was_taken(self, state: str) -> bool:
+        taken = self.session.scalar(select(LoginState.taken_at).where(LoginState.state == state))
+        return taken is not None
+
+    def purge(self, before: dt.datetime) -> int:
+        """Forget logins that expired before ``before`` (kept a while to name replays)."""
+        result = self.session.execute(delete(LoginState).where(LoginState.expires_at < before))
+        return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,147 @@
+"""Organisations, schools, platform registrations and deployments: created here, audited."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from cpd_tracker.models import (
+    Deployment,
+    Organisation,
+    OrganisationKind,
+    PlatformRegistration,
+    School,
+)
+from cpd_tracker.services.audit import AuditService
+
+
+class RegistrationConflict(ValueError):
+    """A registration for this (issuer, client_id) already exists."""
+
+
+@dataclass(frozen=True)
+class PlatformDetails:
+    name: str
+    issuer: str
+    client_id: str
+    auth_login_url: str
+    auth_token_url: str
+    key_set_url: str
+    auth_audience: str | None = None
+    product_family: str | None = None
+
+
+class RegistrationService:
+    def __init__(self, session: Session, audit: AuditService) -> None:
+        self.session = session
+        self.audit = audit
+
+    def create_organisation(self, name: str, kind: OrganisationKind) -> Organisation:
+        org = Organisation(name=name.strip(), kind=kind)
+        self.session.add(org)
+        self.session.flush()
+        self.audit.record(
+            "organisation.created",
+            organisation_id=org.id,
+            entity_type="organisation",
+            entity_id=org.id,
+            name=org.name,
+            kind=kind.value,
+        )
+        return org
+
+    def add_school(
+        self, org: Organisation, *, urn: str, name: str, phase: str | None = None
+    ) -> School:
+        school = School(organisation_id=org.id, urn=urn.strip(), name=name.strip(), phase=phase)
+        self.session.add(school)
+        self.session.flush()
+        self.audit.record(
+            "school.created",
+            organisation_id=org.id,
+            entity_type="school",
+            entity_id=school.id,
+            urn=school.urn,
+            name=school.name,
+        )
+        return school
+
+    def add_platform(
+        self,
+        org: Organisation,
+        details: PlatformDetails,
+        *,
+        deployment_ids: Iterable[str] = (),
+        accept_new_deployments: bool = False,
+        created_via: str,
+    ) -> PlatformRegistration:
+        existing = self.session.scalar(
+            select(PlatformRegistration.id).where(
+                PlatformRegistration.issuer == details.issuer,
+                PlatformRegistration.client_id == details.client_id,
+            )
+        )
+        if existing is not None:
+            raise RegistrationConflict(
+                f"A platform with issuer {details.issuer} and client id {details.client_id} "
+                "is already registered."
+            )
+        registration = PlatformRegistration(
+            organisation_id=org.id,
+            name=details.name,
+            issuer=details.issuer,
+            client_id=details.client_id,
+            auth_login_url=details.auth_login_url,
+            auth_token_url=details.auth_token_url,
+            auth_audience=details.auth_audience,
+            key_set_url=details.key_set_url,
+            product_family=details.product_family,
+            accept_new_deployments=accept_new_deployments,
+            created_via=created_via,
+            frame_origins=[],
+        )
+        self.session.add(registration)
+        self.session.flush()
+        self.audit.record(
+            "platform_registration.created",
+            organisation_id=org.id,
+            entity_type="platform_registration",
+            entity_id=registration.id,
+            issuer=details.issuer,
+            client_id=details.client_id,
+            via=created_via,
+        )
+        for deployment_id in deployment_ids:
+            self.add_deployment(registration, deployment_id, created_via=created_via)
+        return registration
+
+    def add_deployment(
+        self, registration: PlatformRegistration, deployment_id: str, *, created_via: str
+    ) -> Deployment:
+        deployment = Deployment(
+            registration_id=registration.id, deployment_id=deployment_id, created_via=created_via
+        )
+        self.session.add(deployment)
+        self.session.flush()
+        self.audit.record(
+            "deployment.created",
+            organisation_id=registration.organisation_id,
+            entity_type="deployment",
+            entity_id=deployment.id,
+            deployment_id=deployment_id,
+            registration_id=registration.id,
+        )
+        return deployment
+
+    def registrations_of(self, organisation_id: int) -> list[PlatformRegistration]:
+        return list(
+            self.session.scalars(
+                select(PlatformRegistration)
+                .where(PlatformRegistration.organisation_id == organisation_id)
+                .options(selectinload(PlatformRegistration.deployments))
+                .order_by(PlatformRegistration.name)
+            )
+        )

@@ -1,0 +1,89 @@
+"""Wires services to their collaborators for each request (see ``registry.get_service``)."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app
+from flask_login import current_user
+
+from cpd_tracker.errors import correlation_id
+from cpd_tracker.extensions import db
+from cpd_tracker.registry import clock, get_service, init_registry
+from cpd_tracker.services.audit import Actor, AuditService
+from cpd_tracker.services.dynamic_registration import DynamicRegistrationService
+from cpd_tracker.services.identity import IdentityService
+from cpd_tracker.services.keys import KeyService
+from cpd_tracker.services.launch import LaunchService
+from cpd_tracker.services.launch_state import DbLaunchStateStore, DbRegistrationStore
+from cpd_tracker.services.overview import OverviewService
+from cpd_tracker.services.registrations import RegistrationService
+from cpd_tracker.urls import tool_base_url, tool_hosts
+from lti.http import HttpClient
+from lti.jwks import MemoryKeySetCache, PlatformKeys
+
+
+def request_actor() -> Actor:
+    if current_user.is_authenticated:
+        return Actor("person", person_id=current_user.id, correlation_id=correlation_id())
+    return Actor("lti-launch", correlation_id=correlation_id())
+
+
+def _audit() -> AuditService:
+    return AuditService(db.session, request_actor())
+
+
+def _keys() -> KeyService:
+    return KeyService(
+        db.session, secret=current_app.config["SECRET_KEY"], clock=clock, audit=_audit()
+    )
+
+
+def _platform_keys() -> PlatformKeys:
+    return PlatformKeys(current_app.extensions["http"], current_app.extensions["jwks_cache"], clock)
+
+
+def _launch() -> LaunchService:
+    return LaunchService(
+        db.session,
+        registrations=DbRegistrationStore(db.session),
+        states=DbLaunchStateStore(db.session),
+        keys=get_service(PlatformKeys),
+        identity=get_service(IdentityService),
+        clock=clock,
+        tool_hosts=tool_hosts(),
+        launch_url=tool_base_url() + "/lti/launch",
+        leeway=current_app.config["LTI_LEEWAY_SECONDS"],
+    )
+
+
+def _dynamic_registration() -> DynamicRegistrationService:
+    audit = _audit()
+    return DynamicRegistrationService(
+        db.session,
+        audit,
+        RegistrationService(db.session, audit),
+        current_app.extensions["http"],
+        base_url=tool_base_url(),
+        # http on loopback only for the demo and tests: the configuration URL comes from the
+        # browser, and the tool must not be pointed at its own host's services.
+        allow_loopback_http=current_app.config["DEMO_MODE"] or current_app.config["TESTING"],
+    )
+
+
+def init_services(app: Flask) -> None:
+    app.extensions.setdefault("http", HttpClient(timeout=app.config["HTTP_TIMEOUT"]))
+    app.extensions.setdefault("jwks_cache", MemoryKeySetCache())
+    init_registry(
+        app,
+        {
+            AuditService: _audit,
+            KeyService: _keys,
+            IdentityService: lambda: IdentityService(db.session, _audit(), clock),
+            DbRegistrationStore: lambda: DbRegistrationStore(db.session),
+            DbLaunchStateStore: lambda: DbLaunchStateStore(db.session),
+            PlatformKeys: _platform_keys,
+            RegistrationService: lambda: RegistrationService(db.session, _audit()),
+            LaunchService: _launch,
+            OverviewService: lambda: OverviewService(db.session),
+            DynamicRegistrationService: _dynamic_registration,
+        },
+    )

@@ -1,0 +1,93 @@
+"""Jinja helpers: links that keep the launch token when cookies are not reaching us."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Flask, g, url_for
+from flask_login import current_user
+
+from cpd_tracker.auth import TOKEN_PARAM
+
+
+def tool_url(endpoint: str, **values: Any) -> str:
+    """``url_for`` that carries the launch token when this request came in with one."""
+    token = g.get("launch_token")
+    if token and not endpoint.startswith("static"):
+        values.setdefault(TOKEN_PARAM, token)
+    return url_for(endpoint, **values)
+
+
+def _nav_items() -> list[dict[str, Any]]:
+    from flask import request
+
+    if not current_user.is_authenticated:
+        return []
+    items = [("home.my_training", "My training")]
+    if current_user.cpd_lead_school_ids() or current_user.is_trust_leader:
+        items.append(("reports.school", "School"))
+    if current_user.is_trust_leader:
+        items.append(("reports.trust", "Trust"))
+        items.append(("admin.registrations", "LMS registrations"))
+    return [
+        {"href": tool_url(ep), "text": text, "current": request.endpoint == ep}
+        for ep, text in items
+    ]
+
+
+
+
+ROLE_LABELS = {
+    "teacher": "Teacher",
+    "teaching_assistant": "Teaching assistant",
+    "senco": "SENCO",
+    "leader": "Leader",
+    "support_staff": "Support staff",
+    "governor": "Governor",
+    "unassigned": "Role not set",
+}
+
+VIA_LABELS = {
+    "cli": "command line",
+    "dynamic": "Dynamic Registration",
+    "launch": "first launch",
+    "admin": "administration page",
+    "demo": "demo LMS",
+}
+
+
+def date_uk(value: dt.date | None) -> str:
+    return "" if value is None else f"{value.day} {value:%B %Y}"
+
+
+def datetime_uk(value: dt.datetime | None) -> str:
+    if value is None:
+        return ""
+    return f"{value.day} {value:%b %Y, %H:%M} UTC"
+
+
+def audit_label(action: str) -> str:
+    """``person.updated_from_launch`` -> "Person updated from launch"."""
+    return action.replace(".", " ").replace("_", " ").capitalize()
+
+
+def _register_filters(app: Flask) -> None:
+    app.jinja_env.filters["date_uk"] = date_uk
+    app.jinja_env.filters["datetime_uk"] = datetime_uk
+    app.jinja_env.filters["role_label"] = lambda v: ROLE_LABELS.get(str(v), str(v))
+    app.jinja_env.filters["registration_via"] = lambda v: VIA_LABELS.get(str(v), str(v))
+    app.jinja_env.filters["audit_label"] = audit_label
+
+
+def _context() -> dict[str, Any]:
+    org_name = None
+    if current_user.is_authenticated:
+        org_name = current_user.person.organisation.name
+    return {"nav_items": _nav_items(), "current_org_name": org_name}
+
+
+def init_templating(app: Flask) -> None:
+    app.jinja_env.globals["tool_url"] = tool_url
+    app.context_processor(_context)
+    _register_filters(app)

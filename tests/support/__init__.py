@@ -1,0 +1,1 @@
+"""Test doubles shared by the unit and functional suites: a fake LMS and a fake network."""
