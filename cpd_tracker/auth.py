@@ -16,6 +16,7 @@ from flask import Flask, current_app, g, request, session
 from flask_login import AnonymousUserMixin
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
 
 from cpd_tracker.extensions import db, login_manager
 from cpd_tracker.models import Permission, PermissionKind, PermissionSource, Person
@@ -153,12 +154,17 @@ def effective_grants(permissions: list[Permission]) -> frozenset[Grant]:
     return frozenset(granted - revoked)
 
 
+def _token_in_request() -> str | None:
+    try:
+        form_token = request.form.get(TOKEN_PARAM) if request.method == "POST" else None
+    except HTTPException:
+        # An unreadable body (too large, malformed) is answered elsewhere; it carries no token.
+        form_token = None
+    return request.args.get(TOKEN_PARAM) or form_token or request.headers.get(TOKEN_HEADER)
+
+
 def _launch_from_request() -> LaunchSession | None:
-    token = (
-        request.args.get(TOKEN_PARAM)
-        or (request.form.get(TOKEN_PARAM) if request.method == "POST" else None)
-        or request.headers.get(TOKEN_HEADER)
-    )
+    token = _token_in_request()
     cookie_launch = LaunchSession.from_dict(session.get(SESSION_KEY))
     g.launch_token = None
     if token:

@@ -15,7 +15,9 @@ from lti.errors import LtiError
 
 log = logging.getLogger("cpd_tracker")
 
+GENERIC = "errors/error.html"
 FRIENDLY = {
+    401: ("Open the tool from your LMS", "Your session has ended or this page was opened outside your LMS. Go back to your course in Moodle or Canvas and open the tool from there."),
     400: ("Something in that request was not right", "Go back, check what you entered and try again."),
     403: ("You do not have access to this page", "If you think you should, ask your CPD lead or trust leader to check your permissions in the tool."),
     404: ("Page not found", "Check the address, or go back to the tool from your LMS course."),
@@ -42,15 +44,17 @@ def wants_json() -> bool:
 
 
 def error_response(status: int, title: str, message: str, hint: str | None,
-                   template: str = "errors/error.html", **extra: object) -> Response:
+                   template: str = GENERIC, **extra: object) -> Response:
     cid = correlation_id()
     if wants_json():
+        error = extra.get("error")
         body = {"error": {"status": status, "title": title, "message": message, "hint": hint,
-                          "correlation_id": cid, **extra}}
+                          "code": getattr(error, "code", None), "correlation_id": cid}}
         response = Response(json.dumps(body), status=status,
                             mimetype="application/json")
     else:
-        html = render_template(template, status=status, error_title=title, error_message=message,
+        templates = [f"errors/{status}.html", template] if template == GENERIC else [template]
+        html = render_template(templates, status=status, error_title=title, error_message=message,
                                error_hint=hint, correlation_id=cid, **extra)
         response = Response(html, status=status, mimetype="text/html")
     response.headers["X-Correlation-Id"] = cid

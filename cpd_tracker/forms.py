@@ -15,6 +15,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from wtforms import Form, HiddenField
 from wtforms.csrf.core import CSRF
 from wtforms.fields import Field
+from wtforms.validators import ValidationError
 
 CSRF_MAX_AGE = 4 * 60 * 60
 
@@ -39,11 +40,13 @@ class SignedCSRF(CSRF):
         try:
             bound = self._serializer().loads(field.data or "", max_age=CSRF_MAX_AGE)
         except BadSignature as exc:
-            raise ValueError(
+            # ValidationError, not ValueError: WTForms 3 lets any other exception escape
+            # validate(), which would make every stale form a 500.
+            raise ValidationError(
                 "This form has expired or was not sent by this tool. Reload the page and try again."
             ) from exc
         if bound != csrf_binding():
-            raise ValueError("This form belongs to another session. Reload the page and try again.")
+            raise ValidationError("This form belongs to another session. Reload the page and try again.")
 
 
 class BaseForm(Form):

@@ -13,6 +13,7 @@ import time
 from flask import Flask, Response, current_app, g
 from sqlalchemy import select
 
+from cpd_tracker.errors import correlation_id
 from cpd_tracker.extensions import db
 from cpd_tracker.models import PlatformRegistration
 from cpd_tracker.services.identity import frame_origin
@@ -71,6 +72,7 @@ def set_security_headers(response: Response) -> Response:
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers.setdefault("Cache-Control", "no-store")
+    response.headers.setdefault("X-Correlation-Id", correlation_id())
     return response
 
 

@@ -6,7 +6,7 @@ rendered by ``errors.handle_lti_error`` as a 4xx page an LMS admin can act on.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from flask import (
     Blueprint,
@@ -100,8 +100,10 @@ def launch() -> BaseResponse:
             return Response(
                 render_template(
                     "lti/cookies_blocked.html",
-                    relaunch_params=pending.relaunch_params,
-                    login_url=tool_base_url() + "/lti/login",
+                    # Login initiation accepts GET: the new tab starts the same login again,
+                    # top-level, where our cookie is first-party.
+                    new_tab_url=tool_base_url() + "/lti/login?" + urlencode(pending.relaunch_params),
+                    platform_name=pending.platform_name,
                 ),
                 status=401,
             )

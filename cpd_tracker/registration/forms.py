@@ -15,6 +15,14 @@ class RegisterForm(BaseForm):
     invite = HiddenField(validators=[Length(max=512)])
 
 
+# Given as a callable: WTForms 3.3 deprecates (with a DeprecationWarning) tuples passed to the
+# field's constructor, and its replacement, SelectChoice, does not exist before 3.3.
+ORGANISATION_KINDS = (
+    (OrganisationKind.TRUST.value, "A multi-academy trust (several schools)"),
+    (OrganisationKind.SCHOOL.value, "A single school"),
+)
+
+
 class RegisterNewOrganisationForm(RegisterForm):
     organisation_name = StringField(
         "Name of your trust or school",
@@ -25,9 +33,6 @@ class RegisterNewOrganisationForm(RegisterForm):
     )
     organisation_kind = RadioField(
         "What kind of organisation is it?",
-        choices=[
-            (OrganisationKind.TRUST.value, "A multi-academy trust (several schools)"),
-            (OrganisationKind.SCHOOL.value, "A single school"),
-        ],
+        choices=lambda: list(ORGANISATION_KINDS),
         validators=[InputRequired(message="Say whether this is a trust or a single school.")],
     )

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from cpd_tracker.models import LoginState, PlatformRegistration
 from cpd_tracker.services.identity import IdentityService, SignIn
 from cpd_tracker.services.launch_state import DbLaunchStateStore, DbRegistrationStore
+from lti.errors import LaunchReplayed
 from lti.jwks import PlatformKeys
 from lti.launch import LaunchValidator
 from lti.oidc import AuthRedirect, LoginRequest, begin_login
@@ -27,6 +28,9 @@ STATE_COOKIE_PREFIX = "lti_state_"
 #: Login parameters kept so the "open in a new tab" fallback can start the login again.
 RELAUNCH_FIELDS = ("iss", "login_hint", "target_link_uri", "lti_message_hint", "client_id",
                    "lti_deployment_id", "deployment_id")
+
+
+PLATFORM_NAMES = {"moodle": "Moodle", "canvas": "Canvas", "demo": "the demo LMS"}
 
 
 def state_cookie_name(state: str) -> str:
@@ -42,6 +46,8 @@ class PendingLogin:
     taken: bool
     #: Origin of the platform's OIDC auth endpoint: the target origin for Platform Storage.
     platform_origin: str | None
+    #: "Moodle", "Canvas", ... for the pages' wording.
+    platform_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -98,15 +104,23 @@ class LaunchService:
         if row is None:
             return None
         registration = self.registrations.find_row(row.issuer, row.client_id)
-        origin = None
+        origin = name = None
         if registration is not None:
             parts = urlsplit(registration.auth_login_url)
             origin = f"{parts.scheme}://{parts.netloc}"
+            name = PLATFORM_NAMES.get(registration.product_family or "")
         return PendingLogin(
-            row.storage_target, dict(row.relaunch_params or {}), row.taken_at is not None, origin
+            row.storage_target,
+            dict(row.relaunch_params or {}),
+            row.taken_at is not None,
+            origin,
+            name,
         )
 
     def complete(self, id_token: str, state: str, bound_state: str | None) -> Launched:
+        if not bound_state and self.states.was_taken(state):
+            # The state cookie went with the first use: name the replay, not the cookie.
+            raise LaunchReplayed()
         validator = LaunchValidator(
             self.registrations,
             self.states,
@@ -122,6 +136,3 @@ class LaunchService:
         sign_in = self.identity.sign_in(row, context, result.deployment_is_new)
         return Launched(sign_in, row)
 
-
-def relaunch_form(params: Mapping[str, Any]) -> dict[str, str]:
-    return {k: str(v) for k, v in params.items() if k in RELAUNCH_FIELDS}
