@@ -21,8 +21,8 @@ from werkzeug.exceptions import HTTPException
 from cpd_tracker.extensions import db, login_manager
 from cpd_tracker.models import Permission, PermissionKind, PermissionSource, Person
 
-TOKEN_PARAM = "lt"
-TOKEN_HEADER = "X-Launch-Token"
+TOKEN_PARAM = "lt"  # noqa: S105 - a parameter name, not a secret
+TOKEN_HEADER = "X-Launch-Token"  # noqa: S105
 SESSION_KEY = "launch"
 
 
@@ -65,8 +65,9 @@ class LaunchSession:
         course_id: int | None,
         course_instructor: bool = False,
     ) -> LaunchSession:
-        return cls(person_id, organisation_id, course_id, secrets.token_urlsafe(16),
-                   course_instructor)
+        return cls(
+            person_id, organisation_id, course_id, secrets.token_urlsafe(16), course_instructor
+        )
 
 
 def _serializer() -> URLSafeTimedSerializer:

@@ -64,8 +64,13 @@ def register_commands(app: Flask) -> None:
             app.cli.add_command(command)
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False,
-             load_dotenv=False, set_debug_flag=False)
+@click.group(
+    cls=FlaskGroup,
+    create_app=_create_app,
+    add_default_commands=False,
+    load_dotenv=False,
+    set_debug_flag=False,
+)
 def main() -> None:
     """SEND CPD Tracker: SEND training and the SENCO qualification, as an LTI 1.3 tool."""
 
@@ -109,12 +114,19 @@ def db_downgrade(revision: str) -> None:
 @click.option("--workers", default=None, type=int, help="gunicorn workers (default 2 x cores)")
 def serve(host: str, port: int, workers: int | None) -> None:
     """Serve the app for the configured database (gunicorn where available)."""
-    gunicorn = shutil.which("gunicorn") or os.path.join(os.path.dirname(sys.executable),
-                                                        "gunicorn")
+    gunicorn = shutil.which("gunicorn") or os.path.join(os.path.dirname(sys.executable), "gunicorn")
     if os.path.exists(gunicorn):
         count = workers or 2 * (os.cpu_count() or 1)
-        args = [gunicorn, "--bind", f"{host}:{port}", "--workers", str(count),
-                "--access-logfile", "-", "cpd_tracker.wsgi:app"]
+        args = [
+            gunicorn,
+            "--bind",
+            f"{host}:{port}",
+            "--workers",
+            str(count),
+            "--access-logfile",
+            "-",
+            "cpd_tracker.wsgi:app",
+        ]
         raise SystemExit(subprocess.call(args))  # noqa: S603 - fixed argv, no shell
     click.echo("gunicorn is not installed: serving with the single-process development server.")
     run_simple(host, port, _create_app(), threaded=True)
@@ -162,7 +174,9 @@ def keys_rotate() -> None:
         new, old = _key_service(session, audit).rotate()
         click.echo(f"Now signing with key {new.kid}.")
         if old is not None and old.publish_until is not None:
-            click.echo(f"Key {old.kid} stays published until {old.publish_until:%Y-%m-%d %H:%M} UTC.")
+            click.echo(
+                f"Key {old.kid} stays published until {old.publish_until:%Y-%m-%d %H:%M} UTC."
+            )
 
 
 @keys_group.command("list")
@@ -173,7 +187,11 @@ def keys_list() -> None:
         service = _key_service(session, audit)
         service.ensure_key()
         for key in service.published():
-            state = "signing" if key.retired_at is None else f"retired, published until {key.publish_until:%Y-%m-%d %H:%M} UTC"
+            state = (
+                "signing"
+                if key.retired_at is None
+                else f"retired, published until {key.publish_until:%Y-%m-%d %H:%M} UTC"
+            )
             click.echo(f"{key.kid}  created {key.created_at:%Y-%m-%d}  {state}")
 
 
@@ -187,8 +205,12 @@ def org_group() -> None:
 
 @org_group.command("add")
 @click.argument("name")
-@click.option("--kind", type=click.Choice([k.value for k in OrganisationKind]), default="trust",
-              show_default=True)
+@click.option(
+    "--kind",
+    type=click.Choice([k.value for k in OrganisationKind]),
+    default="trust",
+    show_default=True,
+)
 @with_appcontext
 def org_add(name: str, kind: str) -> None:
     """Create an organisation."""
@@ -247,8 +269,9 @@ def school_add(org_id: int, urn: str, name: str, phase: str | None) -> None:
         org = session.get(Organisation, org_id)
         if org is None:
             raise click.BadParameter(f"there is no organisation {org_id}", param_hint="--org")
-        school = RegistrationService(session, audit).add_school(org, urn=urn, name=name,
-                                                                phase=phase)
+        school = RegistrationService(session, audit).add_school(
+            org, urn=urn, name=name, phase=phase
+        )
         click.echo(f"School {school.id}: {school.name} (URN {school.urn})")
 
 
@@ -261,66 +284,106 @@ def platform_group() -> None:
 
 
 @platform_group.command("add")
-@click.argument("preset", type=click.Choice(["canvas", "canvas-beta", "canvas-test", "moodle",
-                                             "custom"]))
+@click.argument(
+    "preset", type=click.Choice(["canvas", "canvas-beta", "canvas-test", "moodle", "custom"])
+)
 @click.option("--org", "org_id", required=True, type=int)
 @click.option("--client-id", required=True, help="The LMS's client id for the tool")
-@click.option("--deployment-id", "deployment_ids", multiple=True,
-              help="A known deployment id (repeatable)")
+@click.option(
+    "--deployment-id", "deployment_ids", multiple=True, help="A known deployment id (repeatable)"
+)
 @click.option("--site-url", help="Moodle: the site's URL, e.g. https://moodle.school.org")
 @click.option("--name", help="A name to show in the tool (default: the issuer)")
 @click.option("--issuer", help="custom: the platform's issuer")
 @click.option("--auth-url", help="custom: the OIDC authorisation endpoint")
 @click.option("--token-url", help="custom: the OAuth 2 token endpoint")
 @click.option("--jwks-url", help="custom: the platform's public keyset URL")
-@click.option("--accept-new-deployments", is_flag=True,
-              help="Record unknown deployments on their first launch instead of refusing them")
+@click.option(
+    "--accept-new-deployments",
+    is_flag=True,
+    help="Record unknown deployments on their first launch instead of refusing them",
+)
 @with_appcontext
-def platform_add(preset: str, org_id: int, client_id: str, deployment_ids: tuple[str, ...],
-                 site_url: str | None, name: str | None, issuer: str | None,
-                 auth_url: str | None, token_url: str | None, jwks_url: str | None,
-                 accept_new_deployments: bool) -> None:
+def platform_add(
+    preset: str,
+    org_id: int,
+    client_id: str,
+    deployment_ids: tuple[str, ...],
+    site_url: str | None,
+    name: str | None,
+    issuer: str | None,
+    auth_url: str | None,
+    token_url: str | None,
+    jwks_url: str | None,
+    accept_new_deployments: bool,
+) -> None:
     """Register an LMS by hand. Presets fill in Canvas cloud's or a Moodle site's endpoints."""
-    details = _platform_details(preset, client_id, site_url, name, issuer, auth_url, token_url,
-                                jwks_url)
+    details = _platform_details(
+        preset, client_id, site_url, name, issuer, auth_url, token_url, jwks_url
+    )
     with cli_session() as (session, audit):
         org = session.get(Organisation, org_id)
         if org is None:
             raise click.BadParameter(f"there is no organisation {org_id}", param_hint="--org")
         try:
             registration = RegistrationService(session, audit).add_platform(
-                org, details, deployment_ids=deployment_ids,
+                org,
+                details,
+                deployment_ids=deployment_ids,
                 accept_new_deployments=accept_new_deployments or not deployment_ids,
                 created_via="cli",
             )
         except RegistrationConflict as exc:
             raise click.ClickException(str(exc)) from exc
-        click.echo(f"Registered {registration.name}: issuer {registration.issuer}, "
-                   f"client id {registration.client_id}, "
-                   f"{len(deployment_ids)} deployment(s)"
-                   + ("" if deployment_ids else "; deployments recorded on first launch"))
+        click.echo(
+            f"Registered {registration.name}: issuer {registration.issuer}, "
+            f"client id {registration.client_id}, "
+            f"{len(deployment_ids)} deployment(s)"
+            + ("" if deployment_ids else "; deployments recorded on first launch")
+        )
 
 
-def _platform_details(preset: str, client_id: str, site_url: str | None, name: str | None,
-                      issuer: str | None, auth_url: str | None, token_url: str | None,
-                      jwks_url: str | None) -> PlatformDetails:
+def _platform_details(
+    preset: str,
+    client_id: str,
+    site_url: str | None,
+    name: str | None,
+    issuer: str | None,
+    auth_url: str | None,
+    token_url: str | None,
+    jwks_url: str | None,
+) -> PlatformDetails:
     try:
         if preset == "moodle":
             if not site_url:
                 raise click.UsageError("moodle needs --site-url, e.g. https://moodle.school.org")
             endpoints = moodle.preset(site_url)
         elif preset.startswith("canvas"):
-            environment = {"canvas": "production", "canvas-beta": "beta",
-                           "canvas-test": "test"}[preset]
+            environment = {"canvas": "production", "canvas-beta": "beta", "canvas-test": "test"}[
+                preset
+            ]
             endpoints = canvas.preset(environment)  # type: ignore[arg-type]
         else:
-            missing = [n for n, v in (("--issuer", issuer), ("--auth-url", auth_url),
-                                      ("--token-url", token_url), ("--jwks-url", jwks_url)) if not v]
+            missing = [
+                n
+                for n, v in (
+                    ("--issuer", issuer),
+                    ("--auth-url", auth_url),
+                    ("--token-url", token_url),
+                    ("--jwks-url", jwks_url),
+                )
+                if not v
+            ]
             if missing:
                 raise click.UsageError("custom needs " + ", ".join(missing))
-            return PlatformDetails(name=name or str(issuer), issuer=str(issuer),
-                                   client_id=client_id, auth_login_url=str(auth_url),
-                                   auth_token_url=str(token_url), key_set_url=str(jwks_url))
+            return PlatformDetails(
+                name=name or str(issuer),
+                issuer=str(issuer),
+                client_id=client_id,
+                auth_login_url=str(auth_url),
+                auth_token_url=str(token_url),
+                key_set_url=str(jwks_url),
+            )
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from exc
     return PlatformDetails(
@@ -344,8 +407,10 @@ def platform_list() -> None:
     with cli_session() as (session, _audit):
         for reg in session.scalars(select(PlatformRegistration).order_by(PlatformRegistration.id)):
             deployments = ", ".join(d.deployment_id for d in reg.deployments) or "none yet"
-            click.echo(f"{reg.id}\torg {reg.organisation_id}\t{reg.issuer}\t{reg.client_id}\t"
-                       f"deployments: {deployments}")
+            click.echo(
+                f"{reg.id}\torg {reg.organisation_id}\t{reg.issuer}\t{reg.client_id}\t"
+                f"deployments: {deployments}"
+            )
 
 
 @main.command("purge-logins")

@@ -8,6 +8,7 @@ import logging
 import secrets
 
 from flask import Flask, Response, g, render_template, request
+from jinja2 import Template
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from cpd_tracker.extensions import db
@@ -17,14 +18,29 @@ log = logging.getLogger("cpd_tracker")
 
 GENERIC = "errors/error.html"
 FRIENDLY = {
-    401: ("Open the tool from your LMS", "Your session has ended or this page was opened outside your LMS. Go back to your course in Moodle or Canvas and open the tool from there."),
-    400: ("Something in that request was not right", "Go back, check what you entered and try again."),
-    403: ("You do not have access to this page", "If you think you should, ask your CPD lead or trust leader to check your permissions in the tool."),
+    401: (
+        "Open the tool from your LMS",
+        "Your session has ended or this page was opened outside your LMS. Go back to your "
+        "course in Moodle or Canvas and open the tool from there.",
+    ),
+    400: (
+        "Something in that request was not right",
+        "Go back, check what you entered and try again.",
+    ),
+    403: (
+        "You do not have access to this page",
+        "If you think you should, ask your CPD lead or trust leader to check your "
+        "permissions in the tool.",
+    ),
     404: ("Page not found", "Check the address, or go back to the tool from your LMS course."),
     405: ("That action is not available here", "Go back and use the buttons on the page."),
     413: ("That upload or request is too large", "Try a smaller file."),
     429: ("Too many requests", "Wait a minute and try again."),
-    500: ("Sorry, something went wrong on our side", "Try again in a minute. If it keeps happening, quote the reference below to your administrator."),
+    500: (
+        "Sorry, something went wrong on our side",
+        "Try again in a minute. If it keeps happening, quote the reference below to your "
+        "administrator.",
+    ),
 }
 
 
@@ -43,19 +59,41 @@ def wants_json() -> bool:
     )
 
 
-def error_response(status: int, title: str, message: str, hint: str | None,
-                   template: str = GENERIC, **extra: object) -> Response:
+def error_response(
+    status: int,
+    title: str,
+    message: str,
+    hint: str | None,
+    template: str = GENERIC,
+    **extra: object,
+) -> Response:
     cid = correlation_id()
     if wants_json():
         error = extra.get("error")
-        body = {"error": {"status": status, "title": title, "message": message, "hint": hint,
-                          "code": getattr(error, "code", None), "correlation_id": cid}}
-        response = Response(json.dumps(body), status=status,
-                            mimetype="application/json")
+        body = {
+            "error": {
+                "status": status,
+                "title": title,
+                "message": message,
+                "hint": hint,
+                "code": getattr(error, "code", None),
+                "correlation_id": cid,
+            }
+        }
+        response = Response(json.dumps(body), status=status, mimetype="application/json")
     else:
-        templates = [f"errors/{status}.html", template] if template == GENERIC else [template]
-        html = render_template(templates, status=status, error_title=title, error_message=message,
-                               error_hint=hint, correlation_id=cid, **extra)
+        templates: list[str | Template] = [f"errors/{status}.html", template]
+        if template != GENERIC:
+            templates = [template]
+        html = render_template(
+            templates,
+            status=status,
+            error_title=title,
+            error_message=message,
+            error_hint=hint,
+            correlation_id=cid,
+            **extra,
+        )
         response = Response(html, status=status, mimetype="text/html")
     response.headers["X-Correlation-Id"] = cid
     return response
@@ -65,8 +103,14 @@ def handle_lti_error(error: LtiError) -> Response:
     # The login state a failed launch consumed stays consumed: commit only that.
     db.session.commit()
     log.warning("LTI refused [%s] %s: %s", correlation_id(), error.code, error.message)
-    return error_response(error.status, error.title, error.message, error.hint,
-                          template="lti/launch_error.html", error=error)
+    return error_response(
+        error.status,
+        error.title,
+        error.message,
+        error.hint,
+        template="lti/launch_error.html",
+        error=error,
+    )
 
 
 def handle_http_error(error: HTTPException) -> Response:

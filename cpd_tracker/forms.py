@@ -15,6 +15,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from wtforms import Form, HiddenField
 from wtforms.csrf.core import CSRF
 from wtforms.fields import Field
+from wtforms.form import BaseForm as WTFBaseForm
 from wtforms.validators import ValidationError
 
 CSRF_MAX_AGE = 4 * 60 * 60
@@ -36,7 +37,7 @@ class SignedCSRF(CSRF):
     def generate_csrf_token(self, csrf_token_field: Field) -> str:
         return self._serializer().dumps(csrf_binding())
 
-    def validate_csrf_token(self, form: Form, field: Field) -> None:
+    def validate_csrf_token(self, form: WTFBaseForm, field: Field) -> None:
         try:
             bound = self._serializer().loads(field.data or "", max_age=CSRF_MAX_AGE)
         except BadSignature as exc:
@@ -46,7 +47,9 @@ class SignedCSRF(CSRF):
                 "This form has expired or was not sent by this tool. Reload the page and try again."
             ) from exc
         if bound != csrf_binding():
-            raise ValidationError("This form belongs to another session. Reload the page and try again.")
+            raise ValidationError(
+                "This form belongs to another session. Reload the page and try again."
+            )
 
 
 class BaseForm(Form):

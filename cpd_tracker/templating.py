@@ -36,8 +36,6 @@ def _nav_items() -> list[dict[str, Any]]:
     ]
 
 
-
-
 ROLE_LABELS = {
     "teacher": "Teacher",
     "teaching_assistant": "Teaching assistant",

@@ -64,8 +64,8 @@ class MemoryLaunchStateStore:
 
     def take_login(self, state: str, now: datetime) -> LoginRecord | None:
         with self._lock:
-            self._purge(now)
             record = self._logins.pop(state, None)
+            self._purge(now)
             if record is None or now >= record.expires_at:
                 return None
             self._taken[state] = record.expires_at + self._taken_retention

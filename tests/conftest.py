@@ -22,7 +22,7 @@ BASE_URL = f"https://{TOOL_HOST}"
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
         url = normalise_database_url(url)
@@ -32,7 +32,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     _drop_everything(engine)
     migrate.upgrade(engine)
     engine.dispose()
-    yield url
+    return url
 
 
 def _drop_everything(engine: Engine) -> None:

@@ -6,8 +6,8 @@ from flask import Blueprint, render_template
 
 from cpd_tracker.access import signed_in, trust_leader_required
 from cpd_tracker.registry import get_service
-from cpd_tracker.services.registrations import RegistrationService
 from cpd_tracker.services.invitations import registration_invite_url
+from cpd_tracker.services.registrations import RegistrationService
 from cpd_tracker.urls import tool_base_url
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

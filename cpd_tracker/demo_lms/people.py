@@ -25,14 +25,65 @@ COURSES = (
     ("demo-course-hillcrest", "Hillcrest Infants: staff CPD", "HIL-CPD", "990003"),
 )
 
-GIVEN = ("Amira", "Ben", "Chloe", "Dev", "Ellie", "Femi", "Grace", "Harry", "Isla", "Jamal",
-         "Katie", "Liam", "Maya", "Noah", "Olivia", "Priya", "Rhys", "Sofia", "Tom", "Zara")
-FAMILY = ("Ahmed", "Brown", "Clarke", "Davies", "Evans", "Foster", "Green", "Hughes", "Iqbal",
-          "Jones", "Khan", "Lewis", "Morgan", "Nowak", "Owen", "Patel", "Quinn", "Roberts",
-          "Singh", "Taylor", "Walker", "Young")
+GIVEN = (
+    "Amira",
+    "Ben",
+    "Chloe",
+    "Dev",
+    "Ellie",
+    "Femi",
+    "Grace",
+    "Harry",
+    "Isla",
+    "Jamal",
+    "Katie",
+    "Liam",
+    "Maya",
+    "Noah",
+    "Olivia",
+    "Priya",
+    "Rhys",
+    "Sofia",
+    "Tom",
+    "Zara",
+)
+FAMILY = (
+    "Ahmed",
+    "Brown",
+    "Clarke",
+    "Davies",
+    "Evans",
+    "Foster",
+    "Green",
+    "Hughes",
+    "Iqbal",
+    "Jones",
+    "Khan",
+    "Lewis",
+    "Morgan",
+    "Nowak",
+    "Owen",
+    "Patel",
+    "Quinn",
+    "Roberts",
+    "Singh",
+    "Taylor",
+    "Walker",
+    "Young",
+)
 #: Roles cycled through each school's staff list.
-ROLE_CYCLE = ("teacher", "teacher", "teaching_assistant", "teacher", "support_staff",
-              "teaching_assistant", "teacher", "leader", "teacher", "teaching_assistant")
+ROLE_CYCLE = (
+    "teacher",
+    "teacher",
+    "teaching_assistant",
+    "teacher",
+    "support_staff",
+    "teaching_assistant",
+    "teacher",
+    "leader",
+    "teacher",
+    "teaching_assistant",
+)
 STAFF_PER_SCHOOL = 12
 
 
@@ -55,15 +106,36 @@ class DemoUser:
 
 
 LAUNCHABLE = (
-    DemoUser("teacher", "demo-oakfield-1", "Amira", "Ahmed", "amira.ahmed@oakfield.example",
-             (LEARNER,), "demo-course-oakfield",
-             "a teacher at Oakfield Primary, opening the staff CPD course"),
-    DemoUser("cpd-lead", "demo-riverside-lead", "Rhys", "Morgan", "rhys.morgan@riverside.example",
-             (INSTRUCTOR,), "demo-course-riverside",
-             "the CPD lead (course teacher) of Riverside Academy's staff CPD course"),
-    DemoUser("trust-leader", "demo-trust-leader", "Grace", "Khan", "grace.khan@oakfield.example",
-             (INSTITUTION_ADMIN,), None,
-             "the trust's director of inclusion, an LMS administrator with no course role"),
+    DemoUser(
+        "teacher",
+        "demo-oakfield-1",
+        "Amira",
+        "Ahmed",
+        "amira.ahmed@oakfield.example",
+        (LEARNER,),
+        "demo-course-oakfield",
+        "a teacher at Oakfield Primary, opening the staff CPD course",
+    ),
+    DemoUser(
+        "cpd-lead",
+        "demo-riverside-lead",
+        "Rhys",
+        "Morgan",
+        "rhys.morgan@riverside.example",
+        (INSTRUCTOR,),
+        "demo-course-riverside",
+        "the CPD lead (course teacher) of Riverside Academy's staff CPD course",
+    ),
+    DemoUser(
+        "trust-leader",
+        "demo-trust-leader",
+        "Grace",
+        "Khan",
+        "grace.khan@oakfield.example",
+        (INSTITUTION_ADMIN,),
+        None,
+        "the trust's director of inclusion, an LMS administrator with no course role",
+    ),
 )
 
 

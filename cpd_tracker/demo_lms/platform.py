@@ -28,9 +28,10 @@ class DemoPlatformKey:
             self.path.write_bytes(pair.private_pem)
             self.path.chmod(0o600)
         self.private_pem = self.path.read_bytes()
-        self.kid = "demo-" + lti_keys.thumbprint(
-            lti_keys.load_private_key(self.private_pem).public_key()
-        )[:16]
+        self.kid = (
+            "demo-"
+            + lti_keys.thumbprint(lti_keys.load_private_key(self.private_pem).public_key())[:16]
+        )
 
     def jwks(self) -> dict[str, Any]:
         return lti_keys.jwks([lti_keys.public_jwk_from_private_pem(self.private_pem, self.kid)])
@@ -67,18 +68,31 @@ def id_token_claims(
         LTI + "deployment_id": deployment_id,
         LTI + "target_link_uri": target_link_uri,
         LTI + "roles": list(user.roles),
-        LTI + "resource_link": {"id": f"demo-link-{user.context_id or 'admin'}",
-                                "title": "SEND CPD Tracker"},
-        LTI + "launch_presentation": {"document_target": "iframe", "return_url": return_url,
-                                      "locale": "en-GB"},
-        LTI + "tool_platform": {"guid": "demo-lms", "name": "Demo LMS",
-                                "product_family_code": "demo", "version": "1"},
+        LTI + "resource_link": {
+            "id": f"demo-link-{user.context_id or 'admin'}",
+            "title": "SEND CPD Tracker",
+        },
+        LTI + "launch_presentation": {
+            "document_target": "iframe",
+            "return_url": return_url,
+            "locale": "en-GB",
+        },
+        LTI + "tool_platform": {
+            "guid": "demo-lms",
+            "name": "Demo LMS",
+            "product_family_code": "demo",
+            "version": "1",
+        },
         "jti": str(uuid.uuid4()),
     }
     course = next((c for c in COURSES if c[0] == user.context_id), None)
     if course is not None:
-        claims[LTI + "context"] = {"id": course[0], "title": course[1], "label": course[2],
-                                   "type": ["http://purl.imsglobal.org/vocab/lis/v2/course#CourseOffering"]}
+        claims[LTI + "context"] = {
+            "id": course[0],
+            "title": course[1],
+            "label": course[2],
+            "type": ["http://purl.imsglobal.org/vocab/lis/v2/course#CourseOffering"],
+        }
     return claims
 
 

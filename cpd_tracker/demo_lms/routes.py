@@ -21,7 +21,9 @@ bp = Blueprint("demo_lms", __name__, url_prefix="/demo-lms")
 def _key() -> DemoPlatformKey:
     key = current_app.extensions.get("demo_lms_key")
     if key is None:
-        key = current_app.extensions["demo_lms_key"] = DemoPlatformKey(Path(current_app.instance_path))
+        key = current_app.extensions["demo_lms_key"] = DemoPlatformKey(
+            Path(current_app.instance_path)
+        )
     assert isinstance(key, DemoPlatformKey)
     return key
 
@@ -63,7 +65,8 @@ def auth() -> str:
     args = request.args
     base = tool_base_url()
     problems = [
-        name for name, ok in (
+        name
+        for name, ok in (
             ("scope", args.get("scope") == "openid"),
             ("response_type", args.get("response_type") == "id_token"),
             ("response_mode", args.get("response_mode") == "form_post"),
@@ -71,14 +74,19 @@ def auth() -> str:
             ("redirect_uri", args.get("redirect_uri") == base + "/lti/launch"),
             ("nonce", bool(args.get("nonce"))),
             ("state", bool(args.get("state"))),
-        ) if not ok
+        )
+        if not ok
     ]
     user = demo_user(args.get("login_hint", ""))
     if user is None:
         problems.append("login_hint")
     if problems:
-        abort(400, description="The demo LMS refused the authorisation request: "
-                               + ", ".join(problems) + " not as registered.")
+        abort(
+            400,
+            description="The demo LMS refused the authorisation request: "
+            + ", ".join(problems)
+            + " not as registered.",
+        )
     assert user is not None
     claims = id_token_claims(
         issuer=_issuer(),

@@ -60,11 +60,7 @@ def seed_demo(session: Session, audit: AuditService, *, base_url: str, secret: s
         _staff(session, org, registration, schools)
     KeyService(session, secret=secret, clock=_now, audit=audit).ensure_key()
     session.flush()
-    staff = session.scalar(
-        select(func.count(Person.id)).where(
-            Person.organisation_id == org.id
-        )
-    )
+    staff = session.scalar(select(func.count(Person.id)).where(Person.organisation_id == org.id))
     return (
         f"Demo trust '{org.name}': {len(schools)} schools, {staff} staff. "
         f"Demo LMS registered as issuer {registration.issuer}."
@@ -154,8 +150,14 @@ def _staff(
             )
             session.add(person)
             session.flush()
-            session.add(StaffRole(person_id=person.id, school_id=school.id, role=role,
-                                  started_on=person.start_date))
+            session.add(
+                StaffRole(
+                    person_id=person.id,
+                    school_id=school.id,
+                    role=role,
+                    started_on=person.start_date,
+                )
+            )
     leader = people.demo_user("trust-leader")
     assert leader is not None
     trust_leader = Person(
@@ -169,5 +171,10 @@ def _staff(
     )
     session.add(trust_leader)
     session.flush()
-    session.add(Permission(person_id=trust_leader.id, kind=PermissionKind.TRUST_LEADER,
-                           source=PermissionSource.OVERRIDE))
+    session.add(
+        Permission(
+            person_id=trust_leader.id,
+            kind=PermissionKind.TRUST_LEADER,
+            source=PermissionSource.OVERRIDE,
+        )
+    )

@@ -10,8 +10,8 @@ from urllib.parse import urlencode, urlsplit
 
 from flask import (
     Blueprint,
-    abort,
     Response,
+    abort,
     current_app,
     jsonify,
     redirect,
@@ -90,25 +90,30 @@ def launch() -> BaseResponse:
         pending = service.pending(state)
         if pending is not None and not pending.taken:
             if pending.storage_target and not request.form.get("storage_tried"):
-                return Response(render_template(
-                    "launch/storage_launch.html",
-                    id_token=id_token,
-                    state=state,
-                    storage_target=pending.storage_target,
-                    target_origin=pending.platform_origin,
-                ))
+                return Response(
+                    render_template(
+                        "launch/storage_launch.html",
+                        id_token=id_token,
+                        state=state,
+                        storage_target=pending.storage_target,
+                        target_origin=pending.platform_origin,
+                    )
+                )
             return Response(
                 render_template(
                     "lti/cookies_blocked.html",
                     # Login initiation accepts GET: the new tab starts the same login again,
                     # top-level, where our cookie is first-party.
-                    new_tab_url=tool_base_url() + "/lti/login?" + urlencode(pending.relaunch_params),
+                    new_tab_url=tool_base_url()
+                    + "/lti/login?"
+                    + urlencode(pending.relaunch_params),
                     platform_name=pending.platform_name,
                 ),
                 status=401,
             )
     launched = service.complete(id_token, state, bound)
     sign_in = launched.sign_in
+    response: BaseResponse
     if sign_in.person is None:
         response = Response(render_template("launch/anonymous.html"), status=200)
     else:

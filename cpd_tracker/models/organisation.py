@@ -22,8 +22,12 @@ class Organisation(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[OrganisationKind] = mapped_column(
-        Enum(OrganisationKind, native_enum=False, length=20,
-             values_callable=lambda e: [m.value for m in e])
+        Enum(
+            OrganisationKind,
+            native_enum=False,
+            length=20,
+            values_callable=lambda e: [m.value for m in e],
+        )
     )
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 

@@ -30,14 +30,20 @@ bp = Blueprint("registration", __name__)
 def _organisation(invite: str | None) -> Organisation | None:
     if not invite:
         if not current_app.config["OPEN_REGISTRATION"]:
-            abort(403, description="Registering this tool needs an invitation link. Ask the "
-                                   "tool's administrator for one (cpd-tracker org invite).")
+            abort(
+                403,
+                description="Registering this tool needs an invitation link. Ask the "
+                "tool's administrator for one (cpd-tracker org invite).",
+            )
         return None
     org_id = read_invite(invite)
     org = db.session.get(Organisation, org_id) if org_id is not None else None
     if org is None:
-        abort(400, description="This registration link has expired or is not valid. Ask for a "
-                               "new one from the tool's LMS registrations page.")
+        abort(
+            400,
+            description="This registration link has expired or is not valid. Ask for a "
+            "new one from the tool's LMS registrations page.",
+        )
     return org
 
 
@@ -52,17 +58,26 @@ def register() -> Response:
     g.csrf_binding = "register:" + hashlib.sha256(f"{config_url}|{token}".encode()).hexdigest()
     organisation = _organisation(values.get("invite"))
     form_class = RegisterForm if organisation is not None else RegisterNewOrganisationForm
-    form = form_class(request.form if request.method == "POST" else None,
-                      data={"openid_configuration": config_url,
-                            "registration_token": token or "",
-                            "invite": values.get("invite", "")})
+    form = form_class(
+        request.form if request.method == "POST" else None,
+        data={
+            "openid_configuration": config_url,
+            "registration_token": token or "",
+            "invite": values.get("invite", ""),
+        },
+    )
     service = get_service(DynamicRegistrationService)
     config = service.configuration(config_url, token)
     if request.method == "POST" and form.validate():
-        target = organisation or NewOrganisation(
-            form.organisation_name.data.strip(),  # type: ignore[attr-defined]
-            OrganisationKind(form.organisation_kind.data),  # type: ignore[attr-defined]
-        )
+        target: Organisation | NewOrganisation
+        if organisation is not None:
+            target = organisation
+        else:
+            assert isinstance(form, RegisterNewOrganisationForm)
+            target = NewOrganisation(
+                (form.organisation_name.data or "").strip(),
+                OrganisationKind(form.organisation_kind.data),
+            )
         try:
             registration = service.register(config, token, target)
         except RegistrationConflict as exc:
@@ -71,7 +86,8 @@ def register() -> Response:
         return Response(render_template("registration/done.html", registration=registration))
     status = 400 if form.errors else 200
     return Response(
-        render_template("registration/confirm.html", form=form, config=config,
-                        organisation=organisation),
+        render_template(
+            "registration/confirm.html", form=form, config=config, organisation=organisation
+        ),
         status=status,
     )

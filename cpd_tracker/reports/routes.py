@@ -5,8 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, abort, redirect, render_template
 from werkzeug.wrappers import Response
 
-from cpd_tracker.access import launch_course, login_required, own_school, signed_in
-from cpd_tracker.access import trust_leader_required
+from cpd_tracker.access import (
+    launch_course,
+    login_required,
+    own_school,
+    signed_in,
+    trust_leader_required,
+)
 from cpd_tracker.registry import get_service
 from cpd_tracker.services.overview import OverviewService
 from cpd_tracker.templating import tool_url
@@ -25,9 +30,9 @@ def school() -> Response:
     led = sorted(user.cpd_lead_school_ids())
     if led:
         return redirect(tool_url("reports.school_page", school_id=led[0]))
-    if user.is_trust_leader:
-        return redirect(tool_url("reports.trust"))
-    abort(403)
+    if not user.is_trust_leader:
+        abort(403)
+    return redirect(tool_url("reports.trust"))
 
 
 @bp.get("/schools/<int:school_id>")

@@ -57,7 +57,9 @@ class DynamicRegistrationService:
 
     def tool(self) -> ToolDescription:
         return ToolDescription.for_app(
-            self.base_url, client_name=TOOL_NAME, description=TOOL_DESCRIPTION,
+            self.base_url,
+            client_name=TOOL_NAME,
+            description=TOOL_DESCRIPTION,
             jwks_path="/.well-known/jwks.json",
         )
 

@@ -153,7 +153,10 @@ class IdentityService:
         self, registration: PlatformRegistration, launch: LaunchContext
     ) -> None:
         platform = launch.claims.get("https://purl.imsglobal.org/spec/lti/claim/tool_platform")
-        candidates = [launch.return_url, platform.get("url") if isinstance(platform, dict) else None]
+        candidates = [
+            launch.return_url,
+            platform.get("url") if isinstance(platform, dict) else None,
+        ]
         known = list(registration.frame_origins or [])
         added = [o for o in map(frame_origin, candidates) if o and o not in known]
         if added:

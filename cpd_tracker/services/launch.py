@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import select, update
@@ -26,8 +25,15 @@ from lti.oidc import AuthRedirect, LoginRequest, begin_login
 
 STATE_COOKIE_PREFIX = "lti_state_"
 #: Login parameters kept so the "open in a new tab" fallback can start the login again.
-RELAUNCH_FIELDS = ("iss", "login_hint", "target_link_uri", "lti_message_hint", "client_id",
-                   "lti_deployment_id", "deployment_id")
+RELAUNCH_FIELDS = (
+    "iss",
+    "login_hint",
+    "target_link_uri",
+    "lti_message_hint",
+    "client_id",
+    "lti_deployment_id",
+    "deployment_id",
+)
 
 
 PLATFORM_NAMES = {"moodle": "Moodle", "canvas": "Canvas", "demo": "the demo LMS"}
@@ -135,4 +141,3 @@ class LaunchService:
         assert row is not None  # the validator found it a moment ago
         sign_in = self.identity.sign_in(row, context, result.deployment_is_new)
         return Launched(sign_in, row)
-

@@ -94,8 +94,9 @@ class OverviewService:
         return list(
             self.session.scalars(
                 select(Course)
-                .where(Course.school_id == school.id,
-                       Course.organisation_id == school.organisation_id)
+                .where(
+                    Course.school_id == school.id, Course.organisation_id == school.organisation_id
+                )
                 .order_by(Course.title)
             )
         )
@@ -105,19 +106,24 @@ class OverviewService:
             select(
                 StaffRole.school_id.label("school_id"),
                 func.count(func.distinct(Person.id)).label("staff"),
-                func.count(func.distinct(Person.id)).filter(
-                    Person.last_launch_at.is_not(None)
-                ).label("launched"),
+                func.count(func.distinct(Person.id))
+                .filter(Person.last_launch_at.is_not(None))
+                .label("launched"),
             )
             .join(Person, Person.id == StaffRole.person_id)
-            .where(Person.organisation_id == organisation_id, Person.active.is_(True),
-                   StaffRole.ended_on.is_(None))
+            .where(
+                Person.organisation_id == organisation_id,
+                Person.active.is_(True),
+                StaffRole.ended_on.is_(None),
+            )
             .group_by(StaffRole.school_id)
             .subquery()
         )
         leads = (
-            select(Permission.school_id.label("school_id"),
-                   func.count(func.distinct(Permission.person_id)).label("leads"))
+            select(
+                Permission.school_id.label("school_id"),
+                func.count(func.distinct(Permission.person_id)).label("leads"),
+            )
             .where(Permission.kind == PermissionKind.CPD_LEAD, Permission.revoked.is_(False))
             .group_by(Permission.school_id)
             .subquery()
@@ -165,7 +171,8 @@ class OverviewService:
     def schools_of(self, organisation_id: int) -> list[School]:
         return list(
             self.session.scalars(
-                select(School).where(School.organisation_id == organisation_id)
+                select(School)
+                .where(School.organisation_id == organisation_id)
                 .order_by(School.name)
             )
         )

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 from tests.support.factories import school_id
 from tests.support.launching import launch, login
-from tests.support.platform import TestPlatform, TOOL_HOST
+from tests.support.platform import TOOL_HOST, TestPlatform
 
 
 def cookieless(app: Flask) -> FlaskClient:
@@ -137,8 +137,11 @@ def test_forms_carry_the_token_when_cookies_are_blocked(app: Flask, platform: Te
     assert fields["lt"]
     chosen = browser.post(
         "/lti/course-school",
-        data={"csrf_token": fields["csrf_token"], "lt": fields["lt"],
-              "school_id": school_id(app, "100001")},
+        data={
+            "csrf_token": fields["csrf_token"],
+            "lt": fields["lt"],
+            "school_id": school_id(app, "100001"),
+        },
     )
     assert chosen.status_code == 302
     assert "lt=" in chosen.headers["Location"]

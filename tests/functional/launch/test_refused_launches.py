@@ -33,7 +33,8 @@ def assert_refused(
     assert any(c in html for c in codes), codes
     assert "Traceback" not in html
     correlation = response.headers["X-Correlation-Id"]
-    assert correlation and correlation in html
+    assert correlation
+    assert correlation in html
     return html
 
 
@@ -59,10 +60,14 @@ BAD_TOKENS: dict[str, tuple[dict[str, Any], str | tuple[str, ...]]] = {
         "token_from_future",
     ),
     # Canvas also sends azp = client_id: its token then names a party it is not for.
-    "wrong_audience": ({"overrides": {"aud": "someone-else"}},
-                       ("unknown_platform", "wrong_audience")),
-    "several_audiences_no_azp": ({"overrides": {"aud": ["x", "y"]}, "remove": ["azp"]},
-                                 "missing_azp"),
+    "wrong_audience": (
+        {"overrides": {"aud": "someone-else"}},
+        ("unknown_platform", "wrong_audience"),
+    ),
+    "several_audiences_no_azp": (
+        {"overrides": {"aud": ["x", "y"]}, "remove": ["azp"]},
+        "missing_azp",
+    ),
     "wrong_target_link": (
         {"overrides": {c.TARGET_LINK_URI: "https://tool.example.org/other"}},
         "target_link_mismatch",
