@@ -177,16 +177,21 @@ def issuer_and_client_id(claims: Mapping[str, Any]) -> tuple[str, str]:
     return issuer, azp if azp is not None else audiences[0]
 
 
-def check_browser_binding(state: str, bound_state: str | None) -> None:
+def check_browser_binding(state: str, bound_state: str | None, states: LaunchStateStore) -> None:
     """The state posted back must be the one this browser kept (cookie or Platform Storage).
 
     This defeats login CSRF: an attacker can post their own valid launch into a victim's
     browser, but cannot plant the matching state in the victim's cookie or frame storage.
+    Checked before the login is taken, so a forged post burns nothing; a replay whose cookie
+    went with the first use is still named as a replay, not as blocked cookies.
     """
-    if bound_state is None or not hmac.compare_digest(
+    if bound_state is not None and hmac.compare_digest(
         state.encode("utf-8", "surrogatepass"), bound_state.encode("utf-8", "surrogatepass")
     ):
-        raise StateMismatch()
+        return
+    if len(state) <= MAX_STATE_LENGTH and states.was_taken(state):
+        raise LaunchReplayed()
+    raise StateMismatch()
 
 
 def take_login(states: LaunchStateStore, state: str, now: datetime) -> LoginRecord:
@@ -413,7 +418,7 @@ class LaunchValidator:
         kid = require_kid(header)
         require_rs256(header)
         registration = self._registration(read_unverified_claims(id_token))
-        check_browser_binding(state, bound_state)
+        check_browser_binding(state, bound_state, self._states)
         now = self._clock()
         record = take_login(self._states, state, now)
         check_login_matches(record, registration)

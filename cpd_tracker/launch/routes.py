@@ -32,6 +32,7 @@ from cpd_tracker.services.launch import LaunchService, state_cookie_name
 from cpd_tracker.services.overview import OverviewService
 from cpd_tracker.templating import tool_url
 from cpd_tracker.urls import tool_base_url
+from lti.dynamic_registration import DEFAULT_SCOPES
 from lti.errors import LtiLaunchError
 
 bp = Blueprint("launch", __name__)
@@ -176,4 +177,43 @@ def choose_school() -> BaseResponse | str:
     return Response(
         render_template("launch/choose_school.html", form=form, course=course, schools=schools),
         status=status,
+    )
+
+
+@bp.get("/lti/canvas.json")
+def canvas_config() -> Response:
+    """Canvas "Enter URL" / "Paste JSON" developer key configuration (manual registration)."""
+    base = tool_base_url()
+    launch_url = base + "/lti/launch"
+    return jsonify(
+        {
+            "title": "SEND CPD Tracker",
+            "description": "SEND training and the SENCO qualification for schools and trusts.",
+            "oidc_initiation_url": base + "/lti/login",
+            "target_link_uri": launch_url,
+            "public_jwk_url": base + "/.well-known/jwks.json",
+            "scopes": list(DEFAULT_SCOPES),
+            "extensions": [
+                {
+                    "platform": "canvas.instructure.com",
+                    "privacy_level": "public",
+                    "settings": {
+                        "placements": [
+                            {
+                                "placement": "course_navigation",
+                                "message_type": "LtiResourceLinkRequest",
+                                "target_link_uri": launch_url,
+                                "text": "SEND CPD Tracker",
+                            },
+                            {
+                                "placement": "link_selection",
+                                "message_type": "LtiDeepLinkingRequest",
+                                "target_link_uri": launch_url,
+                                "text": "SEND training module",
+                            },
+                        ]
+                    },
+                }
+            ],
+        }
     )

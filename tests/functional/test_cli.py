@@ -99,7 +99,7 @@ def count(app: Flask, model: type) -> int:
 
 
 def test_app_cli_has_every_command_but_serve_and_demo(app: Flask) -> None:
-    app_commands = set(app.cli.commands)  # type: ignore[attr-defined]
+    app_commands = set(app.cli.commands)
 
     assert {"db", "keys", "org", "school", "platform", "purge-logins"} <= app_commands
     assert not {"serve", "demo"} & app_commands
@@ -135,9 +135,7 @@ def test_org_add_refuses_an_unknown_kind(runner: FlaskCliRunner, app: Flask) -> 
     assert count(app, Organisation) == 0
 
 
-def test_org_list_shows_organisations_and_their_schools(
-    app: Flask, runner: FlaskCliRunner
-) -> None:
+def test_org_list_shows_organisations_and_their_schools(app: Flask, runner: FlaskCliRunner) -> None:
     first = make_org(app, "Hazel Trust")
     second = make_org(app, "Lone Oak School", schools=[])
 
@@ -152,8 +150,19 @@ def test_org_list_shows_organisations_and_their_schools(
 def test_school_add(app: Flask, runner: FlaskCliRunner) -> None:
     org = make_org(app, schools=[])
 
-    output = ok(runner, "school", "add", "--org", str(org), "--urn", "137000",
-                "--name", "Elm Primary", "--phase", "primary")
+    output = ok(
+        runner,
+        "school",
+        "add",
+        "--org",
+        str(org),
+        "--urn",
+        "137000",
+        "--name",
+        "Elm Primary",
+        "--phase",
+        "primary",
+    )
 
     assert re.fullmatch(r"School \d+: Elm Primary \(URN 137000\)\n", output)
     with app.app_context():
@@ -201,8 +210,9 @@ def test_org_invite_prints_a_working_registration_link(
 def test_platform_add_canvas_uses_the_cloud_preset(app: Flask, runner: FlaskCliRunner) -> None:
     org = make_org(app)
 
-    output = ok(runner, "platform", "add", "canvas", "--org", str(org),
-                "--client-id", "10000000000007")
+    output = ok(
+        runner, "platform", "add", "canvas", "--org", str(org), "--client-id", "10000000000007"
+    )
 
     assert "issuer https://canvas.instructure.com, client id 10000000000007" in output
     assert "deployments recorded on first launch" in output
@@ -228,9 +238,22 @@ def test_platform_add_canvas_uses_the_cloud_preset(app: Flask, runner: FlaskCliR
 def test_platform_add_moodle_from_its_site_url(app: Flask, runner: FlaskCliRunner) -> None:
     org = make_org(app)
 
-    output = ok(runner, "platform", "add", "moodle", "--site-url", f"{MOODLE_SITE}/",
-                "--org", str(org), "--client-id", "Xq3vT8kP2mLw9Rz", "--deployment-id", "1",
-                "--name", "School Moodle")
+    output = ok(
+        runner,
+        "platform",
+        "add",
+        "moodle",
+        "--site-url",
+        f"{MOODLE_SITE}/",
+        "--org",
+        str(org),
+        "--client-id",
+        "Xq3vT8kP2mLw9Rz",
+        "--deployment-id",
+        "1",
+        "--name",
+        "School Moodle",
+    )
 
     assert output == (
         f"Registered School Moodle: issuer {MOODLE_SITE}, client id Xq3vT8kP2mLw9Rz, "
@@ -256,8 +279,20 @@ def test_platform_added_by_cli_can_launch(
     org = make_org(app)
     platform = TestPlatform("moodle", issuer=MOODLE_SITE)
     platform.serve_jwks(fake_http)
-    ok(runner, "platform", "add", "moodle", "--site-url", MOODLE_SITE, "--org", str(org),
-       "--client-id", platform.client_id, "--deployment-id", platform.deployment_id)
+    ok(
+        runner,
+        "platform",
+        "add",
+        "moodle",
+        "--site-url",
+        MOODLE_SITE,
+        "--org",
+        str(org),
+        "--client-id",
+        platform.client_id,
+        "--deployment-id",
+        platform.deployment_id,
+    )
 
     from tests.support.launching import launch
 
@@ -271,11 +306,21 @@ def test_platform_added_by_cli_can_launch(
     ("args", "message"),
     [
         (["moodle"], "moodle needs --site-url, e.g. https://moodle.school.org"),
-        (["moodle", "--site-url", "ftp://moodle.school.org"],
-         "Moodle site URL must be an http(s) URL"),
+        (
+            ["moodle", "--site-url", "ftp://moodle.school.org"],
+            "Moodle site URL must be an http(s) URL",
+        ),
         (["custom"], "custom needs --issuer, --auth-url, --token-url, --jwks-url"),
-        (["custom", "--issuer", "https://lms.example.org", "--auth-url",
-          "https://lms.example.org/auth"], "custom needs --token-url, --jwks-url"),
+        (
+            [
+                "custom",
+                "--issuer",
+                "https://lms.example.org",
+                "--auth-url",
+                "https://lms.example.org/auth",
+            ],
+            "custom needs --token-url, --jwks-url",
+        ),
         (["blackboard"], "'blackboard' is not one of"),
     ],
 )
@@ -293,14 +338,33 @@ def test_platform_add_usage_errors(
 def test_platform_add_custom(app: Flask, runner: FlaskCliRunner) -> None:
     org = make_org(app)
 
-    ok(runner, "platform", "add", "custom", "--org", str(org), "--client-id", "bb-1",
-       "--issuer", "https://blackboard.com", "--auth-url", "https://developer.blackboard.com/auth",
-       "--token-url", "https://developer.blackboard.com/token",
-       "--jwks-url", "https://developer.blackboard.com/jwks", "--deployment-id", "d-1")
+    ok(
+        runner,
+        "platform",
+        "add",
+        "custom",
+        "--org",
+        str(org),
+        "--client-id",
+        "bb-1",
+        "--issuer",
+        "https://blackboard.com",
+        "--auth-url",
+        "https://developer.blackboard.com/auth",
+        "--token-url",
+        "https://developer.blackboard.com/token",
+        "--jwks-url",
+        "https://developer.blackboard.com/jwks",
+        "--deployment-id",
+        "d-1",
+    )
 
     (row,) = registrations(app)
     assert (row["issuer"], row["client_id"], row["key_set_url"], row["deployments"]) == (
-        "https://blackboard.com", "bb-1", "https://developer.blackboard.com/jwks", ["d-1"]
+        "https://blackboard.com",
+        "bb-1",
+        "https://developer.blackboard.com/jwks",
+        ["d-1"],
     )
     assert row["accept_new_deployments"] is False
 
@@ -332,20 +396,34 @@ def test_platform_add_duplicate_is_an_error_message(app: Flask, runner: FlaskCli
 def test_platform_list(app: Flask, runner: FlaskCliRunner) -> None:
     org = make_org(app)
     ok(runner, "platform", "add", "canvas", "--org", str(org), "--client-id", "10000000000007")
-    ok(runner, "platform", "add", "moodle", "--site-url", MOODLE_SITE, "--org", str(org),
-       "--client-id", "abc", "--deployment-id", "1", "--deployment-id", "2")
-    ids = [r for r in registrations(app)]
-    assert len(ids) == 2
+    ok(
+        runner,
+        "platform",
+        "add",
+        "moodle",
+        "--site-url",
+        MOODLE_SITE,
+        "--org",
+        str(org),
+        "--client-id",
+        "abc",
+        "--deployment-id",
+        "1",
+        "--deployment-id",
+        "2",
+    )
+    assert len(registrations(app)) == 2
 
     lines = ok(runner, "platform", "list").splitlines()
 
     assert len(lines) == 2
     assert lines[0].split("\t")[1:] == [
-        f"org {org}", "https://canvas.instructure.com", "10000000000007", "deployments: none yet"
+        f"org {org}",
+        "https://canvas.instructure.com",
+        "10000000000007",
+        "deployments: none yet",
     ]
-    assert lines[1].split("\t")[1:] == [
-        f"org {org}", MOODLE_SITE, "abc", "deployments: 1, 2"
-    ]
+    assert lines[1].split("\t")[1:] == [f"org {org}", MOODLE_SITE, "abc", "deployments: 1, 2"]
 
 
 # ---------------------------------------------------------------- keys
@@ -452,7 +530,10 @@ def test_db_upgrade_is_idempotent(app: Flask, runner: FlaskCliRunner) -> None:
 
 
 def test_purge_logins_forgets_only_long_expired_logins(
-    app: Flask, runner: FlaskCliRunner, client: FlaskClient, fake_http: FakeHttp,
+    app: Flask,
+    runner: FlaskCliRunner,
+    client: FlaskClient,
+    fake_http: FakeHttp,
     clock: FakeClock,
 ) -> None:
     platform = TestPlatform("canvas", clock=clock)
@@ -481,8 +562,12 @@ def _seed(app: Flask) -> str:
     with app.app_context():
         session = db.new_session()
         try:
-            summary = seed_demo(session, AuditService(session, Actor("cli")), base_url=BASE_URL,
-                                secret=app.config["SECRET_KEY"])
+            summary = seed_demo(
+                session,
+                AuditService(session, Actor("cli")),
+                base_url=BASE_URL,
+                secret=app.config["SECRET_KEY"],
+            )
             session.commit()
         finally:
             session.close()
@@ -492,8 +577,15 @@ def _seed(app: Flask) -> str:
 def _demo_counts(app: Flask) -> dict[str, int]:
     return {
         model.__name__: count(app, model)
-        for model in (Organisation, School, Person, Course, PlatformRegistration, Deployment,
-                      ToolKey)
+        for model in (
+            Organisation,
+            School,
+            Person,
+            Course,
+            PlatformRegistration,
+            Deployment,
+            ToolKey,
+        )
     }
 
 
@@ -519,7 +611,9 @@ def test_seed_demo_is_idempotent(app: Flask) -> None:
     assert _demo_counts(app) == counts
     (row,) = registrations(app)
     assert (row["client_id"], row["deployments"], row["created_via"]) == (
-        CLIENT_ID, [DEPLOYMENT_ID], "demo"
+        CLIENT_ID,
+        [DEPLOYMENT_ID],
+        "demo",
     )
 
 
@@ -527,8 +621,12 @@ def test_seed_demo_follows_a_new_base_url(app: Flask) -> None:
     _seed(app)
     with app.app_context():
         session = db.new_session()
-        seed_demo(session, AuditService(session, Actor("cli")),
-                  base_url="http://127.0.0.1:5001", secret=app.config["SECRET_KEY"])
+        seed_demo(
+            session,
+            AuditService(session, Actor("cli")),
+            base_url="http://127.0.0.1:5001",
+            secret=app.config["SECRET_KEY"],
+        )
         session.commit()
         session.close()
 
@@ -652,11 +750,19 @@ def test_demo_lms_refuses_an_unknown_user(demo_app: Flask) -> None:
 
 
 def test_demo_lms_auth_refuses_a_wrong_redirect_uri(demo_app: Flask) -> None:
-    answer = _browser(demo_app).get("/demo-lms/auth", query_string={
-        "scope": "openid", "response_type": "id_token", "response_mode": "form_post",
-        "client_id": CLIENT_ID, "redirect_uri": "https://evil.example.com/steal",
-        "nonce": "n", "state": "s", "login_hint": "teacher",
-    })
+    answer = _browser(demo_app).get(
+        "/demo-lms/auth",
+        query_string={
+            "scope": "openid",
+            "response_type": "id_token",
+            "response_mode": "form_post",
+            "client_id": CLIENT_ID,
+            "redirect_uri": "https://evil.example.com/steal",
+            "nonce": "n",
+            "state": "s",
+            "login_hint": "teacher",
+        },
+    )
 
     assert answer.status_code == 400
     assert "redirect_uri not as registered" in answer.get_data(as_text=True)

@@ -119,8 +119,15 @@ class DynamicPlatform:
             "response_types_supported": ["id_token"],
             "id_token_signing_alg_values_supported": ["RS256"],
             "claims_supported": [
-                "sub", "iss", "name", "given_name", "family_name", "nickname", "picture",
-                "email", "locale",
+                "sub",
+                "iss",
+                "name",
+                "given_name",
+                "family_name",
+                "nickname",
+                "picture",
+                "email",
+                "locale",
             ],
             "subject_types_supported": ["public"],
             "authorization_server": "canvas.instructure.com",
@@ -131,7 +138,9 @@ class DynamicPlatform:
                     {
                         "type": "LtiResourceLinkRequest",
                         "placements": [
-                            "account_navigation", "course_navigation", "assignment_selection",
+                            "account_navigation",
+                            "course_navigation",
+                            "assignment_selection",
                             "link_selection",
                         ],
                     },
@@ -193,9 +202,9 @@ class DynamicPlatform:
             self.registration_endpoint,
             method="POST",
             status=registration_status,
-            json=registration_body if registration_body is not None else (
-                self.registration_response()
-            ),
+            json=registration_body
+            if registration_body is not None
+            else (self.registration_response()),
         )
 
     # ------------------------------------------------------------ what the tool sent it
@@ -218,7 +227,10 @@ class DynamicPlatform:
 
     def query(self, invite: str | None = None) -> dict[str, str]:
         """What the LMS appends to the tool's registration URL."""
-        params = {"openid_configuration": self.openid_configuration, "registration_token": self.token}
+        params = {
+            "openid_configuration": self.openid_configuration,
+            "registration_token": self.token,
+        }
         if invite:
             params["invite"] = invite
         return params
@@ -294,8 +306,9 @@ class _FormParser(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
         if tag == "form":
-            self.forms.append({"action": a.get("action", ""), "method": a.get("method", "get"),
-                               "fields": {}})
+            self.forms.append(
+                {"action": a.get("action", ""), "method": a.get("method", "get"), "fields": {}}
+            )
         elif tag in ("input", "textarea", "select") and self.forms and a.get("name"):
             fields = self.forms[-1]["fields"]
             kind = a.get("type", "text")

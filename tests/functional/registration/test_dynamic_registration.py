@@ -9,6 +9,7 @@ registration, as learner, instructor and administrator.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -30,6 +31,7 @@ from tests.support.factories import make_org
 from tests.support.http import FakeHttp
 from tests.support.launching import follow, launch
 from tests.support.platform import CANVAS_DEPLOYMENT, TOOL_HOST
+from tests.support.platform_users import UserKind
 from tests.support.registration import (
     CANVAS_PRIVACY_LEVEL,
     LTI_TOOL_CONFIGURATION,
@@ -330,7 +332,7 @@ LANDINGS = {
 
 @pytest.mark.parametrize("user", ["learner", "instructor", "admin"])
 def test_platform_launches_after_dynamic_registration(
-    app: Flask, fake_http: FakeHttp, lms: DynamicPlatform, invite: str, user: str
+    app: Flask, fake_http: FakeHttp, lms: DynamicPlatform, invite: str, user: UserKind
 ) -> None:
     assert register(_client(app), lms, invite).status_code == 200
     platform = lms.test_platform()
@@ -343,7 +345,7 @@ def test_platform_launches_after_dynamic_registration(
     page = follow(client, result.response)
     assert page.status_code == 200
     assert page.request.path == LANDINGS[(lms.dialect, user)]
-    assert platform.user(user).name in page.get_data(as_text=True)  # type: ignore[arg-type]
+    assert platform.user(user).name in page.get_data(as_text=True)
 
 
 def test_canvas_records_its_deployment_on_the_first_launch(
@@ -428,11 +430,12 @@ def test_invite_for_a_deleted_organisation_is_refused(
 
 
 def test_expired_invite_is_refused(
-    app: Flask, client: FlaskClient, lms: DynamicPlatform, org_id: int,
+    app: Flask,
+    client: FlaskClient,
+    lms: DynamicPlatform,
+    org_id: int,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import time
-
     with app.app_context():
         real_time = time.time
         monkeypatch.setattr(time, "time", lambda: real_time() - 31 * 24 * 3600)
@@ -451,8 +454,10 @@ def test_closed_registration_needs_an_invite(
     app.config["OPEN_REGISTRATION"] = False
 
     refused = open_registration(client, lms)
-    refused_post = client.post("/lti/register", data={**lms.query(), "organisation_name": "X",
-                                                      "organisation_kind": "trust"})
+    refused_post = client.post(
+        "/lti/register",
+        data={**lms.query(), "organisation_name": "X", "organisation_kind": "trust"},
+    )
     allowed = open_registration(client, lms, invite)
 
     assert refused.status_code == 403
@@ -462,7 +467,7 @@ def test_closed_registration_needs_an_invite(
     nothing_written(app, organisations=1)
 
 
-REFUSALS = {
+REFUSALS: dict[str, tuple[int, Any, str]] = {
     # Canvas: 422 with a list of errors (doc/api/registration.md).
     "canvas": (
         422,
@@ -511,8 +516,11 @@ def test_platform_unreachable_on_register_is_a_4xx(
 def test_configuration_refused_without_token_is_a_4xx(
     client: FlaskClient, fake_http: FakeHttp, lms: DynamicPlatform, invite: str
 ) -> None:
-    fake_http.add(lms.openid_configuration, status=401,
-                  json={"errorMessage": "registration token is invalid or expired"})
+    fake_http.add(
+        lms.openid_configuration,
+        status=401,
+        json={"errorMessage": "registration token is invalid or expired"},
+    )
 
     page = open_registration(client, lms, invite)
 

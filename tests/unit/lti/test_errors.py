@@ -98,7 +98,7 @@ def test_messages_name_the_value_that_was_wrong() -> None:
     assert "7:abc" in errors.UnknownDeployment("7:abc", "i", "c").message
     assert "roles" in errors.MissingClaim("https://purl.imsglobal.org/spec/lti/claim/roles").message
     assert "kid-1" in errors.UnknownKid("kid-1", "https://j").message
-    assert "https://j" in errors.UnknownKid("kid-1", "https://j").hint
+    assert "https://j" in errors.UnknownKid("kid-1", "https://j").message
 
 
 def test_the_base_class_keeps_its_default_hint() -> None:

@@ -327,6 +327,24 @@ def test_a_valid_token_replayed_is_refused(launcher: Launcher) -> None:
     assert error.status == 403
 
 
+@pytest.mark.parametrize("bound_state", [None, "cookie-of-a-later-login"])
+def test_a_replay_without_its_cookie_is_still_named_a_replay(
+    launcher: Launcher, bound_state: str | None
+) -> None:
+    auth = launcher.start()
+    token = launcher.platform.id_token(nonce=auth.nonce)
+    launcher.submit(token, auth)
+
+    launcher.refused_token(LaunchReplayed, token, auth, bound_state=bound_state)
+
+
+def test_an_overlong_unbound_state_is_a_mismatch(launcher: Launcher) -> None:
+    auth = launcher.start()
+    token = launcher.platform.id_token(nonce=auth.nonce)
+    with pytest.raises(StateMismatch):
+        launcher.validator.validate(token, "s" * 600, bound_state=None)
+
+
 def test_a_token_replayed_against_a_fresh_login_is_refused(launcher: Launcher) -> None:
     first = launcher.start()
     token = launcher.platform.id_token(nonce=first.nonce)
@@ -563,6 +581,10 @@ def test_an_anonymous_launch_drops_stray_personal_data(launcher: Launcher) -> No
     assert context.is_anonymous
     assert context.name is None
     assert context.email is None
+
+
+def test_other_malformed_registered_claims_are_refused(launcher: Launcher) -> None:
+    launcher.refused(MalformedToken, overrides={"jti": 5})
 
 
 # ---------------------------------------------------------------- ordering
