@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from cpd_tracker.extensions import db
 from lti.errors import LtiError
+from lti.registration_errors import RegistrationError
 
 log = logging.getLogger("cpd_tracker")
 
@@ -103,13 +104,15 @@ def handle_lti_error(error: LtiError) -> Response:
     # The login state a failed launch consumed stays consumed: commit only that.
     db.session.commit()
     log.warning("LTI refused [%s] %s: %s", correlation_id(), error.code, error.message)
+    # Registration problems are read by an LMS administrator registering the tool, not by a
+    # teacher whose course link broke.
+    template = (
+        "registration/error.html"
+        if isinstance(error, RegistrationError)
+        else "lti/launch_error.html"
+    )
     return error_response(
-        error.status,
-        error.title,
-        error.message,
-        error.hint,
-        template="lti/launch_error.html",
-        error=error,
+        error.status, error.title, error.message, error.hint, template=template, error=error
     )
 
 

@@ -56,7 +56,7 @@ def _launch() -> LaunchService:
 
 
 def _dynamic_registration() -> DynamicRegistrationService:
-    audit = _audit()
+    audit = AuditService(db.session, Actor("dynamic-registration", correlation_id=correlation_id()))
     return DynamicRegistrationService(
         db.session,
         audit,

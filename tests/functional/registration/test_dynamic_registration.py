@@ -282,6 +282,7 @@ def test_registration_is_audited(
         assert entry.organisation_id == org_id
         assert entry.details["openid_configuration"] == lms.openid_configuration
         assert entry.actor_person_id is None
+        assert entry.actor_label == "dynamic-registration"
         # The entry names the request that made it.
         assert entry.correlation_id == done.headers["X-Correlation-Id"]
 
@@ -494,6 +495,9 @@ def test_platform_refusal_is_quoted_and_nothing_is_written(
     html = answer.get_data(as_text=True)
     assert reason in html
     assert f"HTTP {status}" in html
+    # Written for the LMS administrator registering the tool, not as a refused launch.
+    assert "Nothing was saved in the tool" in html
+    assert "refused" not in html.split("<main", 1)[1].split("</main>")[0].lower()
     if lms.dialect == "moodle":
         assert "registration links work once" in html
     nothing_written(app, organisations=0)
