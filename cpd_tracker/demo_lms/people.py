@@ -99,6 +99,7 @@ class DemoUser:
     roles: tuple[str, ...]
     context_id: str | None
     description: str
+    label: str
 
     @property
     def name(self) -> str:
@@ -115,6 +116,7 @@ LAUNCHABLE = (
         (LEARNER,),
         "demo-course-oakfield",
         "a teacher at Oakfield Primary, opening the staff CPD course",
+        "teacher",
     ),
     DemoUser(
         "cpd-lead",
@@ -125,6 +127,7 @@ LAUNCHABLE = (
         (INSTRUCTOR,),
         "demo-course-riverside",
         "the CPD lead (course teacher) of Riverside Academy's staff CPD course",
+        "CPD lead",
     ),
     DemoUser(
         "trust-leader",
@@ -135,6 +138,7 @@ LAUNCHABLE = (
         (INSTITUTION_ADMIN,),
         None,
         "the trust's director of inclusion, an LMS administrator with no course role",
+        "trust leader",
     ),
 )
 

@@ -123,7 +123,14 @@ def _staff(
     schools: dict[str, School],
 ) -> None:
     """A staff list per school, as a roster sync would bring it; few have launched yet."""
-    names = itertools.product(people.GIVEN, people.FAMILY)
+    # Step through given and family names at different strides so names rarely repeat.
+    names = (
+        (
+            people.GIVEN[(7 * i + 3) % len(people.GIVEN)],
+            people.FAMILY[(5 * i + 1) % len(people.FAMILY)],
+        )
+        for i in itertools.count()
+    )
     today = dt.date.today()
     launchers = {u.sub: u for u in people.LAUNCHABLE}
     for s_index, (urn, _name, _phase) in enumerate(people.SCHOOLS):
