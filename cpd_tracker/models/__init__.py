@@ -2,8 +2,25 @@
 
 from cpd_tracker.models.audit import AuditEntry
 from cpd_tracker.models.base import Base
+from cpd_tracker.models.catalogue import (
+    Delivery,
+    Module,
+    ModulePage,
+    Question,
+    QuestionOption,
+    Tier,
+)
+from cpd_tracker.models.completion import (
+    Attempt,
+    Completion,
+    CompletionMethod,
+    Evidence,
+    EvidenceStatus,
+    InsetSession,
+)
 from cpd_tracker.models.lti_state import LoginState, ToolKey
 from cpd_tracker.models.organisation import Organisation, OrganisationKind, School
+from cpd_tracker.models.outbox import OutgoingEmail
 from cpd_tracker.models.person import (
     Permission,
     PermissionKind,
@@ -13,22 +30,42 @@ from cpd_tracker.models.person import (
     StaffRoleKind,
 )
 from cpd_tracker.models.platform import Course, Deployment, PlatformRegistration
+from cpd_tracker.models.requirement import DueRule, Exemption, Extension, Requirement
+from cpd_tracker.models.upload import ImportUpload
 
 __all__ = [
+    "Attempt",
     "AuditEntry",
     "Base",
+    "Completion",
+    "CompletionMethod",
     "Course",
+    "Delivery",
     "Deployment",
+    "DueRule",
+    "Evidence",
+    "EvidenceStatus",
+    "Exemption",
+    "Extension",
+    "ImportUpload",
+    "InsetSession",
     "LoginState",
+    "Module",
+    "ModulePage",
     "Organisation",
     "OrganisationKind",
+    "OutgoingEmail",
     "Permission",
     "PermissionKind",
     "PermissionSource",
     "Person",
     "PlatformRegistration",
+    "Question",
+    "QuestionOption",
+    "Requirement",
     "School",
     "StaffRole",
     "StaffRoleKind",
+    "Tier",
     "ToolKey",
 ]
