@@ -532,8 +532,9 @@ class Phase:
                 user = self.users[index % len(self.users)]
                 try:
                     self._record(launcher.launch(user), None)
-                except (LaunchFailed, requests.RequestException, AssertionError) as exc:
-                    self._record(None, f"launch {index} ({user.sub}): {exc}")
+                except Exception as exc:  # every failure is counted and shown, none lost
+                    name = "" if isinstance(exc, LaunchFailed) else f"{type(exc).__name__}: "
+                    self._record(None, f"launch {index} ({user.sub}): {name}{exc}")
         finally:
             launcher.close()
 

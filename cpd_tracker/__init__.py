@@ -52,6 +52,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from cpd_tracker.admin.routes import bp as admin_bp
     from cpd_tracker.home.routes import bp as home_bp
+    from cpd_tracker.imports.routes import bp as imports_bp
     from cpd_tracker.launch.routes import bp as launch_bp
     from cpd_tracker.registration.routes import bp as registration_bp
     from cpd_tracker.reports.routes import bp as reports_bp
@@ -61,6 +62,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(registration_bp)
+    app.register_blueprint(imports_bp)
     if app.config["DEMO_MODE"]:
         from cpd_tracker.demo_lms.routes import bp as demo_bp
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +21,7 @@ from sqlalchemy.orm import Session
 from werkzeug.serving import run_simple
 
 from cpd_tracker.extensions import db
+from cpd_tracker.imports.cli import import_group
 from cpd_tracker.models import Organisation, OrganisationKind
 from cpd_tracker.registry import clock
 from cpd_tracker.services.audit import Actor, AuditService
@@ -114,8 +114,10 @@ def db_downgrade(revision: str) -> None:
 @click.option("--workers", default=None, type=int, help="gunicorn workers (default 2 x cores)")
 def serve(host: str, port: int, workers: int | None) -> None:
     """Serve the app for the configured database (gunicorn where available)."""
-    gunicorn = shutil.which("gunicorn") or os.path.join(os.path.dirname(sys.executable), "gunicorn")
-    if os.path.exists(gunicorn):
+    # The gunicorn beside this Python first (the venv's), then PATH.
+    local = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+    gunicorn = local if os.path.exists(local) else shutil.which("gunicorn")
+    if gunicorn:
         count = workers or 2 * (os.cpu_count() or 1)
         args = [
             gunicorn,
@@ -127,7 +129,8 @@ def serve(host: str, port: int, workers: int | None) -> None:
             "-",
             "cpd_tracker.wsgi:app",
         ]
-        raise SystemExit(subprocess.call(args))  # noqa: S603 - fixed argv, no shell
+        # Replace this process, so a signal to `serve` reaches gunicorn itself.
+        os.execv(gunicorn, args)  # noqa: S606 - fixed argv, no shell
     click.echo("gunicorn is not installed: serving with the single-process development server.")
     run_simple(host, port, _create_app(), threaded=True)
 
@@ -411,6 +414,9 @@ def platform_list() -> None:
                 f"{reg.id}\torg {reg.organisation_id}\t{reg.issuer}\t{reg.client_id}\t"
                 f"deployments: {deployments}"
             )
+
+
+main.add_command(import_group)
 
 
 @main.command("purge-logins")

@@ -11,9 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cpd_tracker.models import (
@@ -65,7 +67,14 @@ def frame_origin(url: object) -> str | None:
     return None
 
 
+T = TypeVar("T")
+
+
 class IdentityService:
+    """Upserts race when several staff open a new activity at once (several workers, one
+    course): each insert runs in a savepoint, and a unique-constraint loss means another
+    request just created the row, which is then read back instead of failing the launch."""
+
     def __init__(
         self, session: Session, audit: AuditService, clock: Callable[[], dt.datetime]
     ) -> None:
@@ -124,6 +133,19 @@ class IdentityService:
         )
         self.session.flush()
 
+    def _insert_or_existing(self, row: T, existing: Callable[[], T | None]) -> tuple[T, bool]:
+        """Insert ``row``; if a concurrent request won the race, return its row instead."""
+        try:
+            with self.session.begin_nested():
+                self.session.add(row)
+                self.session.flush()
+        except IntegrityError:
+            winner = existing()
+            if winner is None:
+                raise
+            return winner, False
+        return row, True
+
     # -- steps -------------------------------------------------------------------------------
 
     def _record_deployment(self, registration: PlatformRegistration, deployment_id: str) -> None:
@@ -135,11 +157,19 @@ class IdentityService:
         )
         if exists is not None:
             return
-        deployment = Deployment(
-            registration=registration, deployment_id=deployment_id, created_via="launch"
+        deployment, created = self._insert_or_existing(
+            Deployment(
+                registration_id=registration.id, deployment_id=deployment_id, created_via="launch"
+            ),
+            lambda: self.session.scalar(
+                select(Deployment).where(
+                    Deployment.registration_id == registration.id,
+                    Deployment.deployment_id == deployment_id,
+                )
+            ),
         )
-        self.session.add(deployment)
-        self.session.flush()
+        if not created:
+            return
         self.audit.record(
             "deployment.accepted_on_launch",
             organisation_id=registration.organisation_id,
@@ -170,62 +200,105 @@ class IdentityService:
             )
 
     def _upsert_person(self, registration: PlatformRegistration, launch: LaunchContext) -> Person:
-        person = self.session.scalar(
-            select(Person).where(
-                Person.registration_id == registration.id, Person.sub == launch.sub
+        def by_sub() -> Person | None:
+            return self.session.scalar(
+                select(Person).where(
+                    Person.registration_id == registration.id, Person.sub == launch.sub
+                )
             )
-        )
+
         shared = {f: getattr(launch, f) for f in PERSON_FIELDS if getattr(launch, f)}
-        if person is None:
-            person = Person(
-                organisation_id=registration.organisation_id,
-                registration_id=registration.id,
-                sub=launch.sub,
-                **shared,
+        found = by_sub() or self._link_imported(registration, launch)
+        if found is None:
+            person, created = self._insert_or_existing(
+                Person(
+                    organisation_id=registration.organisation_id,
+                    registration_id=registration.id,
+                    sub=launch.sub,
+                    **shared,
+                ),
+                by_sub,
             )
-            self.session.add(person)
-            self.session.flush()
-            self.audit.record(
-                "person.created_from_launch",
-                organisation_id=person.organisation_id,
-                entity_type="person",
-                entity_id=person.id,
-                fields=sorted(shared),
-            )
-        else:
-            changed = {f: v for f, v in shared.items() if getattr(person, f) != v}
-            for field, value in changed.items():
-                setattr(person, field, value)
-            if not person.active:
-                person.active = True
-                changed["active"] = True
-            if changed:
+            if created:
                 self.audit.record(
-                    "person.updated_from_launch",
+                    "person.created_from_launch",
                     organisation_id=person.organisation_id,
                     entity_type="person",
                     entity_id=person.id,
-                    fields=sorted(changed),
+                    fields=sorted(shared),
                 )
+                person.last_launch_at = self.clock()
+                return person
+        else:
+            person = found
+        changed = {f: v for f, v in shared.items() if getattr(person, f) != v}
+        for name, value in changed.items():
+            setattr(person, name, value)
+        if not person.active:
+            person.active = True
+            changed["active"] = True
+        if changed:
+            self.audit.record(
+                "person.updated_from_launch",
+                organisation_id=person.organisation_id,
+                entity_type="person",
+                entity_id=person.id,
+                fields=sorted(changed),
+            )
         person.last_launch_at = self.clock()
         return person
 
-    def _upsert_course(self, registration: PlatformRegistration, launch: LaunchContext) -> Course:
-        course = self.session.scalar(
-            select(Course).where(
-                Course.registration_id == registration.id, Course.context_id == launch.context_id
+    def _link_imported(
+        self, registration: PlatformRegistration, launch: LaunchContext
+    ) -> Person | None:
+        """A person on the staff list from an MIS import (no LMS identity yet) with this
+        launch's email, launching for the first time: give them this LMS identity."""
+        if not launch.email:
+            return None
+        person = self.session.scalar(
+            select(Person).where(
+                Person.organisation_id == registration.organisation_id,
+                Person.registration_id.is_(None),
+                func.lower(Person.email) == launch.email.strip().lower(),
             )
         )
-        if course is None:
-            course = Course(
-                organisation_id=registration.organisation_id,
-                registration_id=registration.id,
-                context_id=launch.context_id,
-                title=launch.context_title,
-                label=launch.context_label,
+        if person is None:
+            return None
+        person.registration_id = registration.id
+        person.sub = launch.sub
+        self.audit.record(
+            "person.linked_to_lms",
+            organisation_id=person.organisation_id,
+            entity_type="person",
+            entity_id=person.id,
+            matched_by="email",
+        )
+        return person
+
+    def _upsert_course(self, registration: PlatformRegistration, launch: LaunchContext) -> Course:
+        def by_context() -> Course | None:
+            return self.session.scalar(
+                select(Course).where(
+                    Course.registration_id == registration.id,
+                    Course.context_id == launch.context_id,
+                )
             )
-            self.session.add(course)
-            self.session.flush()
+
+        found = by_context()
+        if found is not None:
+            course, created = found, False
+        else:
+            course, created = self._insert_or_existing(
+                Course(
+                    organisation_id=registration.organisation_id,
+                    registration_id=registration.id,
+                    context_id=launch.context_id,
+                    title=launch.context_title,
+                    label=launch.context_label,
+                ),
+                by_context,
+            )
+        if created:
             self.audit.record(
                 "course.created_from_launch",
                 organisation_id=course.organisation_id,
@@ -251,9 +324,19 @@ class IdentityService:
     def _ensure_on_staff(self, person: Person, school_id: int) -> None:
         if any(r.school_id == school_id and r.ended_on is None for r in person.staff_roles):
             return
-        role = StaffRole(person=person, school_id=school_id, role=StaffRoleKind.UNASSIGNED)
-        self.session.add(role)
-        self.session.flush()
+        role, created = self._insert_or_existing(
+            StaffRole(person_id=person.id, school_id=school_id, role=StaffRoleKind.UNASSIGNED),
+            lambda: self.session.scalar(
+                select(StaffRole).where(
+                    StaffRole.person_id == person.id,
+                    StaffRole.school_id == school_id,
+                    StaffRole.role == StaffRoleKind.UNASSIGNED,
+                )
+            ),
+        )
+        self.session.refresh(person, ["staff_roles"])
+        if not created:
+            return
         self.audit.record(
             "staff_role.added_from_launch",
             organisation_id=person.organisation_id,
@@ -278,12 +361,23 @@ class IdentityService:
         have = {
             (p.kind, p.school_id) for p in person.permissions if p.source is PermissionSource.LMS
         }
-        for kind, school_id in sorted(wanted - have, key=lambda w: (w[0].value, w[1] or 0)):
-            permission = Permission(
-                person=person, kind=kind, school_id=school_id, source=PermissionSource.LMS
+        missing = sorted(wanted - have, key=lambda w: (w[0].value, w[1] or 0))
+        for kind, school_id in missing:
+            permission, created = self._insert_or_existing(
+                Permission(
+                    person_id=person.id, kind=kind, school_id=school_id, source=PermissionSource.LMS
+                ),
+                lambda k=kind, sid=school_id: self.session.scalar(  # type: ignore[misc]
+                    select(Permission).where(
+                        Permission.person_id == person.id,
+                        Permission.kind == k,
+                        Permission.school_id == sid,
+                        Permission.source == PermissionSource.LMS,
+                    )
+                ),
             )
-            self.session.add(permission)
-            self.session.flush()
+            if not created:
+                continue
             self.audit.record(
                 "permission.suggested_by_lms",
                 organisation_id=person.organisation_id,

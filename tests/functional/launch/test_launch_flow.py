@@ -154,3 +154,29 @@ def _hidden(html: str, name: str) -> str:
     )
     assert match, f"no hidden {name} in page"
     return match.group(1)
+
+
+def test_first_launch_links_a_person_imported_from_the_mis_by_email(
+    app: Flask, client: FlaskClient, platform: TestPlatform, org_id: int
+) -> None:
+    learner = platform.user("learner")
+    with app.app_context():
+        imported = Person(
+            organisation_id=org_id,
+            name="Imported Name",
+            email=learner.email.upper(),
+            staff_number="S123",
+        )
+        db.session.add(imported)
+        db.session.commit()
+        imported_id = imported.id
+    launch(client, platform)
+    with app.app_context():
+        people = db.session.scalars(select(Person)).all()
+        assert [p.id for p in people] == [imported_id]
+        assert people[0].sub == learner.sub
+        assert people[0].staff_number == "S123"
+        linked = db.session.scalar(
+            select(func.count(AuditEntry.id)).where(AuditEntry.action == "person.linked_to_lms")
+        )
+        assert linked == 1

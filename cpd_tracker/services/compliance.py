@@ -1,0 +1,288 @@
+"""Who must do what, and where they stand: requirements resolved per school and person, and
+statuses derived by ``rules.training.assess`` from bulk-loaded facts.
+
+Every query is scoped by organisation and loads a school's facts in a handful of statements
+(people, roles, requirements, completions, exemptions, extensions), never one per person.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from cpd_tracker.models import (
+    Completion,
+    DueRule,
+    Exemption,
+    Extension,
+    Person,
+    Requirement,
+    School,
+    StaffRole,
+    StaffRoleKind,
+)
+from cpd_tracker.rules.training import (
+    ExemptionFacts,
+    ExtensionFacts,
+    PersonFacts,
+    RequirementFacts,
+    Rule,
+    Status,
+    StatusResult,
+    assess,
+)
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    person_id: int
+    name: str
+    email: str | None
+    roles: frozenset[str]
+    start_date: dt.date | None
+    leaving_date: dt.date | None
+    #: Earliest appointment to each role at this school (for appointment-based due rules).
+    appointed: dict[str, dt.date | None] = field(default_factory=dict, compare=False)
+    last_launch_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    person_id: int
+    requirement_id: int
+    module_id: int
+    result: StatusResult
+
+
+@dataclass
+class SchoolCompliance:
+    school: School
+    staff: list[StaffMember]
+    requirements: list[Requirement]
+    #: (person_id, requirement_id) -> status; only where the requirement applies.
+    cells: dict[tuple[int, int], StatusRow]
+
+    def row_for(self, person_id: int) -> list[StatusRow | None]:
+        return [self.cells.get((person_id, r.id)) for r in self.requirements]
+
+    def count(self, requirement_id: int, *statuses: Status) -> int:
+        return sum(
+            1
+            for (_, rid), row in self.cells.items()
+            if rid == requirement_id and row.result.status in statuses
+        )
+
+
+def audience_label(requirement: Requirement) -> str:
+    from cpd_tracker.templating import ROLE_LABELS
+
+    where = requirement.school.name if requirement.school else "every school"
+    if not requirement.roles:
+        return f"All staff, {where}"
+    roles = ", ".join(ROLE_LABELS.get(r, r) for r in requirement.roles)
+    return f"{roles}, {where}"
+
+
+def requirement_facts(requirement: Requirement) -> RequirementFacts:
+    return RequirementFacts(
+        rule=Rule(requirement.due_rule.value),
+        due_days=requirement.due_days,
+        due_month=requirement.due_month,
+        due_day=requirement.due_day,
+        validity_months=requirement.validity_months,
+        window_days=requirement.window_days,
+        due_soon_days=requirement.due_soon_days,
+    )
+
+
+def applies_to(requirement: Requirement, roles: Iterable[str]) -> bool:
+    return not requirement.roles or bool(set(requirement.roles) & set(roles))
+
+
+def appointment_for(requirement: Requirement, member: StaffMember) -> dt.date | None:
+    if requirement.due_rule is not DueRule.DAYS_AFTER_APPOINTMENT:
+        return None
+    dates = [
+        d
+        for role, d in member.appointed.items()
+        if (not requirement.roles or role in requirement.roles) and d is not None
+    ]
+    return max(dates) if dates else None
+
+
+class ComplianceService:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # -- requirements --------------------------------------------------------------------
+
+    def requirements_for_school(self, school: School) -> list[Requirement]:
+        """Active organisation-wide requirements plus this school's own; a school override
+        replaces the organisation requirement it overrides."""
+        rows = list(
+            self.session.scalars(
+                select(Requirement)
+                .where(
+                    Requirement.organisation_id == school.organisation_id,
+                    Requirement.retired_at.is_(None),
+                    (Requirement.school_id.is_(None)) | (Requirement.school_id == school.id),
+                )
+                .options(selectinload(Requirement.module), selectinload(Requirement.school))
+                .order_by(Requirement.id)
+            )
+        )
+        overridden = {r.overrides_id for r in rows if r.school_id == school.id and r.overrides_id}
+        return [r for r in rows if r.id not in overridden and not r.module.is_retired]
+
+    # -- people --------------------------------------------------------------------------
+
+    def staff_of(self, school: School, *, include_leavers: bool = False) -> list[StaffMember]:
+        query = (
+            select(Person, StaffRole)
+            .join(StaffRole, StaffRole.person_id == Person.id)
+            .where(
+                StaffRole.school_id == school.id,
+                StaffRole.ended_on.is_(None),
+                Person.organisation_id == school.organisation_id,
+            )
+            .order_by(Person.family_name, Person.given_name, Person.name, Person.id)
+        )
+        if not include_leavers:
+            query = query.where(Person.active.is_(True))
+        members: dict[int, tuple[Person, dict[str, dt.date | None]]] = {}
+        for person, role in self.session.execute(query):
+            _, appointed = members.setdefault(person.id, (person, {}))
+            appointed[role.role.value] = role.started_on
+        return [
+            StaffMember(
+                person_id=p.id,
+                name=p.display_name,
+                email=p.email,
+                roles=frozenset(appointed) - {StaffRoleKind.UNASSIGNED.value}
+                if len(appointed) > 1
+                else frozenset(appointed),
+                start_date=p.start_date,
+                leaving_date=p.leaving_date,
+                appointed=appointed,
+                last_launch_at=p.last_launch_at,
+            )
+            for p, appointed in members.values()
+        ]
+
+    # -- statuses ------------------------------------------------------------------------
+
+    def school(self, school: School, today: dt.date) -> SchoolCompliance:
+        requirements = self.requirements_for_school(school)
+        staff = self.staff_of(school)
+        cells = self._assess(staff, requirements, today)
+        return SchoolCompliance(school, staff, requirements, cells)
+
+    def for_person(
+        self, person: Person, today: dt.date
+    ) -> list[tuple[School, Requirement, StatusResult]]:
+        """Every requirement that applies to ``person`` at each of their schools."""
+        results: list[tuple[School, Requirement, StatusResult]] = []
+        schools = {r.school_id: r.school for r in person.staff_roles if r.ended_on is None}
+        seen: set[int] = set()
+        for school in sorted(schools.values(), key=lambda s: s.name):
+            member = next(
+                (
+                    m
+                    for m in self.staff_of(school, include_leavers=True)
+                    if m.person_id == person.id
+                ),
+                None,
+            )
+            if member is None:
+                continue
+            requirements = [r for r in self.requirements_for_school(school) if r.id not in seen]
+            cells = self._assess([member], requirements, today)
+            for requirement in requirements:
+                row = cells.get((person.id, requirement.id))
+                if row is not None:
+                    seen.add(requirement.id)
+                    results.append((school, requirement, row.result))
+        return results
+
+    def _assess(
+        self, staff: Sequence[StaffMember], requirements: Sequence[Requirement], today: dt.date
+    ) -> dict[tuple[int, int], StatusRow]:
+        if not staff or not requirements:
+            return {}
+        people = [m.person_id for m in staff]
+        completions = self._completions(people, {r.module_id for r in requirements}, today)
+        exemptions = self._exemptions(people, [r.id for r in requirements])
+        extensions = self._extensions(people, [r.id for r in requirements])
+        cells: dict[tuple[int, int], StatusRow] = {}
+        for requirement in requirements:
+            facts = requirement_facts(requirement)
+            for member in staff:
+                if not applies_to(requirement, member.roles):
+                    continue
+                result = assess(
+                    PersonFacts(
+                        start_date=member.start_date,
+                        appointed_on=appointment_for(requirement, member),
+                        leaving_date=member.leaving_date,
+                    ),
+                    facts,
+                    completions.get((member.person_id, requirement.module_id), []),
+                    exemptions.get((member.person_id, requirement.id), []),
+                    extensions.get((member.person_id, requirement.id), []),
+                    today,
+                )
+                cells[(member.person_id, requirement.id)] = StatusRow(
+                    member.person_id, requirement.id, requirement.module_id, result
+                )
+        return cells
+
+    def _completions(
+        self, people: list[int], modules: set[int], today: dt.date
+    ) -> dict[tuple[int, int], list[dt.date]]:
+        found: dict[tuple[int, int], list[dt.date]] = defaultdict(list)
+        for person_id, module_id, completed_on in self.session.execute(
+            select(Completion.person_id, Completion.module_id, Completion.completed_on).where(
+                Completion.person_id.in_(people),
+                Completion.module_id.in_(modules),
+                Completion.completed_on <= today,
+            )
+        ):
+            found[(person_id, module_id)].append(completed_on)
+        return found
+
+    def _exemptions(
+        self, people: list[int], requirements: list[int]
+    ) -> dict[tuple[int, int], list[ExemptionFacts]]:
+        found: dict[tuple[int, int], list[ExemptionFacts]] = defaultdict(list)
+        for row in self.session.scalars(
+            select(Exemption).where(
+                Exemption.person_id.in_(people),
+                Exemption.requirement_id.in_(requirements),
+                Exemption.revoked_at.is_(None),
+            )
+        ):
+            found[(row.person_id, row.requirement_id)].append(
+                ExemptionFacts(row.starts_on, row.ends_on, row.reason)
+            )
+        return found
+
+    def _extensions(
+        self, people: list[int], requirements: list[int]
+    ) -> dict[tuple[int, int], list[ExtensionFacts]]:
+        found: dict[tuple[int, int], list[ExtensionFacts]] = defaultdict(list)
+        for row in self.session.scalars(
+            select(Extension).where(
+                Extension.person_id.in_(people),
+                Extension.requirement_id.in_(requirements),
+                Extension.revoked_at.is_(None),
+            )
+        ):
+            found[(row.person_id, row.requirement_id)].append(
+                ExtensionFacts(row.new_due_on, row.reason)
+            )
+        return found
