@@ -54,15 +54,23 @@ def _register_blueprints(app: Flask) -> None:
     from cpd_tracker.home.routes import bp as home_bp
     from cpd_tracker.imports.routes import bp as imports_bp
     from cpd_tracker.launch.routes import bp as launch_bp
+    from cpd_tracker.manage.routes import bp as manage_bp
+    from cpd_tracker.records.routes import bp as records_bp
     from cpd_tracker.registration.routes import bp as registration_bp
     from cpd_tracker.reports.routes import bp as reports_bp
+    from cpd_tracker.staff.routes import bp as staff_bp
+    from cpd_tracker.training.routes import bp as training_bp
 
     app.register_blueprint(launch_bp)
     app.register_blueprint(home_bp)
+    app.register_blueprint(training_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(registration_bp)
     app.register_blueprint(imports_bp)
+    app.register_blueprint(records_bp)
+    app.register_blueprint(manage_bp)
+    app.register_blueprint(staff_bp)
     if app.config["DEMO_MODE"]:
         from cpd_tracker.demo_lms.routes import bp as demo_bp
 

@@ -24,6 +24,7 @@ from cpd_tracker.extensions import db
 from cpd_tracker.imports.cli import import_group
 from cpd_tracker.models import Organisation, OrganisationKind
 from cpd_tracker.registry import clock
+from cpd_tracker.reminders_cli import reminders_group
 from cpd_tracker.services.audit import Actor, AuditService
 from cpd_tracker.services.keys import KeyService
 from cpd_tracker.services.registrations import (
@@ -417,6 +418,7 @@ def platform_list() -> None:
 
 
 main.add_command(import_group)
+main.add_command(reminders_group)
 
 
 @main.command("purge-logins")

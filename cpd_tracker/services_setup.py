@@ -9,11 +9,14 @@ from cpd_tracker.errors import correlation_id
 from cpd_tracker.extensions import db
 from cpd_tracker.registry import clock, get_service, init_registry
 from cpd_tracker.services.audit import Actor, AuditService
+from cpd_tracker.services.catalogue import CatalogueService
+from cpd_tracker.services.compliance import ComplianceService
 from cpd_tracker.services.dynamic_registration import DynamicRegistrationService
 from cpd_tracker.services.identity import IdentityService
 from cpd_tracker.services.keys import KeyService
 from cpd_tracker.services.launch import LaunchService
 from cpd_tracker.services.launch_state import DbLaunchStateStore, DbRegistrationStore
+from cpd_tracker.services.learning import LearningService
 from cpd_tracker.services.overview import OverviewService
 from cpd_tracker.services.registrations import RegistrationService
 from cpd_tracker.urls import tool_base_url, tool_hosts
@@ -84,6 +87,9 @@ def init_services(app: Flask) -> None:
             RegistrationService: lambda: RegistrationService(db.session, _audit()),
             LaunchService: _launch,
             OverviewService: lambda: OverviewService(db.session),
+            ComplianceService: lambda: ComplianceService(db.session),
+            CatalogueService: lambda: CatalogueService(db.session, _audit(), clock),
+            LearningService: lambda: LearningService(db.session, _audit(), clock),
             DynamicRegistrationService: _dynamic_registration,
         },
     )

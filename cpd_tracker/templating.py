@@ -9,6 +9,8 @@ from flask import Flask, g, url_for
 from flask_login import current_user
 
 from cpd_tracker.auth import TOKEN_PARAM
+from cpd_tracker.markdown import render_markdown
+from cpd_tracker.services.compliance import audience_label
 
 
 def tool_url(endpoint: str, **values: Any) -> str:
@@ -24,7 +26,7 @@ def _nav_items() -> list[dict[str, Any]]:
 
     if not current_user.is_authenticated:
         return []
-    items = [("home.my_training", "My training")]
+    items = [("training.my_training", "My training")]
     if current_user.cpd_lead_school_ids() or current_user.is_trust_leader:
         items.append(("reports.school", "School"))
     if current_user.is_trust_leader:
@@ -46,6 +48,20 @@ ROLE_LABELS = {
     "unassigned": "Role not set",
 }
 
+#: Status values to the words shown beside their colour (never colour alone).
+STATUS_LABELS = {
+    "not_yet_due": "Not yet due",
+    "due": "Due",
+    "due_soon": "Due soon",
+    "overdue": "Overdue",
+    "compliant": "Compliant",
+    "expiring_soon": "Expiring soon",
+    "expired": "Expired",
+    "exempt": "Exempt",
+    "extended": "Extended",
+    "left": "Left",
+}
+
 VIA_LABELS = {
     "cli": "command line",
     "dynamic": "Dynamic Registration",
@@ -65,6 +81,11 @@ def datetime_uk(value: dt.datetime | None) -> str:
     return f"{value.day} {value:%b %Y, %H:%M} UTC"
 
 
+def hours(value: object) -> str:
+    """CPD hours without trailing zeros: 1.50 -> "1.5", 3.00 -> "3"."""
+    return f"{value:.2f}".rstrip("0").rstrip(".") if value is not None else ""
+
+
 def audit_label(action: str) -> str:
     """``person.updated_from_launch`` -> "Person updated from launch"."""
     return action.replace(".", " ").replace("_", " ").capitalize()
@@ -76,6 +97,10 @@ def _register_filters(app: Flask) -> None:
     app.jinja_env.filters["role_label"] = lambda v: ROLE_LABELS.get(str(v), str(v))
     app.jinja_env.filters["registration_via"] = lambda v: VIA_LABELS.get(str(v), str(v))
     app.jinja_env.filters["audit_label"] = audit_label
+    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["hours"] = hours
+    app.jinja_env.filters["audience"] = audience_label
+    app.jinja_env.filters["status_label"] = lambda v: STATUS_LABELS.get(str(v), str(v))
 
 
 def _context() -> dict[str, Any]:

@@ -1,9 +1,9 @@
-"""A CPD lead's school page and a trust leader's trust page."""
+"""A CPD lead's school compliance page, a trust leader's trust page, and their exports."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template
-from werkzeug.wrappers import Response
+from flask import Blueprint, Response, abort, redirect, render_template, request
+from werkzeug.wrappers import Response as BaseResponse
 
 from cpd_tracker.access import (
     launch_course,
@@ -12,7 +12,10 @@ from cpd_tracker.access import (
     signed_in,
     trust_leader_required,
 )
-from cpd_tracker.registry import get_service
+from cpd_tracker.exports import csv_response, xlsx_response
+from cpd_tracker.registry import clock, get_service
+from cpd_tracker.reports.compliance_view import ComplianceView, status_table
+from cpd_tracker.services.compliance import ComplianceService
 from cpd_tracker.services.overview import OverviewService
 from cpd_tracker.templating import tool_url
 
@@ -21,7 +24,7 @@ bp = Blueprint("reports", __name__)
 
 @bp.get("/school")
 @login_required
-def school() -> Response:
+def school() -> BaseResponse:
     """The school of the course launched from, else the first school this person leads."""
     user = signed_in()
     course = launch_course()
@@ -35,19 +38,37 @@ def school() -> Response:
     return redirect(tool_url("reports.trust"))
 
 
+def _view(school_id: int) -> ComplianceView:
+    school = own_school(school_id)
+    compliance = get_service(ComplianceService).school(school, clock().date())
+    return ComplianceView(
+        compliance,
+        role=request.args.get("role") or None,
+        status=request.args.get("status") or None,
+    )
+
+
 @bp.get("/schools/<int:school_id>")
 @login_required
 def school_page(school_id: int) -> str:
-    school = own_school(school_id)
-    overview = get_service(OverviewService)
-    staff = overview.school_staff(school)
+    view = _view(school_id)
     return render_template(
         "reports/school.html",
-        school=school,
-        staff=staff,
-        launched=sum(1 for s in staff if s.last_launch_at),
-        courses=overview.school_courses(school),
+        school=view.compliance.school,
+        view=view,
+        courses=get_service(OverviewService).school_courses(view.compliance.school),
     )
+
+
+@bp.get("/schools/<int:school_id>/compliance.<any(csv, xlsx):fmt>")
+@login_required
+def school_export(school_id: int, fmt: str) -> Response:
+    view = _view(school_id)
+    header, rows = status_table(view)
+    name = f"compliance-{view.compliance.school.urn}-{clock().date().isoformat()}"
+    if fmt == "csv":
+        return csv_response(name, header, rows)
+    return xlsx_response(name, "Compliance", header, rows)
 
 
 @bp.get("/trust")

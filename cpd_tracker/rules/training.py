@@ -294,6 +294,7 @@ def assess(
     completed_on = _latest_on_or_before(completions, today)
     expires_on = expiry_for(requirement, completed_on) if completed_on is not None else None
 
+    # Rule 1: a leaver drops out of every figure from the leaving day on, history kept.
     if person.leaving_date is not None and person.leaving_date <= today:
         return StatusResult(
             Status.LEFT,
@@ -303,6 +304,7 @@ def assess(
             reason=f"Left on {uk_date(person.leaving_date)}.",
         )
 
+    # Rule 2: an exemption in force today outweighs due dates and expiry alike.
     exemption = _exemption_in_force(exemptions, today)
     if exemption is not None:
         return StatusResult(
@@ -359,8 +361,8 @@ def _assess_completed(
         reason = f"{done}; counts until {uk_date(expires_on)}, renew now: {left}."
         return result(Status.EXPIRING_SOON, expires_on, reason)
 
-    # Only an extension reaching the expiry date or later belongs to this cycle; an older
-    # one was granted for an earlier cycle.
+    # From the expiry day on, the completion no longer counts. Only an extension reaching
+    # the expiry date or later belongs to this cycle; an older one was for an earlier cycle.
     extension = _latest_extension(extensions, expires_on, inclusive=True)
     if extension is not None and today <= extension.new_due_on:
         reason = _extended_reason(extension, expires_on, today)

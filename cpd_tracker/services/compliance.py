@@ -77,6 +77,43 @@ class SchoolCompliance:
             if rid == requirement_id and row.result.status in statuses
         )
 
+    def coverage(self, requirement_id: int) -> Coverage:
+        results = [
+            row.result.status for (_, rid), row in self.cells.items() if rid == requirement_id
+        ]
+        return coverage_of(results)
+
+    def chase_list(self) -> list[StatusRow]:
+        """Overdue first, then expired, then due soon and expiring soon, soonest first."""
+        urgent = [r for r in self.cells.values() if r.result.status in CHASE_ORDER]
+        return sorted(
+            urgent,
+            key=lambda r: (CHASE_ORDER.index(r.result.status), r.result.due_on or dt.date.max),
+        )
+
+
+#: Statuses that still count as trained.
+VALID = (Status.COMPLIANT, Status.EXPIRING_SOON)
+#: Outside the figures: not (or no longer) expected to be trained.
+EXCLUDED = (Status.LEFT, Status.EXEMPT)
+CHASE_ORDER = (Status.OVERDUE, Status.EXPIRED, Status.DUE_SOON, Status.EXPIRING_SOON)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    trained: int
+    expected: int
+
+    @property
+    def percent(self) -> int | None:
+        return round(100 * self.trained / self.expected) if self.expected else None
+
+
+def coverage_of(statuses: Iterable[Status]) -> Coverage:
+    """Trained over expected: leavers and exempt staff are outside both figures."""
+    counted = [s for s in statuses if s not in EXCLUDED]
+    return Coverage(sum(1 for s in counted if s in VALID), len(counted))
+
 
 def audience_label(requirement: Requirement) -> str:
     from cpd_tracker.templating import ROLE_LABELS

@@ -1,0 +1,1 @@
+"""Managing the organisation's catalogue and training requirements."""

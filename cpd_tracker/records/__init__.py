@@ -1,0 +1,2 @@
+"""Training records beyond in-tool modules: external evidence, INSET sessions, exemptions and
+extensions."""
