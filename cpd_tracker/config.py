@@ -10,6 +10,14 @@
 ``CPD_TRACKER_PROXIES``   How many reverse proxies sit in front (sets ProxyFix); default 0.
 ``CPD_TRACKER_DEMO``      ``1`` turns demo mode on (the built-in demo LMS).
 ``CPD_TRACKER_OPEN_REGISTRATION``  ``0`` requires an invitation link for Dynamic Registration.
+``SMTP_HOST``             The mail server reminders go through. Unset: in demo mode reminders are
+                          printed to the console; otherwise ``reminders send`` refuses to run.
+``SMTP_PORT``             Default 465 with ``SMTP_SSL``, 587 with STARTTLS, else 25.
+``SMTP_USERNAME``, ``SMTP_PASSWORD``  Log in with these when set.
+``SMTP_STARTTLS``         Upgrade the connection with STARTTLS; default on unless ``SMTP_SSL``.
+``SMTP_SSL``              Connect with TLS from the start (port 465); default off.
+``SMTP_TIMEOUT``          Seconds to wait for the mail server; default 10.
+``MAIL_FROM``             The From address, e.g. ``SEND CPD Tracker <cpd@trust.org.uk>``.
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 
 class ConfigError(RuntimeError):
@@ -55,6 +64,34 @@ def _secret_key(instance_path: Path, generate: bool) -> str:
     return key
 
 
+def _smtp_settings(env: Mapping[str, str], base_url: str | None) -> dict[str, Any]:
+    """The mail server for reminders. TLS is on by default: a relay without it is opted into
+    with ``SMTP_STARTTLS=0``, never fallen back to."""
+    use_ssl = _flag(env.get("SMTP_SSL"), False)
+    starttls = _flag(env.get("SMTP_STARTTLS"), not use_ssl)
+    if use_ssl and starttls:
+        raise ConfigError(
+            "SMTP_SSL and SMTP_STARTTLS are both on: use SMTP_SSL=1 for port 465 (TLS from the "
+            "start) or SMTP_STARTTLS=1 for port 587, not both."
+        )
+    try:
+        port = int(env.get("SMTP_PORT") or (465 if use_ssl else 587 if starttls else 25))
+        timeout = float(env.get("SMTP_TIMEOUT") or 10)
+    except ValueError as exc:
+        raise ConfigError(f"SMTP_PORT and SMTP_TIMEOUT must be numbers ({exc}).") from exc
+    host = urlsplit(base_url).hostname if base_url else None
+    return {
+        "SMTP_HOST": (env.get("SMTP_HOST") or "").strip() or None,
+        "SMTP_PORT": port,
+        "SMTP_USERNAME": env.get("SMTP_USERNAME") or None,
+        "SMTP_PASSWORD": env.get("SMTP_PASSWORD") or None,
+        "SMTP_STARTTLS": starttls,
+        "SMTP_SSL": use_ssl,
+        "SMTP_TIMEOUT": timeout,
+        "MAIL_FROM": env.get("MAIL_FROM") or f"SEND CPD Tracker <no-reply@{host or 'localhost'}>",
+    }
+
+
 def load_config(
     instance_path: Path,
     overrides: Mapping[str, Any] | None = None,
@@ -75,10 +112,11 @@ def load_config(
     if not secret:
         secret = _secret_key(instance_path, generate=demo or testing)
 
+    base_url = (env.get("CPD_TRACKER_BASE_URL") or "").rstrip("/") or None
     config: dict[str, Any] = {
         "DATABASE_URL": normalise_database_url(str(database_url)),
         "SECRET_KEY": secret,
-        "BASE_URL": (env.get("CPD_TRACKER_BASE_URL") or "").rstrip("/") or None,
+        "BASE_URL": base_url,
         "PROXIES": int(env.get("CPD_TRACKER_PROXIES") or 0),
         "DEMO_MODE": demo,
         "OPEN_REGISTRATION": _flag(env.get("CPD_TRACKER_OPEN_REGISTRATION"), True),
@@ -99,6 +137,7 @@ def load_config(
         "LTI_LEEWAY_SECONDS": 60,
         "HTTP_TIMEOUT": (3.05, 10.0),
         "TESTING": testing,
+        **_smtp_settings(env, base_url),
     }
     config.update(overrides)
     if "DATABASE_URL" in overrides:

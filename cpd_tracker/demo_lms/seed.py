@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 
 from cpd_tracker.demo_lms import people
 from cpd_tracker.models import (
+    Completion,
+    CompletionMethod,
     Course,
     Organisation,
     OrganisationKind,
@@ -19,11 +21,13 @@ from cpd_tracker.models import (
     PermissionSource,
     Person,
     PlatformRegistration,
+    Requirement,
     School,
     StaffRole,
     StaffRoleKind,
 )
 from cpd_tracker.services.audit import AuditService
+from cpd_tracker.services.catalogue import CatalogueService
 from cpd_tracker.services.keys import KeyService
 from cpd_tracker.services.registrations import PlatformDetails, RegistrationService
 
@@ -56,8 +60,12 @@ def seed_demo(session: Session, audit: AuditService, *, base_url: str, secret: s
             schools[urn] = registrations.add_school(org, urn=urn, name=name, phase=phase)
     registration = _demo_registration(session, registrations, org, base_url)
     _courses(session, org, registration, schools)
+    catalogue = CatalogueService(session, audit, _now)
+    catalogue.seed(org)
     if created:
+        catalogue.seed_requirements(org)
         _staff(session, org, registration, schools)
+        _training_history(session, org)
     KeyService(session, secret=secret, clock=_now, audit=audit).ensure_key()
     session.flush()
     staff = session.scalar(select(func.count(Person.id)).where(Person.organisation_id == org.id))
@@ -185,3 +193,37 @@ def _staff(
             source=PermissionSource.OVERRIDE,
         )
     )
+
+
+def _training_history(session: Session, org: Organisation) -> None:
+    """Completions spread so the demo shows every status: some staff up to date, some
+    expiring, some overdue. Deterministic, so every demo looks the same."""
+    today = dt.date.today()
+    requirements = list(
+        session.scalars(select(Requirement).where(Requirement.organisation_id == org.id))
+    )
+    people = list(session.scalars(select(Person).where(Person.organisation_id == org.id)))
+    for p_index, person in enumerate(people):
+        for r_index, requirement in enumerate(requirements):
+            pattern = (p_index * 7 + r_index * 3) % 10
+            if pattern < 3:
+                continue  # never done: due, due soon or overdue
+            # 3..9 -> completed between about 2 years and 1 month ago
+            days_ago = 30 + (pattern - 3) * 110
+            completed_on = today - dt.timedelta(days=days_ago)
+            if person.start_date and completed_on < person.start_date:
+                completed_on = person.start_date + dt.timedelta(days=14)
+            if completed_on > today:
+                continue
+            session.add(
+                Completion(
+                    organisation_id=org.id,
+                    person_id=person.id,
+                    module_id=requirement.module_id,
+                    completed_on=completed_on,
+                    method=CompletionMethod.IMPORTED,
+                    cpd_hours=requirement.module.cpd_hours,
+                    provider=requirement.module.provider,
+                    note="Demo history",
+                )
+            )

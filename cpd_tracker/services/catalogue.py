@@ -99,7 +99,7 @@ class CatalogueService:
             module = modules.get(seed.slug)
             if module is None or seed.suggested_rule is None or module.id in existing:
                 continue
-            rule = dict(seed.suggested_rule)
+            rule = seed.suggested_rule
             requirement = Requirement(
                 organisation_id=organisation.id,
                 module_id=module.id,

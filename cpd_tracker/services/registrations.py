@@ -15,7 +15,9 @@ from cpd_tracker.models import (
     PlatformRegistration,
     School,
 )
+from cpd_tracker.models.base import utcnow
 from cpd_tracker.services.audit import AuditService
+from cpd_tracker.services.catalogue import CatalogueService
 
 
 class RegistrationConflict(ValueError):
@@ -51,6 +53,8 @@ class RegistrationService:
             name=org.name,
             kind=kind.value,
         )
+        # Every organisation starts with its own copy of the SEND catalogue.
+        CatalogueService(self.session, self.audit, utcnow).seed(org)
         return org
 
     def add_school(

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
-from werkzeug.wrappers import Response
+from flask import Blueprint, Response, abort, render_template, request
 
 from cpd_tracker.access import login_required, signed_in
 from cpd_tracker.models import Delivery, Module
