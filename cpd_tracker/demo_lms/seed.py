@@ -64,6 +64,11 @@ def seed_demo(session: Session, audit: AuditService, *, base_url: str, secret: s
     catalogue.seed(org)
     if created:
         catalogue.seed_requirements(org)
+        # The trust introduced its requirements two years ago, so the demo has history.
+        for requirement in session.scalars(
+            select(Requirement).where(Requirement.organisation_id == org.id)
+        ):
+            requirement.created_at = _now() - dt.timedelta(days=730)
         _staff(session, org, registration, schools)
         _training_history(session, org)
     KeyService(session, secret=secret, clock=_now, audit=audit).ensure_key()

@@ -152,6 +152,11 @@ def appointment_for(requirement: Requirement, member: StaffMember) -> dt.date | 
     return max(dates) if dates else None
 
 
+def later(day: dt.date | None, floor: dt.date) -> dt.date:
+    """``day``, but never before ``floor`` (and ``floor`` when ``day`` is unknown)."""
+    return floor if day is None or day < floor else day
+
+
 class ComplianceService:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -258,13 +263,16 @@ class ComplianceService:
         cells: dict[tuple[int, int], StatusRow] = {}
         for requirement in requirements:
             facts = requirement_facts(requirement)
+            # A requirement only bites from the day it was introduced: staff who started years
+            # earlier are due within its period from then, not overdue since their first day.
+            introduced = requirement.created_at.date()
             for member in staff:
                 if not applies_to(requirement, member.roles):
                     continue
                 result = assess(
                     PersonFacts(
-                        start_date=member.start_date,
-                        appointed_on=appointment_for(requirement, member),
+                        start_date=later(member.start_date, introduced),
+                        appointed_on=later(appointment_for(requirement, member), introduced),
                         leaving_date=member.leaving_date,
                     ),
                     facts,
