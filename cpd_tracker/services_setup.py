@@ -11,14 +11,20 @@ from cpd_tracker.registry import clock, get_service, init_registry
 from cpd_tracker.services.audit import Actor, AuditService
 from cpd_tracker.services.catalogue import CatalogueService
 from cpd_tracker.services.compliance import ComplianceService
+from cpd_tracker.services.cpd_record import CpdRecordService
 from cpd_tracker.services.dynamic_registration import DynamicRegistrationService
 from cpd_tracker.services.identity import IdentityService
+from cpd_tracker.services.imports import ImportService
 from cpd_tracker.services.keys import KeyService
 from cpd_tracker.services.launch import LaunchService
 from cpd_tracker.services.launch_state import DbLaunchStateStore, DbRegistrationStore
 from cpd_tracker.services.learning import LearningService
 from cpd_tracker.services.overview import OverviewService
+from cpd_tracker.services.permission_admin import PermissionAdminService
+from cpd_tracker.services.records import EvidenceService, InsetService, PersonRecordService
 from cpd_tracker.services.registrations import RegistrationService
+from cpd_tracker.services.staff import StaffService
+from cpd_tracker.storage import EvidenceStore, evidence_root
 from cpd_tracker.urls import tool_base_url, tool_hosts
 from lti.http import HttpClient
 from lti.jwks import MemoryKeySetCache, PlatformKeys
@@ -87,9 +93,24 @@ def init_services(app: Flask) -> None:
             RegistrationService: lambda: RegistrationService(db.session, _audit()),
             LaunchService: _launch,
             OverviewService: lambda: OverviewService(db.session),
+            PermissionAdminService: lambda: PermissionAdminService(db.session, _audit()),
+            ImportService: lambda: ImportService(db.session, _audit(), clock),
             ComplianceService: lambda: ComplianceService(db.session),
             CatalogueService: lambda: CatalogueService(db.session, _audit(), clock),
             LearningService: lambda: LearningService(db.session, _audit(), clock),
+            EvidenceService: lambda: EvidenceService(
+                db.session, _audit(), clock, EvidenceStore(evidence_root())
+            ),
+            InsetService: lambda: InsetService(
+                db.session, _audit(), clock, get_service(ComplianceService)
+            ),
+            PersonRecordService: lambda: PersonRecordService(
+                db.session, _audit(), clock, get_service(ComplianceService)
+            ),
             DynamicRegistrationService: _dynamic_registration,
+            CpdRecordService: lambda: CpdRecordService(db.session),
+            StaffService: lambda: StaffService(
+                db.session, _audit(), clock, get_service(CpdRecordService)
+            ),
         },
     )

@@ -31,6 +31,7 @@ def _nav_items() -> list[dict[str, Any]]:
         items.append(("reports.school", "School"))
     if current_user.is_trust_leader:
         items.append(("reports.trust", "Trust"))
+        items.append(("admin.permissions", "People and permissions"))
         items.append(("admin.registrations", "LMS registrations"))
     return [
         {"href": tool_url(ep), "text": text, "current": request.endpoint == ep}

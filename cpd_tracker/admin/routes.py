@@ -1,13 +1,20 @@
-"""Administration: the LMS registrations and deployments of the signed-in organisation."""
+"""Administration: LMS registrations and deployments, and who leads what in the tool."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request
+from werkzeug.wrappers import Response as BaseResponse
 
 from cpd_tracker.access import signed_in, trust_leader_required
+from cpd_tracker.admin.forms import GrantForm, RevokeForm
+from cpd_tracker.extensions import db
+from cpd_tracker.models import PermissionKind, Person, School
 from cpd_tracker.registry import get_service
 from cpd_tracker.services.invitations import registration_invite_url
+from cpd_tracker.services.overview import OverviewService
+from cpd_tracker.services.permission_admin import PermissionAdminService, PermissionChangeError
 from cpd_tracker.services.registrations import RegistrationService
+from cpd_tracker.templating import tool_url
 from cpd_tracker.urls import tool_base_url
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -29,3 +36,70 @@ def registrations() -> str:
         },
         invite_url=registration_invite_url(user.organisation_id),
     )
+
+
+def _grant_form(organisation_id: int) -> GrantForm:
+    form = GrantForm(request.form if request.method == "POST" else None)
+    schools = get_service(OverviewService).schools_of(organisation_id)
+    choices = [(0, "Choose a school")] + [(s.id, s.name) for s in schools]
+    form.school_id.choices = lambda: choices  # type: ignore[assignment]  # stubs lag 3.3
+    return form
+
+
+@bp.route("/permissions", methods=["GET", "POST"])
+@trust_leader_required
+def permissions() -> BaseResponse:
+    """Grant CPD lead or trust leader in the tool, whatever the LMS roles say."""
+    user = signed_in()
+    service = get_service(PermissionAdminService)
+    form = _grant_form(user.organisation_id)
+    error = None
+    if request.method == "POST" and form.validate():
+        school = None
+        if form.kind.data == PermissionKind.CPD_LEAD.value and form.school_id.data:
+            school = db.session.get(School, form.school_id.data)
+        try:
+            person = service.find_person(user.organisation_id, form.person.data or "")
+            service.grant(person, PermissionKind(form.kind.data), school)
+        except PermissionChangeError as exc:
+            error = str(exc)
+        else:
+            flash(f"{person.display_name} now has that permission.", "success")
+            return redirect(tool_url("admin.permissions"))
+    status = 400 if (form.errors or error) else 200
+    return Response(
+        render_template(
+            "admin/permissions.html",
+            form=form,
+            error=error,
+            leaders=service.leaders(user.organisation_id),
+            revoke_form=RevokeForm(),
+            schools={
+                s.id: s.name for s in get_service(OverviewService).schools_of(user.organisation_id)
+            },
+        ),
+        status=status,
+    )
+
+
+@bp.post("/permissions/revoke")
+@trust_leader_required
+def revoke_permission() -> BaseResponse:
+    user = signed_in()
+    form = RevokeForm(request.form)
+    if not form.validate() or form.kind.data not in {k.value for k in PermissionKind}:
+        abort(400, description="That request was not complete. Reload the page and try again.")
+    person = db.session.get(Person, form.person_id.data)
+    if person is None or person.organisation_id != user.organisation_id:
+        abort(404)
+    try:
+        get_service(PermissionAdminService).revoke(
+            person,
+            PermissionKind(form.kind.data),
+            form.school_id.data or None,
+            acting=user.person,
+        )
+    except PermissionChangeError as exc:
+        abort(409, description=str(exc))
+    flash(f"Permission taken away from {person.display_name}.", "success")
+    return redirect(tool_url("admin.permissions"))

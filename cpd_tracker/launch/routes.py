@@ -169,7 +169,8 @@ def choose_school() -> BaseResponse | str:
         return redirect(tool_url("home.index"))
     schools = get_service(OverviewService).schools_of(user.organisation_id)
     form = ChooseSchoolForm(request.form if request.method == "POST" else None)
-    form.school_id.choices = [(s.id, f"{s.name} (URN {s.urn})") for s in schools]
+    choices = [(s.id, f"{s.name} (URN {s.urn})") for s in schools]
+    form.school_id.choices = lambda: choices  # type: ignore[assignment]  # stubs lag 3.3
     if request.method == "POST" and form.validate():
         get_service(IdentityService).confirm_course_school(user.person, course, form.school_id.data)
         return redirect(tool_url("home.index"))

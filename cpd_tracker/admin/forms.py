@@ -1,0 +1,31 @@
+"""Forms of the administration pages."""
+
+from __future__ import annotations
+
+from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField
+from wtforms.validators import InputRequired, Length, Optional
+
+from cpd_tracker.forms import BaseForm
+
+
+class GrantForm(BaseForm):
+    person = StringField(
+        "Email address or staff number",
+        validators=[
+            InputRequired(message="Enter the person's email address or staff number."),
+            Length(max=320),
+        ],
+    )
+    kind = RadioField(
+        "Permission",
+        # A callable: WTForms 3.3 warns about static tuple choices (SelectChoice is 3.3+ only).
+        choices=lambda: [("cpd_lead", "CPD lead of a school"), ("trust_leader", "Trust leader")],
+        validators=[InputRequired(message="Choose the permission to give.")],
+    )
+    school_id = SelectField("School (for a CPD lead)", coerce=int, validators=[Optional()])
+
+
+class RevokeForm(BaseForm):
+    person_id = IntegerField(validators=[InputRequired()])
+    kind = HiddenField(validators=[InputRequired()])
+    school_id = IntegerField(validators=[Optional()])
