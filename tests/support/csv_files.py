@@ -85,9 +85,21 @@ def staff_rows(count: int, *, first: int = 1, **overrides: str) -> list[dict[str
     return [staff_row(n, **overrides) for n in range(first, first + count)]
 
 
-def staff_csv(rows: Iterable[Mapping[str, str]] | None = None, **options: object) -> bytes:
+def staff_csv(
+    rows: Iterable[Mapping[str, str]] | None = None,
+    *,
+    bom: bool = False,
+    crlf: bool = True,
+    delimiter: str = ",",
+) -> bytes:
     """A staff list; three people at URN 100001 by default."""
-    return to_csv(staff_rows(3) if rows is None else rows, STAFF_HEADINGS, **options)  # type: ignore[arg-type]
+    return to_csv(
+        staff_rows(3) if rows is None else rows,
+        STAFF_HEADINGS,
+        bom=bom,
+        crlf=crlf,
+        delimiter=delimiter,
+    )
 
 
 def completion_row(**overrides: str) -> dict[str, str]:
@@ -104,5 +116,5 @@ def completion_row(**overrides: str) -> dict[str, str]:
     return row
 
 
-def completions_csv(rows: Iterable[Mapping[str, str]], **options: object) -> bytes:
-    return to_csv(rows, COMPLETION_HEADINGS, **options)  # type: ignore[arg-type]
+def completions_csv(rows: Iterable[Mapping[str, str]], *, bom: bool = False) -> bytes:
+    return to_csv(rows, COMPLETION_HEADINGS, bom=bom)

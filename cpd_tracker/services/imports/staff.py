@@ -348,9 +348,6 @@ class KnownPerson:
     leaving_date: dt.date | None
     roles: tuple[KnownRole, ...] = ()
 
-    def open_roles_at(self, school_id: int) -> dict[StaffRoleKind, KnownRole]:
-        return {r.role: r for r in self.roles if r.school_id == school_id and r.ended_on is None}
-
     def works_elsewhere(self, school_id: int) -> bool:
         return any(r.school_id != school_id and r.ended_on is None for r in self.roles)
 
