@@ -23,6 +23,7 @@ from cpd_tracker.services.overview import OverviewService
 from cpd_tracker.services.permission_admin import PermissionAdminService
 from cpd_tracker.services.records import EvidenceService, InsetService, PersonRecordService
 from cpd_tracker.services.registrations import RegistrationService
+from cpd_tracker.services.requirements import RequirementService
 from cpd_tracker.services.staff import StaffService
 from cpd_tracker.storage import EvidenceStore, evidence_root
 from cpd_tracker.urls import tool_base_url, tool_hosts
@@ -98,6 +99,7 @@ def init_services(app: Flask) -> None:
             ComplianceService: lambda: ComplianceService(db.session),
             CatalogueService: lambda: CatalogueService(db.session, _audit(), clock),
             LearningService: lambda: LearningService(db.session, _audit(), clock),
+            RequirementService: lambda: RequirementService(db.session, _audit(), clock),
             EvidenceService: lambda: EvidenceService(
                 db.session, _audit(), clock, EvidenceStore(evidence_root())
             ),

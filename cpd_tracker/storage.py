@@ -89,6 +89,7 @@ def check_upload(data: bytes) -> FileType:
 
 
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f\"\\/:*?<>|]")
+_EXTENSION = re.compile(r"(.*)\.[A-Za-z0-9]{1,5}", re.DOTALL)
 
 
 def safe_file_name(submitted: str | None, file_type: FileType) -> str:
@@ -98,10 +99,11 @@ def safe_file_name(submitted: str | None, file_type: FileType) -> str:
     raw = unicodedata.normalize("NFC", submitted or "")
     # Browsers on Windows used to send the whole path; take the last part in either style.
     raw = PureWindowsPath(PurePosixPath(raw).name).name
-    cleaned = _UNSAFE.sub("", raw).strip().lstrip(".").strip()
-    stem = cleaned.rsplit(".", 1)[0].strip() if "." in cleaned else cleaned
-    stem = re.sub(r"\s+", " ", stem)[:120].strip() or "certificate"
-    return stem + file_type.extension
+    cleaned = _UNSAFE.sub("", raw)
+    with_extension = _EXTENSION.fullmatch(cleaned)
+    stem = with_extension.group(1) if with_extension else cleaned
+    stem = re.sub(r"\s+", " ", stem).strip(" .")[:120].strip(" .")
+    return (stem or "certificate") + file_type.extension
 
 
 class EvidenceStore:

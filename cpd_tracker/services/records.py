@@ -1,0 +1,966 @@
+"""Training records made outside the in-tool modules (ARCHITECTURE.md, "Training"):
+
+* **External evidence**: a staff member records a course with its certificate; a CPD lead of
+  the school verifies it (which adds an immutable ``Completion``, method external) or rejects it
+  with a reason.
+* **INSET**: a CPD lead records a whole-staff session and ticks who attended; each attendee gets
+  a completion (method inset).
+* **Exemptions and extensions**: granted per person and requirement with a reason (and an end
+  or new due date), revoked by setting ``revoked_at``; the rows stay as history.
+
+Every change is audited. Services flush and never commit; a refused change raises before any
+write (or, for a batch, before the first), so the request edge rolls back nothing half done.
+Nobody reviews their own evidence or grants themselves an exemption or extension: a record a
+person vouches for themselves is not evidence to an inspector.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from cpd_tracker.models import (
+    Completion,
+    CompletionMethod,
+    Delivery,
+    Evidence,
+    EvidenceStatus,
+    Exemption,
+    Extension,
+    InsetSession,
+    Module,
+    Person,
+    Requirement,
+    School,
+    StaffRole,
+)
+from cpd_tracker.rules.training import StatusResult, uk_date
+from cpd_tracker.services.audit import AuditService
+from cpd_tracker.services.compliance import ComplianceService, StaffMember, applies_to
+from cpd_tracker.storage import EvidenceFileError, EvidenceStore, check_upload, safe_file_name
+
+#: Deliveries whose provider issues a certificate: evidence for them must include it.
+CERTIFICATE_REQUIRED = frozenset({Delivery.EXTERNAL, Delivery.QUALIFICATION})
+#: How far back the "recently reviewed" list on a school's evidence page reaches.
+RECENT_REVIEW_DAYS = 90
+EARLIEST_TRAINING_DATE = dt.date(1990, 1, 1)
+MIN_HOURS = Decimal("0.25")
+MAX_HOURS = Decimal("100")
+
+
+class RecordsError(Exception):
+    """A change the tool refuses; ``message`` tells the person what to do."""
+
+    status = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidRecord(RecordsError):
+    status = 400
+
+
+class NotPermitted(RecordsError):
+    status = 403
+
+
+class AlreadyReviewed(RecordsError):
+    status = 409
+
+
+# --- Evidence -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExternalTraining:
+    module_id: int
+    course_title: str
+    provider: str
+    completed_on: dt.date
+    cpd_hours: Decimal
+
+
+@dataclass(frozen=True)
+class Upload:
+    data: bytes
+    file_name: str | None
+
+
+@dataclass(frozen=True)
+class EvidenceRow:
+    evidence: Evidence
+    person_name: str
+    reviewer_name: str | None
+
+
+@dataclass(frozen=True)
+class SchoolEvidence:
+    pending: list[EvidenceRow]
+    reviewed: list[EvidenceRow]
+
+
+def hours_problem(hours: Decimal) -> str | None:
+    """Why ``hours`` cannot be CPD hours, or None (shared by the forms and the services)."""
+    if not hours.is_finite() or hours < MIN_HOURS or hours > MAX_HOURS:
+        return f"CPD hours must be between {MIN_HOURS} and {MAX_HOURS}."
+    exponent = hours.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -2:
+        return "Enter CPD hours with no more than 2 decimal places, like 1.5 or 2.25."
+    return None
+
+
+def training_date_problem(day: dt.date, today: dt.date) -> str | None:
+    if day > today:
+        return "The date must be today or in the past."
+    if day < EARLIEST_TRAINING_DATE:
+        return "The date must be after 1 January 1990."
+    return None
+
+
+def _names(session: Session, person_ids: Iterable[int | None]) -> dict[int, str]:
+    ids = {i for i in person_ids if i is not None}
+    if not ids:
+        return {}
+    return {p.id: p.display_name for p in session.scalars(select(Person).where(Person.id.in_(ids)))}
+
+
+def current_schools(session: Session, person: Person) -> list[School]:
+    """The schools whose staff list ``person`` is on now, by name."""
+    return list(
+        session.scalars(
+            select(School)
+            .join(StaffRole, StaffRole.school_id == School.id)
+            .where(
+                StaffRole.person_id == person.id,
+                StaffRole.ended_on.is_(None),
+                School.organisation_id == person.organisation_id,
+            )
+            .distinct()
+            .order_by(School.name, School.id)
+        )
+    )
+
+
+def catalogue_modules(session: Session, organisation_id: int) -> list[Module]:
+    """The organisation's modules that training can still be recorded against."""
+    return list(
+        session.scalars(
+            select(Module)
+            .where(Module.organisation_id == organisation_id, Module.retired_at.is_(None))
+            .order_by(Module.title, Module.id)
+        )
+    )
+
+
+def _active_module(session: Session, organisation_id: int, module_id: int) -> Module:
+    module = session.scalar(
+        select(Module).where(
+            Module.id == module_id,
+            Module.organisation_id == organisation_id,
+            Module.retired_at.is_(None),
+        )
+    )
+    if module is None:
+        raise InvalidRecord("Choose training from the list.")
+    return module
+
+
+class EvidenceService:
+    def __init__(
+        self,
+        session: Session,
+        audit: AuditService,
+        clock: Callable[[], dt.datetime],
+        store: EvidenceStore,
+    ) -> None:
+        self.session = session
+        self.audit = audit
+        self.clock = clock
+        self.store = store
+
+    # -- a staff member's side ---------------------------------------------------------------
+
+    def form_options(self, person: Person) -> tuple[list[School], list[Module]]:
+        """The schools that could verify ``person``'s evidence, and the modules to choose from."""
+        return current_schools(self.session, person), catalogue_modules(
+            self.session, person.organisation_id
+        )
+
+    def submit(
+        self, person: Person, school: School, training: ExternalTraining, upload: Upload | None
+    ) -> Evidence:
+        """Record external training for a CPD lead of ``school`` to verify."""
+        if school.id not in {s.id for s in current_schools(self.session, person)}:
+            raise InvalidRecord("Choose one of your schools.")
+        module = _active_module(self.session, person.organisation_id, training.module_id)
+        problem = hours_problem(training.cpd_hours) or training_date_problem(
+            training.completed_on, self.clock().date()
+        )
+        if problem:
+            raise InvalidRecord(problem)
+        if upload is None and module.delivery in CERTIFICATE_REQUIRED:
+            raise InvalidRecord("Upload the certificate the course provider gave you.")
+        try:
+            file_type = check_upload(upload.data) if upload is not None else None
+        except EvidenceFileError as exc:
+            raise InvalidRecord(str(exc)) from exc
+
+        evidence = Evidence(
+            organisation_id=person.organisation_id,
+            person_id=person.id,
+            module_id=module.id,
+            school_id=school.id,
+            course_title=training.course_title.strip(),
+            provider=training.provider.strip(),
+            completed_on=training.completed_on,
+            cpd_hours=training.cpd_hours,
+            status=EvidenceStatus.PENDING,
+            created_at=self.clock(),
+        )
+        key = None
+        if upload is not None and file_type is not None:
+            key = self.store.save(person.organisation_id, upload.data)
+            evidence.file_key = key
+            evidence.file_name = safe_file_name(upload.file_name, file_type)
+            evidence.content_type = file_type.content_type
+            evidence.file_size = len(upload.data)
+        try:
+            self.session.add(evidence)
+            self.session.flush()
+        except BaseException:
+            # No row, no file: an orphan would be unreachable but still personal data.
+            if key is not None:
+                self.store.delete(person.organisation_id, key)
+            raise
+        self.audit.record(
+            "evidence.submitted",
+            organisation_id=person.organisation_id,
+            entity_type="evidence",
+            entity_id=evidence.id,
+            person_id=person.id,
+            school_id=school.id,
+            module_id=module.id,
+            completed_on=training.completed_on.isoformat(),
+            cpd_hours=str(training.cpd_hours),
+            content_type=evidence.content_type,
+            file_size=evidence.file_size,
+        )
+        return evidence
+
+    def mine(self, person: Person) -> list[EvidenceRow]:
+        rows = list(
+            self.session.scalars(
+                select(Evidence)
+                .where(
+                    Evidence.person_id == person.id,
+                    Evidence.organisation_id == person.organisation_id,
+                )
+                .options(selectinload(Evidence.module))
+                .order_by(Evidence.created_at.desc(), Evidence.id.desc())
+            )
+        )
+        names = _names(self.session, (e.reviewed_by_id for e in rows))
+        return [EvidenceRow(e, person.display_name, names.get(e.reviewed_by_id or 0)) for e in rows]
+
+    def get(self, organisation_id: int, evidence_id: int) -> Evidence | None:
+        return self.session.scalar(
+            select(Evidence).where(
+                Evidence.id == evidence_id, Evidence.organisation_id == organisation_id
+            )
+        )
+
+    def describe(self, evidence: Evidence) -> EvidenceRow:
+        names = _names(self.session, [evidence.person_id, evidence.reviewed_by_id])
+        return EvidenceRow(
+            evidence,
+            names.get(evidence.person_id, f"Staff member #{evidence.person_id}"),
+            names.get(evidence.reviewed_by_id) if evidence.reviewed_by_id else None,
+        )
+
+    def certificate(self, evidence: Evidence) -> bytes:
+        """The stored file; ``EvidenceMissing`` if there is none."""
+        return self.store.open(evidence.organisation_id, evidence.file_key or "")
+
+    # -- a CPD lead's side -------------------------------------------------------------------
+
+    def for_school(self, school: School) -> SchoolEvidence:
+        """Evidence waiting for this school's CPD lead (oldest first), and what was reviewed
+        in the last ``RECENT_REVIEW_DAYS`` days (newest first)."""
+        since = self.clock() - dt.timedelta(days=RECENT_REVIEW_DAYS)
+        base = (
+            select(Evidence)
+            .where(
+                Evidence.school_id == school.id,
+                Evidence.organisation_id == school.organisation_id,
+            )
+            .options(selectinload(Evidence.module))
+        )
+        pending = list(
+            self.session.scalars(
+                base.where(Evidence.status == EvidenceStatus.PENDING).order_by(
+                    Evidence.created_at, Evidence.id
+                )
+            )
+        )
+        reviewed = list(
+            self.session.scalars(
+                base.where(
+                    Evidence.status != EvidenceStatus.PENDING, Evidence.reviewed_at >= since
+                ).order_by(Evidence.reviewed_at.desc(), Evidence.id.desc())
+            )
+        )
+        names = _names(
+            self.session,
+            [e.person_id for e in pending + reviewed] + [e.reviewed_by_id for e in reviewed],
+        )
+
+        def row(e: Evidence) -> EvidenceRow:
+            reviewer = names.get(e.reviewed_by_id) if e.reviewed_by_id else None
+            return EvidenceRow(e, names.get(e.person_id, f"Staff member #{e.person_id}"), reviewer)
+
+        return SchoolEvidence([row(e) for e in pending], [row(e) for e in reviewed])
+
+    def pending_count(self, school: School) -> int:
+        return (
+            self.session.scalar(
+                select(func.count(Evidence.id)).where(
+                    Evidence.school_id == school.id,
+                    Evidence.organisation_id == school.organisation_id,
+                    Evidence.status == EvidenceStatus.PENDING,
+                )
+            )
+            or 0
+        )
+
+    def in_school(self, school: School, evidence_ids: Iterable[int]) -> list[Evidence]:
+        """The named evidence, all of it this school's; ``InvalidRecord`` if any is not."""
+        wanted = sorted(set(evidence_ids))
+        found = list(
+            self.session.scalars(
+                select(Evidence)
+                .where(
+                    Evidence.id.in_(wanted),
+                    Evidence.school_id == school.id,
+                    Evidence.organisation_id == school.organisation_id,
+                )
+                .order_by(Evidence.id)
+            )
+        )
+        if len(found) != len(wanted):
+            raise InvalidRecord(
+                "Some of the evidence you selected is not on this school's list. Reload the "
+                "page and try again."
+            )
+        return found
+
+    def verify(self, evidence: Sequence[Evidence], reviewer: Person) -> list[Completion]:
+        """Accept each item: mark it verified and add its completion. All or none."""
+        self._check_reviewable(evidence, reviewer)
+        now = self.clock()
+        completions = []
+        for item in evidence:
+            self._claim(item, EvidenceStatus.VERIFIED, reviewer, now, None)
+            completion = Completion(
+                organisation_id=item.organisation_id,
+                person_id=item.person_id,
+                module_id=item.module_id,
+                completed_on=item.completed_on,
+                method=CompletionMethod.EXTERNAL,
+                cpd_hours=item.cpd_hours,
+                provider=item.provider,
+                evidence_id=item.id,
+                recorded_by_id=reviewer.id,
+                note=item.course_title,
+                created_at=now,
+            )
+            self.session.add(completion)
+            self.session.flush()
+            self.audit.record(
+                "evidence.verified",
+                organisation_id=item.organisation_id,
+                entity_type="evidence",
+                entity_id=item.id,
+                person_id=item.person_id,
+                completion_id=completion.id,
+            )
+            self.audit.record(
+                "completion.recorded",
+                organisation_id=item.organisation_id,
+                entity_type="completion",
+                entity_id=completion.id,
+                person_id=item.person_id,
+                module_id=item.module_id,
+                method=CompletionMethod.EXTERNAL.value,
+                completed_on=item.completed_on.isoformat(),
+                evidence_id=item.id,
+            )
+            completions.append(completion)
+        return completions
+
+    def reject(self, evidence: Sequence[Evidence], reviewer: Person, reason: str) -> None:
+        """Turn each item down with ``reason``, which its owner sees. All or none."""
+        reason = reason.strip()
+        if not reason:
+            raise InvalidRecord("Enter the reason, so the member of staff knows what to do.")
+        if len(reason) > 500:
+            raise InvalidRecord("The reason must be 500 characters or fewer.")
+        self._check_reviewable(evidence, reviewer)
+        now = self.clock()
+        for item in evidence:
+            self._claim(item, EvidenceStatus.REJECTED, reviewer, now, reason)
+            self.audit.record(
+                "evidence.rejected",
+                organisation_id=item.organisation_id,
+                entity_type="evidence",
+                entity_id=item.id,
+                person_id=item.person_id,
+                reason=reason,
+            )
+
+    def _check_reviewable(self, evidence: Sequence[Evidence], reviewer: Person) -> None:
+        if not evidence:
+            raise InvalidRecord("Select the evidence to verify or reject.")
+        if any(e.organisation_id != reviewer.organisation_id for e in evidence):
+            raise NotPermitted("That evidence belongs to another organisation.")
+        if any(e.person_id == reviewer.id for e in evidence):
+            raise NotPermitted(
+                "You cannot review your own evidence. Another CPD lead at your school, or a "
+                "trust leader, needs to check it."
+            )
+        done = [e for e in evidence if e.status is not EvidenceStatus.PENDING]
+        if done:
+            raise AlreadyReviewed(_already_reviewed(done))
+
+    def _claim(
+        self,
+        item: Evidence,
+        status: EvidenceStatus,
+        reviewer: Person,
+        now: dt.datetime,
+        reason: str | None,
+    ) -> None:
+        # A conditional UPDATE, not a read then a write: of two CPD leads reviewing the same
+        # item at once, the second finds it no longer pending (PostgreSQL re-checks the WHERE
+        # after the first commits) and is refused rather than adding a second completion.
+        result = cast(
+            "CursorResult[Any]",
+            self.session.execute(
+                update(Evidence)
+                .where(Evidence.id == item.id, Evidence.status == EvidenceStatus.PENDING)
+                .values(
+                    status=status,
+                    reviewed_by_id=reviewer.id,
+                    reviewed_at=now,
+                    rejection_reason=reason,
+                )
+                .execution_options(synchronize_session=False)
+            ),
+        )
+        if result.rowcount != 1:
+            raise AlreadyReviewed(_already_reviewed([item]))
+        self.session.refresh(item)
+
+
+def _already_reviewed(items: Sequence[Evidence]) -> str:
+    titles = ", ".join(f"“{e.course_title}”" for e in items)
+    return (
+        f"Someone has already reviewed {titles}, so nothing was changed. Reload the page to "
+        "see the latest list."
+    )
+
+
+# --- INSET ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InsetDetails:
+    module_id: int
+    title: str
+    held_on: dt.date
+    #: None: the module's usual hours.
+    cpd_hours: Decimal | None
+
+
+@dataclass(frozen=True)
+class Attendee:
+    person_id: int
+    name: str
+    completion: Completion | None
+
+
+@dataclass(frozen=True)
+class InsetRecord:
+    inset: InsetSession
+    recorded_by: str | None
+    #: Completions this session added.
+    attended: list[Attendee]
+    #: Staff of the school who already had this module recorded on that day from elsewhere,
+    #: so were not added again.
+    already: list[Attendee]
+
+
+class InsetService:
+    def __init__(
+        self,
+        session: Session,
+        audit: AuditService,
+        clock: Callable[[], dt.datetime],
+        compliance: ComplianceService,
+    ) -> None:
+        self.session = session
+        self.audit = audit
+        self.clock = clock
+        self.compliance = compliance
+
+    def form_options(self, school: School) -> tuple[list[StaffMember], list[Module]]:
+        return self.compliance.staff_of(school), catalogue_modules(
+            self.session, school.organisation_id
+        )
+
+    def record(
+        self,
+        school: School,
+        details: InsetDetails,
+        person_ids: Iterable[int],
+        recorded_by: Person,
+    ) -> InsetSession:
+        """Record a session and a completion for each attendee not already recorded as
+        completing this module on that day. Validates everything before the first write."""
+        module = _active_module(self.session, school.organisation_id, details.module_id)
+        hours = module.cpd_hours if details.cpd_hours is None else details.cpd_hours
+        problem = (
+            hours_problem(details.cpd_hours) if details.cpd_hours is not None else None
+        ) or training_date_problem(details.held_on, self.clock().date())
+        if problem:
+            raise InvalidRecord(problem)
+        title = details.title.strip()
+        if not title:
+            raise InvalidRecord("Enter the session title.")
+        staff = {m.person_id: m for m in self.compliance.staff_of(school)}
+        chosen = sorted(set(person_ids))
+        if not chosen:
+            raise InvalidRecord("Select the staff who attended.")
+        if any(p not in staff for p in chosen):
+            raise InvalidRecord(
+                "Someone you selected is not on this school's staff list. Reload the page and "
+                "try again."
+            )
+        had = set(
+            self.session.scalars(
+                select(Completion.person_id).where(
+                    Completion.person_id.in_(chosen),
+                    Completion.module_id == module.id,
+                    Completion.completed_on == details.held_on,
+                )
+            )
+        )
+
+        now = self.clock()
+        inset = InsetSession(
+            organisation_id=school.organisation_id,
+            school_id=school.id,
+            module_id=module.id,
+            title=title,
+            held_on=details.held_on,
+            cpd_hours=hours,
+            recorded_by_id=recorded_by.id,
+            created_at=now,
+        )
+        self.session.add(inset)
+        self.session.flush()
+        added = [p for p in chosen if p not in had]
+        completions = [
+            Completion(
+                organisation_id=school.organisation_id,
+                person_id=person_id,
+                module_id=module.id,
+                completed_on=details.held_on,
+                method=CompletionMethod.INSET,
+                cpd_hours=hours,
+                provider=module.provider,
+                inset_session_id=inset.id,
+                recorded_by_id=recorded_by.id,
+                note=title,
+                created_at=now,
+            )
+            for person_id in added
+        ]
+        self.session.add_all(completions)
+        self.session.flush()
+        self.audit.record(
+            "inset_session.recorded",
+            organisation_id=school.organisation_id,
+            entity_type="inset_session",
+            entity_id=inset.id,
+            school_id=school.id,
+            module_id=module.id,
+            held_on=details.held_on.isoformat(),
+            cpd_hours=str(hours),
+            attendees=added,
+            skipped=sorted(had),
+        )
+        for completion in completions:
+            self.audit.record(
+                "completion.recorded",
+                organisation_id=school.organisation_id,
+                entity_type="completion",
+                entity_id=completion.id,
+                person_id=completion.person_id,
+                module_id=module.id,
+                method=CompletionMethod.INSET.value,
+                completed_on=details.held_on.isoformat(),
+                inset_session_id=inset.id,
+            )
+        return inset
+
+    def sessions(self, school: School) -> list[tuple[InsetSession, int]]:
+        """The school's sessions, newest first, with how many completions each added."""
+        counts = (
+            select(Completion.inset_session_id, func.count(Completion.id).label("n"))
+            .where(Completion.inset_session_id.is_not(None))
+            .group_by(Completion.inset_session_id)
+            .subquery()
+        )
+        rows = self.session.execute(
+            select(InsetSession, func.coalesce(counts.c.n, 0))
+            .outerjoin(counts, counts.c.inset_session_id == InsetSession.id)
+            .options(selectinload(InsetSession.module))
+            .where(
+                InsetSession.school_id == school.id,
+                InsetSession.organisation_id == school.organisation_id,
+            )
+            .order_by(InsetSession.held_on.desc(), InsetSession.id.desc())
+        )
+        return [(inset, int(n)) for inset, n in rows]
+
+    def detail(self, school: School, session_id: int) -> InsetRecord | None:
+        inset = self.session.scalar(
+            select(InsetSession).where(
+                InsetSession.id == session_id,
+                InsetSession.school_id == school.id,
+                InsetSession.organisation_id == school.organisation_id,
+            )
+        )
+        if inset is None:
+            return None
+        staff = {
+            m.person_id: m.name for m in self.compliance.staff_of(school, include_leavers=True)
+        }
+        same_day = list(
+            self.session.scalars(
+                select(Completion)
+                .where(
+                    Completion.module_id == inset.module_id,
+                    Completion.completed_on == inset.held_on,
+                    Completion.organisation_id == school.organisation_id,
+                )
+                .order_by(Completion.id)
+            )
+        )
+        names = _names(self.session, [c.person_id for c in same_day] + [inset.recorded_by_id])
+        attended = [
+            Attendee(c.person_id, names.get(c.person_id, ""), c)
+            for c in same_day
+            if c.inset_session_id == inset.id
+        ]
+        present = {a.person_id for a in attended}
+        already = [
+            Attendee(c.person_id, staff[c.person_id], c)
+            for c in same_day
+            if c.inset_session_id != inset.id
+            and c.person_id in staff
+            and c.person_id not in present
+        ]
+        attended.sort(key=lambda a: a.name)
+        already.sort(key=lambda a: a.name)
+        recorded_by = names.get(inset.recorded_by_id) if inset.recorded_by_id else None
+        return InsetRecord(inset, recorded_by, attended, already)
+
+
+# --- A person's record: statuses, history, exemptions and extensions ------------------------
+
+
+@dataclass(frozen=True)
+class StatusLine:
+    requirement: Requirement
+    result: StatusResult
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    completion: Completion
+    recorded_by: str | None
+
+
+@dataclass(frozen=True)
+class GrantLine:
+    row: Exemption | Extension
+    requirement: Requirement | None
+    granted_by: str | None
+
+
+@dataclass(frozen=True)
+class PersonRecord:
+    school: School
+    person: Person
+    member: StaffMember
+    statuses: list[StatusLine]
+    completions: list[HistoryLine]
+    exemptions: list[GrantLine]
+    extensions: list[GrantLine]
+
+    @property
+    def requirements(self) -> list[Requirement]:
+        """The requirements that apply to this person here: what may be exempted or extended."""
+        return [line.requirement for line in self.statuses]
+
+
+@dataclass(frozen=True)
+class ExemptionDetails:
+    requirement_id: int
+    reason: str
+    starts_on: dt.date
+    ends_on: dt.date | None
+
+
+@dataclass(frozen=True)
+class ExtensionDetails:
+    requirement_id: int
+    reason: str
+    new_due_on: dt.date
+
+
+class PersonRecordService:
+    def __init__(
+        self,
+        session: Session,
+        audit: AuditService,
+        clock: Callable[[], dt.datetime],
+        compliance: ComplianceService,
+    ) -> None:
+        self.session = session
+        self.audit = audit
+        self.clock = clock
+        self.compliance = compliance
+
+    def staff(self, school: School) -> list[StaffMember]:
+        return self.compliance.staff_of(school, include_leavers=True)
+
+    def record(self, school: School, person_id: int) -> PersonRecord | None:
+        """``person_id``'s record as seen from ``school``; None if they are not on its staff."""
+        member = next((m for m in self.staff(school) if m.person_id == person_id), None)
+        person = self.session.get(Person, person_id)
+        if member is None or person is None or person.organisation_id != school.organisation_id:
+            return None
+        today = self.clock().date()
+        report = self.compliance.school(school, today)
+        by_id = {r.id: r for r in report.requirements}
+        statuses = [
+            StatusLine(by_id[rid], row.result)
+            for (pid, rid), row in report.cells.items()
+            if pid == person_id
+        ]
+        statuses.sort(key=lambda line: line.requirement.module.title)
+
+        completions = list(
+            self.session.scalars(
+                select(Completion)
+                .where(
+                    Completion.person_id == person_id,
+                    Completion.organisation_id == school.organisation_id,
+                )
+                .options(selectinload(Completion.module))
+                .order_by(Completion.completed_on.desc(), Completion.id.desc())
+            )
+        )
+        exemptions = list(
+            self.session.scalars(
+                select(Exemption)
+                .where(
+                    Exemption.person_id == person_id,
+                    Exemption.organisation_id == school.organisation_id,
+                )
+                .order_by(Exemption.created_at.desc(), Exemption.id.desc())
+            )
+        )
+        extensions = list(
+            self.session.scalars(
+                select(Extension)
+                .where(
+                    Extension.person_id == person_id,
+                    Extension.organisation_id == school.organisation_id,
+                )
+                .order_by(Extension.created_at.desc(), Extension.id.desc())
+            )
+        )
+        names = _names(
+            self.session,
+            [c.recorded_by_id for c in completions]
+            + [e.granted_by_id for e in exemptions]
+            + [e.granted_by_id for e in extensions],
+        )
+        requirement_ids = {e.requirement_id for e in exemptions} | {
+            e.requirement_id for e in extensions
+        }
+        requirements = {
+            r.id: r
+            for r in self.session.scalars(
+                select(Requirement).where(Requirement.id.in_(requirement_ids or {0}))
+            )
+        }
+
+        def grant(row: Exemption | Extension) -> GrantLine:
+            return GrantLine(
+                row,
+                requirements.get(row.requirement_id),
+                names.get(row.granted_by_id) if row.granted_by_id else None,
+            )
+
+        return PersonRecord(
+            school=school,
+            person=person,
+            member=member,
+            statuses=statuses,
+            completions=[
+                HistoryLine(c, names.get(c.recorded_by_id) if c.recorded_by_id else None)
+                for c in completions
+            ],
+            exemptions=[grant(e) for e in exemptions],
+            extensions=[grant(e) for e in extensions],
+        )
+
+    def grant_exemption(
+        self, record: PersonRecord, details: ExemptionDetails, granted_by: Person
+    ) -> Exemption:
+        requirement = self._requirement(record, details.requirement_id, granted_by)
+        reason = _reason(details.reason)
+        if details.ends_on is not None and details.ends_on < details.starts_on:
+            raise InvalidRecord("The end date must be the same as or after the start date.")
+        exemption = Exemption(
+            organisation_id=record.school.organisation_id,
+            person_id=record.person.id,
+            requirement_id=requirement.id,
+            reason=reason,
+            starts_on=details.starts_on,
+            ends_on=details.ends_on,
+            granted_by_id=granted_by.id,
+            created_at=self.clock(),
+        )
+        self.session.add(exemption)
+        self.session.flush()
+        self.audit.record(
+            "exemption.granted",
+            organisation_id=exemption.organisation_id,
+            entity_type="exemption",
+            entity_id=exemption.id,
+            person_id=record.person.id,
+            requirement_id=requirement.id,
+            school_id=record.school.id,
+            reason=reason,
+            starts_on=details.starts_on.isoformat(),
+            ends_on=details.ends_on.isoformat() if details.ends_on else None,
+        )
+        return exemption
+
+    def grant_extension(
+        self, record: PersonRecord, details: ExtensionDetails, granted_by: Person
+    ) -> Extension:
+        requirement = self._requirement(record, details.requirement_id, granted_by)
+        reason = _reason(details.reason)
+        if details.new_due_on <= self.clock().date():
+            raise InvalidRecord("The new due date must be in the future.")
+        # The status rules ignore an extension that does not reach past the date it extends.
+        current = next(
+            (
+                line.result.due_on
+                for line in record.statuses
+                if line.requirement.id == requirement.id
+            ),
+            None,
+        )
+        if current is not None and details.new_due_on <= current:
+            raise InvalidRecord(
+                f"The new due date must be after the current one, {uk_date(current)}."
+            )
+        extension = Extension(
+            organisation_id=record.school.organisation_id,
+            person_id=record.person.id,
+            requirement_id=requirement.id,
+            reason=reason,
+            new_due_on=details.new_due_on,
+            granted_by_id=granted_by.id,
+            created_at=self.clock(),
+        )
+        self.session.add(extension)
+        self.session.flush()
+        self.audit.record(
+            "extension.granted",
+            organisation_id=extension.organisation_id,
+            entity_type="extension",
+            entity_id=extension.id,
+            person_id=record.person.id,
+            requirement_id=requirement.id,
+            school_id=record.school.id,
+            reason=reason,
+            new_due_on=details.new_due_on.isoformat(),
+        )
+        return extension
+
+    def revoke(
+        self, record: PersonRecord, kind: type[Exemption | Extension], row_id: int, by: Person
+    ) -> None:
+        """Revoke one of the person's exemptions or extensions; the row stays as history."""
+        self._not_self(record, by)
+        lines = record.exemptions if kind is Exemption else record.extensions
+        line = next((g for g in lines if g.row.id == row_id), None)
+        if line is None:
+            raise LookupError(row_id)
+        row = line.row
+        if row.revoked_at is not None:
+            raise AlreadyReviewed("That has already been revoked, so nothing was changed.")
+        row.revoked_at = self.clock()
+        self.session.flush()
+        name = "exemption" if kind is Exemption else "extension"
+        self.audit.record(
+            f"{name}.revoked",
+            organisation_id=row.organisation_id,
+            entity_type=name,
+            entity_id=row.id,
+            person_id=row.person_id,
+            requirement_id=row.requirement_id,
+            school_id=record.school.id,
+        )
+
+    def _requirement(
+        self, record: PersonRecord, requirement_id: int, granted_by: Person
+    ) -> Requirement:
+        self._not_self(record, granted_by)
+        requirement = next((r for r in record.requirements if r.id == requirement_id), None)
+        if requirement is None or not applies_to(requirement, record.member.roles):
+            raise InvalidRecord("Choose training that applies to this person.")
+        return requirement
+
+    @staticmethod
+    def _not_self(record: PersonRecord, by: Person) -> None:
+        if record.person.id == by.id:
+            raise NotPermitted(
+                "You cannot grant or revoke your own exemptions or extensions. Ask another CPD "
+                "lead at your school, or a trust leader."
+            )
+
+
+def _reason(text: str) -> str:
+    reason = text.strip()
+    if not reason:
+        raise InvalidRecord("Enter the reason.")
+    if len(reason) > 500:
+        raise InvalidRecord("The reason must be 500 characters or fewer.")
+    return reason
