@@ -21,11 +21,11 @@ import smtplib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formatdate
+from email.utils import formatdate, parseaddr
 from ssl import SSLContext, create_default_context
 from typing import Any, Protocol, TextIO, cast
 
-from sqlalchemy import CursorResult, ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from cpd_tracker.models import OutgoingEmail
@@ -113,15 +113,12 @@ class SmtpMailer:
             if self._smtp is None:
                 self._smtp = self._connect()
             self._smtp.send_message(message)
-        except (
-            smtplib.SMTPRecipientsRefused,
-            smtplib.SMTPSenderRefused,
-            smtplib.SMTPDataError,
-        ) as exc:
+        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as exc:
             # Only this message was refused; smtplib has reset the conversation for the next.
             raise MailerError(self._describe(exc)) from exc
         except (smtplib.SMTPException, OSError) as exc:
-            # Cannot connect, TLS or login refused, or the connection dropped.
+            # Cannot connect, TLS or login refused, the connection dropped, or the server will
+            # not take mail from MAIL_FROM: no message can go until that is fixed.
             self._reset()
             raise MailerUnavailable(self._describe(exc)) from exc
 
@@ -155,8 +152,11 @@ class ConsoleMailer:
         self.stream = stream
 
     def send(self, message: EmailMessage) -> None:
+        # Headers as sent, the body as read (not in its quoted-printable transfer encoding).
+        headers = "".join(f"{name}: {value}\n" for name, value in message.items())
+        body = message.get_content() if not message.is_multipart() else message.as_string()
         rule = "-" * 72
-        self.stream.write(f"{rule}\n{message.as_string()}\n{rule}\n")
+        self.stream.write(f"{rule}\n{headers}\n{body}{rule}\n")
         self.stream.flush()
 
     def close(self) -> None:
@@ -188,7 +188,8 @@ def backoff(attempts: int) -> dt.timedelta:
 def message_id(dedupe_key: str, mail_from: str) -> str:
     """The same on every try, so a repeat after a crash is recognisably the same message."""
     digest = hashlib.sha256(dedupe_key.encode()).hexdigest()[:32]
-    domain = mail_from.rpartition("@")[2].strip(" >") or "localhost"
+    _name, address = parseaddr(mail_from)
+    domain = address.rpartition("@")[2] if "@" in address else "localhost"
     return f"<{digest}@{domain}>"
 
 
@@ -205,6 +206,15 @@ def build_message(row: OutgoingEmail, mail_from: str) -> EmailMessage:
     return message
 
 
+def _due(now: dt.datetime) -> ColumnElement[bool]:
+    return (OutgoingEmail.sent_at.is_(None)) & (OutgoingEmail.next_attempt_at <= now)
+
+
+def count_due(session: Session, now: dt.datetime) -> int:
+    """Messages waiting to be sent that may be tried at ``now``."""
+    return int(session.scalar(select(func.count(OutgoingEmail.id)).where(_due(now))) or 0)
+
+
 @dataclass
 class SendReport:
     sent: int = 0
@@ -214,11 +224,17 @@ class SendReport:
     deferred: int = 0
     #: The first error of the run, for the operator.
     error: str | None = None
+    #: Why the mail server could not be used at all, if it could not.
+    unreachable: str | None = None
 
     @property
     def unavailable(self) -> bool:
-        """Nothing could be sent because of errors: the run should be reported as failed."""
-        return self.failed > 0 and self.sent == 0
+        """The mail server could not be used and nothing went: the run has failed.
+
+        One refused message (an unknown mailbox, say) is not: the others still go, and
+        failing every run over it would make cron cry wolf.
+        """
+        return self.unreachable is not None and self.sent == 0
 
 
 class OutboxSender:
@@ -238,15 +254,6 @@ class OutboxSender:
         self.mail_from = mail_from
         self.clock = clock
 
-    @staticmethod
-    def _due(now: dt.datetime) -> ColumnElement[bool]:
-        return (OutgoingEmail.sent_at.is_(None)) & (OutgoingEmail.next_attempt_at <= now)
-
-    def count_due(self, now: dt.datetime) -> int:
-        return int(
-            self.session.scalar(select(func.count(OutgoingEmail.id)).where(self._due(now))) or 0
-        )
-
     def send_pending(
         self,
         now: dt.datetime,
@@ -258,12 +265,12 @@ class OutboxSender:
         ids = list(
             self.session.scalars(
                 select(OutgoingEmail.id)
-                .where(self._due(now))
+                .where(_due(now))
                 .order_by(OutgoingEmail.next_attempt_at, OutgoingEmail.id)
                 .limit(limit)
             )
         )
-        report.deferred = max(self.count_due(now) - len(ids), 0)
+        report.deferred = max(count_due(self.session, now) - len(ids), 0)
         # Nothing is held open while talking to the mail server.
         self.session.commit()
         unreachable: str | None = None
@@ -278,10 +285,14 @@ class OutboxSender:
                     try:
                         self.mailer.send(build_message(row, self.mail_from))
                     except MailerUnavailable as exc:
-                        unreachable = str(exc)
+                        unreachable = report.unreachable = str(exc)
                         self._failed(row, unreachable, report)
                     except MailerError as exc:
                         self._failed(row, str(exc), report)
+                    except ValueError as exc:
+                        # The row cannot make a valid message (a header with a line break):
+                        # it waits, with the reason, rather than stopping every other message.
+                        self._failed(row, f"Cannot build the message: {exc}", report)
                     else:
                         row.sent_at = self.clock()
                         row.last_error = None
@@ -296,12 +307,16 @@ class OutboxSender:
     def _claim(self, email_id: int, now: dt.datetime) -> OutgoingEmail | None:
         # Conditional on the row still being due: of two runs racing for it, only one UPDATE
         # matches (PostgreSQL re-checks the WHERE after the row lock; SQLite has one writer).
+        # The lease runs from the clock, not from the start of a run that may be long.
         claimed = cast(
             CursorResult[Any],
             self.session.execute(
                 update(OutgoingEmail)
-                .where(OutgoingEmail.id == email_id, self._due(now))
-                .values(next_attempt_at=now + CLAIM_LEASE, attempts=OutgoingEmail.attempts + 1)
+                .where(OutgoingEmail.id == email_id, _due(now))
+                .values(
+                    next_attempt_at=self.clock() + CLAIM_LEASE,
+                    attempts=OutgoingEmail.attempts + 1,
+                )
                 .execution_options(synchronize_session=False)
             ),
         )
@@ -316,3 +331,39 @@ class OutboxSender:
         self.session.commit()
         report.failed += 1
         report.error = report.error or error
+
+
+@dataclass(frozen=True)
+class OutboxStatus:
+    #: Not sent yet (due now or waiting for a retry).
+    queued: int
+    #: Of those, tried at least once and failed.
+    failing: int
+    sent: int
+    sent_last_day: int
+    #: The most recently failed message's error and its next try.
+    last_error: str | None
+    next_attempt_at: dt.datetime | None
+
+
+def outbox_status(session: Session, now: dt.datetime) -> OutboxStatus:
+    unsent = OutgoingEmail.sent_at.is_(None)
+
+    def count(*where: ColumnElement[bool]) -> int:
+        return int(session.scalar(select(func.count(OutgoingEmail.id)).where(*where)) or 0)
+
+    failing = unsent & (OutgoingEmail.last_error.is_not(None))
+    latest = session.execute(
+        select(OutgoingEmail.last_error, OutgoingEmail.next_attempt_at)
+        .where(failing)
+        .order_by(OutgoingEmail.next_attempt_at.desc(), OutgoingEmail.id.desc())
+        .limit(1)
+    ).first()
+    return OutboxStatus(
+        queued=count(unsent),
+        failing=count(failing),
+        sent=count(OutgoingEmail.sent_at.is_not(None)),
+        sent_last_day=count(OutgoingEmail.sent_at > now - dt.timedelta(days=1)),
+        last_error=latest[0] if latest else None,
+        next_attempt_at=latest[1] if latest else None,
+    )

@@ -1,0 +1,562 @@
+"""Training reminders by e-mail: what to say, to whom, and once only.
+
+The issue's "Reminders": staff hear when a requirement becomes due soon, overdue, or is about to
+expire (and, once it has expired, that it has), with a link back to the tool; each CPD lead gets
+a weekly digest of their school's chase list and the evidence awaiting them. ``queue_due`` only
+writes ``outgoing_email`` rows (the caller commits); ``mailer.OutboxSender`` sends them.
+
+Once only: every message has a dedupe key naming what it is about, and ``dedupe_key`` is unique.
+A reminder's key is person, requirement, kind and the cycle's date (the due date, or the expiry
+date), so the same reminder for the same cycle is queued once ever, however often cron runs; a
+new cycle (next year's date, a new due date after an extension) is a new reminder. A digest's
+key is lead, school and ISO week. One e-mail per reminder, not one per person per run: grouping
+several into one message while keeping each item's once-only guarantee needs a table of sent
+items, which the outbox does not have.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from cpd_tracker.models import (
+    Course,
+    Evidence,
+    EvidenceStatus,
+    Organisation,
+    OutgoingEmail,
+    Permission,
+    PermissionKind,
+    Person,
+    PlatformRegistration,
+    Requirement,
+    School,
+)
+from cpd_tracker.rules.training import Status, StatusResult, uk_date
+from cpd_tracker.services.audit import AuditService
+from cpd_tracker.services.compliance import (
+    CHASE_ORDER,
+    ComplianceService,
+    SchoolCompliance,
+    StaffMember,
+    StatusRow,
+)
+
+
+class ReminderKind(enum.StrEnum):
+    DUE_SOON = "due_soon"
+    OVERDUE = "overdue"
+    EXPIRING = "expiring"
+    EXPIRED = "expired"
+
+
+#: The statuses that call for a reminder. Due (not yet soon), extended, compliant, not yet
+#: due, exempt and left call for none.
+KIND_FOR_STATUS = {
+    Status.DUE_SOON: ReminderKind.DUE_SOON,
+    Status.OVERDUE: ReminderKind.OVERDUE,
+    Status.EXPIRING_SOON: ReminderKind.EXPIRING,
+    Status.EXPIRED: ReminderKind.EXPIRED,
+}
+
+SUBJECTS = {
+    ReminderKind.DUE_SOON: "SEND training due soon: {title} by {date}",
+    ReminderKind.OVERDUE: "SEND training overdue: {title} was due by {date}",
+    ReminderKind.EXPIRING: "SEND training expiring: {title} expires on {date}",
+    ReminderKind.EXPIRED: "SEND training expired: {title} expired on {date}",
+}
+
+#: How many people a digest lists under each heading before pointing to the school page.
+DIGEST_LINES = 25
+SUBJECT_LIMIT = 300
+#: Rows per INSERT: well inside SQLite's limit on bound parameters.
+INSERT_BATCH = 500
+# Enough to refuse what would break a header or could never be delivered; the mail server
+# judges the rest.
+_ADDRESS = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
+
+PLATFORM_NAMES = {"moodle": "Moodle", "canvas": "Canvas"}
+
+
+# --- Keys ------------------------------------------------------------------------------------
+
+
+def reminder_for(result: StatusResult) -> tuple[ReminderKind, dt.date] | None:
+    """The reminder a status calls for, with the date that names its cycle; None for none."""
+    kind = KIND_FOR_STATUS.get(result.status)
+    if kind is None:
+        return None
+    cycle = (
+        result.expires_on
+        if kind in (ReminderKind.EXPIRING, ReminderKind.EXPIRED)
+        else result.due_on
+    )
+    return None if cycle is None else (kind, cycle)
+
+
+def reminder_key(person_id: int, requirement_id: int, kind: ReminderKind, cycle: dt.date) -> str:
+    return f"reminder:{person_id}:{requirement_id}:{kind.value}:{cycle.isoformat()}"
+
+
+def digest_key(person_id: int, school_id: int, today: dt.date) -> str:
+    year, week, _ = today.isocalendar()
+    return f"digest:{person_id}:{school_id}:{year}-W{week:02d}"
+
+
+def valid_address(address: str | None) -> bool:
+    return bool(address) and _ADDRESS.match(address or "") is not None
+
+
+# --- Templates -------------------------------------------------------------------------------
+
+
+@cache
+def email_templates() -> Environment:
+    """Plain-text templates from ``templates/email``; nothing is HTML-escaped in plain text."""
+    from cpd_tracker import PROJECT_ROOT
+
+    return Environment(
+        loader=FileSystemLoader(PROJECT_ROOT / "templates"),
+        autoescape=select_autoescape(enabled_extensions=("html", "xml"), default_for_string=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def days_phrase(day: dt.date, today: dt.date) -> str:
+    days = (day - today).days
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "tomorrow"
+    if days > 1:
+        return f"in {days} days"
+    return "yesterday" if days == -1 else f"{-days} days ago"
+
+
+def _one_line(text: str, limit: int = SUBJECT_LIMIT) -> str:
+    return " ".join(text.split())[:limit]
+
+
+# --- Where the person finds the tool ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LmsCourse:
+    """The LMS course a school's staff open the tool from, as far as the tool knows it."""
+
+    title: str | None
+    platform: str
+    #: The LMS's own address, learned from signed launches (see ``lms_address``).
+    url: str | None
+
+    @property
+    def where(self) -> str:
+        course = f'your course "{self.title}"' if self.title else "your staff CPD course"
+        return f"{course} in {self.platform}"
+
+
+def lms_address(registration: PlatformRegistration) -> str | None:
+    """Where the LMS lives, for people to find their course.
+
+    Registrations learn the origins that frame the tool from ``launch_presentation.return_url``
+    and ``tool_platform.url`` in signed launches: for Canvas the school's own host (its issuer,
+    ``canvas.instructure.com``, is shared by every school), for Moodle the site. A Moodle issuer
+    is the site's address, so it serves before the first launch.
+    """
+    if registration.frame_origins:
+        return registration.frame_origins[0]
+    if registration.product_family == "moodle":
+        return registration.issuer
+    return None
+
+
+# --- Queueing --------------------------------------------------------------------------------
+
+
+@dataclass
+class QueueReport:
+    reminders: int = 0
+    digests: int = 0
+    #: Due again in this run but already queued (or sent) before: nothing new.
+    already_queued: int = 0
+    #: People with something to be reminded of but no usable e-mail address.
+    no_email: int = 0
+    #: What this run queued (for ``--dry-run`` to show).
+    queued: list[_Draft] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return self.reminders + self.digests
+
+
+@dataclass
+class _Organisation:
+    """What one organisation's messages need, loaded in a few queries."""
+
+    organisation: Organisation
+    existing: set[str]
+    registration_of: dict[int, int | None]
+    courses: dict[int, list[tuple[Course, PlatformRegistration]]]
+
+
+class ReminderService:
+    def __init__(
+        self,
+        session: Session,
+        compliance: ComplianceService,
+        clock: Callable[[], dt.datetime],
+        base_url: str,
+        *,
+        audit: AuditService | None = None,
+        templates: Environment | None = None,
+    ) -> None:
+        self.session = session
+        self.compliance = compliance
+        self.clock = clock
+        self.base_url = base_url.rstrip("/")
+        self.audit = audit
+        self.templates = templates or email_templates()
+
+    def queue_due(self, today: dt.date) -> QueueReport:
+        """Queue every reminder and digest due on ``today`` that was never queued before."""
+        report = QueueReport()
+        organisations = self.session.scalars(select(Organisation).order_by(Organisation.id))
+        for organisation in list(organisations):
+            before = (report.reminders, report.digests)
+            self._queue_organisation(self._load(organisation), today, report)
+            if self.audit is not None and (report.reminders, report.digests) != before:
+                self.audit.record(
+                    "reminders.queued",
+                    organisation_id=organisation.id,
+                    entity_type="outgoing_email",
+                    reminders=report.reminders - before[0],
+                    digests=report.digests - before[1],
+                )
+        return report
+
+    def _load(self, organisation: Organisation) -> _Organisation:
+        # One query for the keys already used: the common case (nothing new) inserts nothing.
+        existing = set(
+            self.session.scalars(
+                select(OutgoingEmail.dedupe_key).where(
+                    OutgoingEmail.organisation_id == organisation.id
+                )
+            )
+        )
+        registration_of: dict[int, int | None] = dict(
+            self.session.execute(
+                select(Person.id, Person.registration_id).where(
+                    Person.organisation_id == organisation.id
+                )
+            ).all()
+        )
+        courses: dict[int, list[tuple[Course, PlatformRegistration]]] = defaultdict(list)
+        for course, registration in self.session.execute(
+            select(Course, PlatformRegistration)
+            .join(PlatformRegistration, PlatformRegistration.id == Course.registration_id)
+            .where(Course.organisation_id == organisation.id, Course.school_id.is_not(None))
+            .order_by(Course.id)
+        ):
+            assert course.school_id is not None
+            courses[course.school_id].append((course, registration))
+        return _Organisation(organisation, existing, registration_of, courses)
+
+    def _queue_organisation(self, org: _Organisation, today: dt.date, report: QueueReport) -> None:
+        schools = self.session.scalars(
+            select(School).where(School.organisation_id == org.organisation.id).order_by(School.id)
+        )
+        leads = self._leads(org.organisation.id, today)
+        without_email: set[int] = set()
+        for school in list(schools):
+            compliance = self.compliance.school(school, today)
+            rows = list(self._reminders(org, compliance, today, without_email, report))
+            for lead in leads.get(school.id, []):
+                digest = self._digest(org, compliance, lead, today, report)
+                if digest is not None:
+                    rows.append(digest)
+            self._insert(rows, report)
+        report.no_email += len(without_email)
+
+    # -- reminders to staff ---------------------------------------------------------------
+
+    def _reminders(
+        self,
+        org: _Organisation,
+        compliance: SchoolCompliance,
+        today: dt.date,
+        without_email: set[int],
+        report: QueueReport,
+    ) -> Iterator[_Draft]:
+        staff = {m.person_id: m for m in compliance.staff}
+        requirements = {r.id: r for r in compliance.requirements}
+        for (person_id, requirement_id), cell in sorted(compliance.cells.items()):
+            due = reminder_for(cell.result)
+            if due is None:
+                continue
+            kind, cycle = due
+            member = staff[person_id]
+            if not valid_address(member.email):
+                without_email.add(person_id)
+                continue
+            key = reminder_key(person_id, requirement_id, kind, cycle)
+            if key in org.existing:
+                report.already_queued += 1
+                continue
+            # A requirement for the whole organisation is met once, whichever school asks.
+            org.existing.add(key)
+            yield self._reminder(
+                org,
+                compliance.school,
+                member,
+                requirements[requirement_id],
+                (kind, cycle),
+                today,
+                key=key,
+            )
+
+    def _reminder(
+        self,
+        org: _Organisation,
+        school: School,
+        member: StaffMember,
+        requirement: Requirement,
+        due: tuple[ReminderKind, dt.date],
+        today: dt.date,
+        *,
+        key: str,
+    ) -> _Draft:
+        kind, cycle = due
+        module = requirement.module
+        body = self.templates.get_template(f"email/reminder_{kind.value}.txt").render(
+            name=member.name,
+            training=module.title,
+            date=uk_date(cycle),
+            when=days_phrase(cycle, today),
+            delivery=module.delivery.value,
+            provider=module.provider,
+            school=school.name,
+            lms=self._lms_course(org, school.id, org.registration_of.get(member.person_id)),
+            link=f"{self.base_url}/my-training",
+        )
+        subject = SUBJECTS[kind].format(title=module.title, date=uk_date(cycle))
+        return _Draft(org.organisation.id, member.person_id, str(member.email), subject, body, key)
+
+    def _lms_course(
+        self, org: _Organisation, school_id: int, registration_id: int | None
+    ) -> LmsCourse | None:
+        courses = org.courses.get(school_id, [])
+        # The course on the person's own LMS first: a trust may have more than one.
+        mine = [c for c in courses if c[0].registration_id == registration_id] or courses
+        if not mine:
+            return None
+        course, registration = mine[0]
+        return LmsCourse(
+            title=course.title,
+            platform=PLATFORM_NAMES.get(registration.product_family or "", "your LMS"),
+            url=lms_address(registration),
+        )
+
+    # -- digests to CPD leads -------------------------------------------------------------
+
+    def _leads(self, organisation_id: int, today: dt.date) -> dict[int, list[Person]]:
+        """School id -> its CPD leads with an address: LMS suggestions and overrides granted,
+        minus overrides revoked (as ``auth.effective_grants`` decides access)."""
+        from cpd_tracker.auth import effective_grants
+
+        permissions: dict[int, list[Permission]] = defaultdict(list)
+        people: dict[int, Person] = {}
+        for permission, person in self.session.execute(
+            select(Permission, Person)
+            .join(Person, Person.id == Permission.person_id)
+            .where(
+                Person.organisation_id == organisation_id,
+                Person.active.is_(True),
+                Permission.kind == PermissionKind.CPD_LEAD,
+            )
+            .order_by(Person.id, Permission.id)
+        ):
+            permissions[person.id].append(permission)
+            people[person.id] = person
+        leads: dict[int, list[Person]] = defaultdict(list)
+        for person_id, granted in permissions.items():
+            person = people[person_id]
+            if not valid_address(person.email):
+                continue
+            if person.leaving_date is not None and person.leaving_date <= today:
+                continue
+            for grant in sorted(effective_grants(granted), key=lambda g: g.school_id or 0):
+                if grant.school_id is not None:
+                    leads[grant.school_id].append(person)
+        return leads
+
+    def _digest(
+        self,
+        org: _Organisation,
+        compliance: SchoolCompliance,
+        lead: Person,
+        today: dt.date,
+        report: QueueReport,
+    ) -> _Draft | None:
+        key = digest_key(lead.id, compliance.school.id, today)
+        if key in org.existing:
+            report.already_queued += 1
+            return None
+        chase = compliance.chase_list()
+        evidence = self._pending_evidence(compliance.school)
+        if not chase and not evidence:
+            return None
+        org.existing.add(key)
+        staff = {m.person_id: m for m in compliance.staff}
+        titles = {r.id: r.module.title for r in compliance.requirements}
+        sections = [
+            _section(status, [r for r in chase if r.result.status is status], staff, titles)
+            for status in CHASE_ORDER
+        ]
+        no_email = len({r.person_id for r in chase if not valid_address(staff[r.person_id].email)})
+        body = self.templates.get_template("email/digest.txt").render(
+            name=lead.display_name,
+            school=compliance.school.name,
+            week_of=uk_date(today - dt.timedelta(days=today.weekday())),
+            sections=[s for s in sections if s["count"]],
+            evidence=evidence[:DIGEST_LINES],
+            evidence_count=len(evidence),
+            no_email=no_email,
+            link=f"{self.base_url}/schools/{compliance.school.id}",
+        )
+        people = len({r.person_id for r in chase})
+        summary = [f"{people} {'person' if people == 1 else 'people'} to chase"] if chase else []
+        if evidence:
+            summary.append(f"{len(evidence)} evidence to verify")
+        subject = f"SEND training this week at {compliance.school.name}: {', '.join(summary)}"
+        return _Draft(
+            compliance.school.organisation_id, lead.id, str(lead.email), subject, body, key
+        )
+
+    def _pending_evidence(self, school: School) -> list[dict[str, str]]:
+        rows = self.session.execute(
+            select(Evidence, Person)
+            .join(Person, Person.id == Evidence.person_id)
+            .where(
+                Evidence.school_id == school.id,
+                Evidence.organisation_id == school.organisation_id,
+                Evidence.status == EvidenceStatus.PENDING,
+            )
+            .order_by(Evidence.created_at, Evidence.id)
+        )
+        return [
+            {
+                "name": person.display_name,
+                "course": evidence.course_title,
+                "provider": evidence.provider,
+                "completed": uk_date(evidence.completed_on),
+            }
+            for evidence, person in rows
+        ]
+
+    # -- inserting ------------------------------------------------------------------------
+
+    def _insert(self, drafts: Sequence[_Draft], report: QueueReport) -> None:
+        """Insert, skipping any key another run inserted since the keys were loaded.
+
+        The unique ``dedupe_key`` is what guarantees once-only. ``ON CONFLICT DO NOTHING``
+        (PostgreSQL and SQLite alike) makes losing that race a non-event: on PostgreSQL a
+        concurrent insert of the same key waits for the other transaction and then inserts
+        nothing, with no error to recover from and no savepoint to roll back to. (A savepoint
+        would also misbehave on SQLite, where pysqlite starts no transaction before it.)
+        """
+        if not drafts:
+            return
+        dialect = self.session.get_bind().dialect.name
+        now = self.clock()
+        inserted: set[str] = set()
+        for start in range(0, len(drafts), INSERT_BATCH):
+            rows = [d.values(now) for d in drafts[start : start + INSERT_BATCH]]
+            statement = _insert_new(dialect, rows).returning(OutgoingEmail.dedupe_key)
+            inserted.update(self.session.scalars(statement))
+        for draft in drafts:
+            if draft.key not in inserted:
+                report.already_queued += 1
+                continue
+            if draft.key.startswith("digest:"):
+                report.digests += 1
+            else:
+                report.reminders += 1
+            report.queued.append(draft)
+
+
+def _insert_new(dialect: str, rows: list[dict[str, Any]]) -> postgresql.Insert | sqlite.Insert:
+    """``INSERT ... ON CONFLICT (dedupe_key) DO NOTHING`` (the app runs on these two)."""
+    if dialect == "postgresql":
+        return (
+            postgresql.insert(OutgoingEmail)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=[OutgoingEmail.dedupe_key])
+        )
+    return (
+        sqlite.insert(OutgoingEmail)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=[OutgoingEmail.dedupe_key])
+    )
+
+
+@dataclass(frozen=True)
+class _Draft:
+    """A message to queue: ``values`` is its outbox row."""
+
+    organisation_id: int
+    person_id: int
+    to_address: str
+    subject: str
+    body: str
+    key: str
+
+    def values(self, now: dt.datetime) -> dict[str, Any]:
+        return {
+            "organisation_id": self.organisation_id,
+            "person_id": self.person_id,
+            "dedupe_key": self.key,
+            "to_address": self.to_address,
+            "subject": _one_line(self.subject),
+            "body_text": self.body,
+            "created_at": now,
+            "next_attempt_at": now,
+            "attempts": 0,
+        }
+
+
+def _section(
+    status: Status,
+    rows: list[StatusRow],
+    staff: dict[int, StaffMember],
+    titles: dict[int, str],
+) -> dict[str, Any]:
+    heading = {
+        Status.OVERDUE: "Overdue",
+        Status.EXPIRED: "Expired",
+        Status.DUE_SOON: "Due soon",
+        Status.EXPIRING_SOON: "Expiring soon",
+    }[status]
+    lines = []
+    for row in rows[:DIGEST_LINES]:
+        day = row.result.due_on or row.result.expires_on
+        when = ""
+        if day is not None:
+            verb = "expires" if status is Status.EXPIRING_SOON else "due"
+            verb = "expired" if status is Status.EXPIRED else verb
+            when = f", {verb} {uk_date(day)}"
+        lines.append(f"{staff[row.person_id].name}: {titles[row.requirement_id]}{when}")
+    return {"heading": heading, "count": len(rows), "lines": lines, "more": len(rows) - len(lines)}
