@@ -29,6 +29,7 @@ def _nav_items() -> list[dict[str, Any]]:
     items = [("training.my_training", "My training")]
     if current_user.cpd_lead_school_ids() or current_user.is_trust_leader:
         items.append(("reports.school", "School"))
+        items.append(("manage.requirements", "Training setup"))
     if current_user.is_trust_leader:
         items.append(("reports.trust", "Trust"))
         items.append(("admin.permissions", "People and permissions"))
