@@ -1,7 +1,107 @@
-"""A CPD lead's view and edits of one staff member; anyone's own CPD record download."""
+"""A CPD lead's view and edits of one staff member, the school's leavers, and anyone's own CPD
+record (page, CSV, XLSX).
+
+Access, route by route: ``/staff/schools/<school_id>/...`` goes through ``own_school`` (another
+organisation's school is a 404, a school the person does not lead a 403) and then
+``StaffService.person_at`` (someone without a role at that school is a 404). ``/staff/me/...``
+takes no person id at all: it is always the signed-in person's own record.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request
+from werkzeug.wrappers import Response as BaseResponse
+
+from cpd_tracker.access import login_required, own_school, signed_in
+from cpd_tracker.exports import csv_response, xlsx_response
+from cpd_tracker.models import Person, School
+from cpd_tracker.registry import clock, get_service
+from cpd_tracker.services.cpd_record import CpdRecordService, record_table
+from cpd_tracker.services.staff import StaffRecordError, StaffService
+from cpd_tracker.staff.forms import StaffRecordForm
+from cpd_tracker.templating import tool_url
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+#: Built by the records blueprint (exemptions, extensions, completion history); linked only
+#: once it exists.
+RECORDS_ENDPOINT = "records.person"
+
+
+def _school_person(school_id: int, person_id: int) -> tuple[School, Person]:
+    school = own_school(school_id)
+    person = get_service(StaffService).person_at(school, person_id)
+    if person is None:
+        abort(404)
+    return school, person
+
+
+@bp.route("/schools/<int:school_id>/people/<int:person_id>", methods=["GET", "POST"])
+@login_required
+def person(school_id: int, person_id: int) -> BaseResponse:
+    school, person = _school_person(school_id, person_id)
+    service = get_service(StaffService)
+    form = StaffRecordForm(request.form if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if form.validate():
+            try:
+                changed = service.update(school, person, form.change())
+            except StaffRecordError as error:  # the form checks the same; belt and braces
+                abort(400, description=str(error))
+            outcome = "updated" if changed else "unchanged"
+            return redirect(
+                tool_url("staff.person", school_id=school.id, person_id=person.id, saved=outcome),
+                code=303,
+            )
+        status = 400
+    record = service.record(school, person)
+    if request.method == "GET":
+        form.fill(
+            {r.role: r.started_on for r in record.current_roles},
+            start_date=person.start_date,
+            leaving_date=person.leaving_date,
+            staff_number=person.staff_number,
+            email=person.email,
+        )
+    html = render_template(
+        "staff/person.html",
+        school=school,
+        record=record,
+        form=form,
+        saved=request.args.get("saved") if request.method == "GET" else None,
+        records_page=RECORDS_ENDPOINT in current_app.view_functions,
+    )
+    return Response(html, status=status)
+
+
+@bp.get("/schools/<int:school_id>/leavers")
+@login_required
+def leavers(school_id: int) -> str:
+    school = own_school(school_id)
+    return render_template(
+        "staff/leavers.html", school=school, leavers=get_service(StaffService).leavers(school)
+    )
+
+
+@bp.get("/me/cpd-record")
+@login_required
+def my_cpd_record() -> str:
+    user = signed_in()
+    return render_template(
+        "staff/cpd_record.html",
+        record=get_service(CpdRecordService).record(user.person),
+        person=user.person,
+        today=clock().date(),
+    )
+
+
+@bp.get("/me/cpd-record.<any(csv, xlsx):fmt>")
+@login_required
+def my_cpd_record_export(fmt: str) -> Response:
+    user = signed_in()
+    header, rows = record_table(get_service(CpdRecordService).record(user.person))
+    name = f"cpd-record-{clock().date().isoformat()}"
+    if fmt == "csv":
+        return csv_response(name, header, rows)
+    return xlsx_response(name, "CPD record", header, rows)
