@@ -10,15 +10,20 @@ from flask.testing import FlaskClient
 from cpd_tracker import create_app
 
 
-def test_behind_a_tls_proxy_urls_follow_forwarded_headers(database_url: str,
-                                                          tmp_path: Path) -> None:
-    app = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "s",
-                      "PROXIES": 1})
+def test_behind_a_tls_proxy_urls_follow_forwarded_headers(
+    database_url: str, tmp_path: Path
+) -> None:
+    app = create_app(
+        {"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "s", "PROXIES": 1}
+    )
     app.instance_path = str(tmp_path)
     response = app.test_client().get(
         "/lti/config",
-        headers={"X-Forwarded-Proto": "https", "X-Forwarded-Host": "cpd.trust.org.uk",
-                 "X-Forwarded-For": "203.0.113.9"},
+        headers={
+            "X-Forwarded-Proto": "https",
+            "X-Forwarded-Host": "cpd.trust.org.uk",
+            "X-Forwarded-For": "203.0.113.9",
+        },
     )
     assert response.get_json()["oidc_initiation_url"] == "https://cpd.trust.org.uk/lti/login"
 
@@ -32,8 +37,15 @@ def test_unknown_page_is_a_friendly_404(client: FlaskClient) -> None:
 
 
 def test_pages_need_a_launch(client: FlaskClient) -> None:
-    for path in ("/", "/my-training", "/school", "/trust", "/admin/registrations",
-                 "/lti/course-school", "/schools/1"):
+    for path in (
+        "/",
+        "/my-training",
+        "/school",
+        "/trust",
+        "/admin/registrations",
+        "/lti/course-school",
+        "/schools/1",
+    ):
         response = client.get(path)
         assert response.status_code == 401, path
         assert "Open the tool from your LMS" in response.get_data(as_text=True)
