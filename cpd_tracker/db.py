@@ -16,18 +16,15 @@ from sqlalchemy.pool import StaticPool
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # pysqlite's own transaction handling breaks SAVEPOINTs (a RELEASE can commit); hand
-    # transactions to SQLAlchemy instead, as its SQLite dialect documentation recommends.
-    dbapi_connection.isolation_level = None
+    # pysqlite keeps its own transaction handling (BEGIN before the first write): reads take
+    # no lock, so concurrent requests and cron runs wait on busy_timeout instead of failing.
+    # The cost is that a SAVEPOINT opened before any write starts the transaction itself;
+    # code that needs one (IdentityService._insert_or_existing) always runs after a write.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
-
-
-def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
 
 
 def make_engine(url: str) -> Engine:
@@ -37,7 +34,6 @@ def make_engine(url: str) -> Engine:
             kwargs["poolclass"] = StaticPool
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
 
