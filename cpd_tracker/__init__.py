@@ -51,6 +51,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from cpd_tracker.admin.routes import bp as admin_bp
+    from cpd_tracker.deep_linking.routes import bp as deep_linking_bp
     from cpd_tracker.home.routes import bp as home_bp
     from cpd_tracker.imports.routes import bp as imports_bp
     from cpd_tracker.launch.routes import bp as launch_bp
@@ -71,6 +72,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(records_bp)
     app.register_blueprint(manage_bp)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(deep_linking_bp)
     if app.config["DEMO_MODE"]:
         from cpd_tracker.demo_lms.routes import bp as demo_bp
 

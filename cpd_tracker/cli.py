@@ -22,6 +22,7 @@ from werkzeug.serving import run_simple
 
 from cpd_tracker.extensions import db
 from cpd_tracker.imports.cli import import_group
+from cpd_tracker.lti_services_cli import outbox_group, roster_group
 from cpd_tracker.models import Organisation, OrganisationKind
 from cpd_tracker.registry import clock
 from cpd_tracker.reminders_cli import reminders_group
@@ -419,6 +420,8 @@ def platform_list() -> None:
 
 main.add_command(import_group)
 main.add_command(reminders_group)
+main.add_command(roster_group)
+main.add_command(outbox_group)
 
 
 @main.command("purge-logins")

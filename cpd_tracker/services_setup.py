@@ -8,10 +8,12 @@ from flask_login import current_user
 from cpd_tracker.errors import correlation_id
 from cpd_tracker.extensions import db
 from cpd_tracker.registry import clock, get_service, init_registry
+from cpd_tracker.services.advantage import AdvantageLaunchService
 from cpd_tracker.services.audit import Actor, AuditService
 from cpd_tracker.services.catalogue import CatalogueService
 from cpd_tracker.services.compliance import ComplianceService
 from cpd_tracker.services.cpd_record import CpdRecordService
+from cpd_tracker.services.deep_linking import DeepLinkingService
 from cpd_tracker.services.dynamic_registration import DynamicRegistrationService
 from cpd_tracker.services.identity import IdentityService
 from cpd_tracker.services.imports import ImportService
@@ -19,11 +21,14 @@ from cpd_tracker.services.keys import KeyService
 from cpd_tracker.services.launch import LaunchService
 from cpd_tracker.services.launch_state import DbLaunchStateStore, DbRegistrationStore
 from cpd_tracker.services.learning import LearningService
+from cpd_tracker.services.outbox import OutboxService
 from cpd_tracker.services.overview import OverviewService
 from cpd_tracker.services.permission_admin import PermissionAdminService
 from cpd_tracker.services.records import EvidenceService, InsetService, PersonRecordService
 from cpd_tracker.services.registrations import RegistrationService
 from cpd_tracker.services.requirements import RequirementService
+from cpd_tracker.services.roster import RosterService
+from cpd_tracker.services.scores import ScoreService
 from cpd_tracker.services.staff import StaffService
 from cpd_tracker.storage import EvidenceStore, evidence_root
 from cpd_tracker.urls import tool_base_url, tool_hosts
@@ -62,6 +67,18 @@ def _launch() -> LaunchService:
         tool_hosts=tool_hosts(),
         launch_url=tool_base_url() + "/lti/launch",
         leeway=current_app.config["LTI_LEEWAY_SECONDS"],
+        advantage=get_service(AdvantageLaunchService),
+    )
+
+
+def _advantage() -> AdvantageLaunchService:
+    return AdvantageLaunchService(
+        db.session,
+        DeepLinkingService(
+            db.session, _audit(), clock, _keys(), launch_url=tool_base_url() + "/lti/launch"
+        ),
+        get_service(RosterService),
+        ScoreService(db.session, _audit(), clock),
     )
 
 
@@ -80,8 +97,11 @@ def _dynamic_registration() -> DynamicRegistrationService:
 
 
 def init_services(app: Flask) -> None:
+    from cpd_tracker.lti_outbox import init_lti_outbox
+
     app.extensions.setdefault("http", HttpClient(timeout=app.config["HTTP_TIMEOUT"]))
     app.extensions.setdefault("jwks_cache", MemoryKeySetCache())
+    init_lti_outbox(app)
     init_registry(
         app,
         {
@@ -114,5 +134,11 @@ def init_services(app: Flask) -> None:
             StaffService: lambda: StaffService(
                 db.session, _audit(), clock, get_service(CpdRecordService)
             ),
+            AdvantageLaunchService: _advantage,
+            DeepLinkingService: lambda: DeepLinkingService(
+                db.session, _audit(), clock, _keys(), launch_url=tool_base_url() + "/lti/launch"
+            ),
+            RosterService: lambda: RosterService(db.session, _audit(), clock),
+            OutboxService: lambda: OutboxService(db.session, _audit(), clock),
         },
     )

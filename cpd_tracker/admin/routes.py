@@ -8,9 +8,11 @@ from werkzeug.wrappers import Response as BaseResponse
 from cpd_tracker.access import signed_in, trust_leader_required
 from cpd_tracker.admin.forms import GrantForm, RevokeForm
 from cpd_tracker.extensions import db
-from cpd_tracker.models import PermissionKind, Person, School
+from cpd_tracker.forms import BaseForm
+from cpd_tracker.models import JobStatus, PermissionKind, Person, School
 from cpd_tracker.registry import get_service
 from cpd_tracker.services.invitations import registration_invite_url
+from cpd_tracker.services.outbox import PERMANENT_ATTEMPTS, OutboxService
 from cpd_tracker.services.overview import OverviewService
 from cpd_tracker.services.permission_admin import PermissionAdminService, PermissionChangeError
 from cpd_tracker.services.registrations import RegistrationService
@@ -103,3 +105,35 @@ def revoke_permission() -> BaseResponse:
         abort(409, description=str(exc))
     flash(f"Permission taken away from {person.display_name}.", "success")
     return redirect(tool_url("admin.permissions"))
+
+
+@bp.get("/outbox")
+@trust_leader_required
+def outbox() -> str:
+    """Grades and roster reads waiting for an LMS, and those that gave up (with why)."""
+    user = signed_in()
+    service = get_service(OutboxService)
+    return render_template(
+        "admin/outbox.html",
+        summary=service.summary(user.organisation_id),
+        jobs=service.attention(user.organisation_id),
+        form=BaseForm(),
+        permanent_attempts=PERMANENT_ATTEMPTS,
+    )
+
+
+@bp.post("/outbox/<int:job_id>/retry")
+@trust_leader_required
+def outbox_retry(job_id: int) -> BaseResponse:
+    user = signed_in()
+    if not BaseForm(request.form).validate():
+        abort(400, description="That request was not complete. Reload the page and try again.")
+    service = get_service(OutboxService)
+    job = service.job(user.organisation_id, job_id)
+    if job is None:
+        abort(404)
+    if job.status is JobStatus.DONE:
+        abort(409, description="That job has already been done.")
+    service.retry_now(job)
+    flash("It will be tried again now; reload this page in a minute to see how it went.", "success")
+    return redirect(tool_url("admin.outbox"))

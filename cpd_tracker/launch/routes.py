@@ -6,6 +6,7 @@ rendered by ``errors.handle_lti_error`` as a 4xx page an LMS admin can act on.
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from flask import (
@@ -13,6 +14,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    flash,
     jsonify,
     redirect,
     render_template,
@@ -28,8 +30,9 @@ from cpd_tracker.models import PermissionKind
 from cpd_tracker.registry import get_service
 from cpd_tracker.services.identity import IdentityService
 from cpd_tracker.services.keys import KeyService
-from cpd_tracker.services.launch import LaunchService, state_cookie_name
+from cpd_tracker.services.launch import Launched, LaunchService, state_cookie_name
 from cpd_tracker.services.overview import OverviewService
+from cpd_tracker.services.roster import RosterService
 from cpd_tracker.templating import tool_url
 from cpd_tracker.urls import tool_base_url
 from lti.dynamic_registration import DEFAULT_SCOPES
@@ -125,10 +128,34 @@ def launch() -> BaseResponse:
             course_instructor=PermissionKind.CPD_LEAD in sign_in.suggestion.kinds,
         )
         token = start_session(session_)
-        target = "launch.choose_school" if sign_in.needs_school_choice else "home.index"
-        response = redirect(url_for(target, lt=token), code=303)
+        target, values = _landing(launched)
+        _say_what_happened(launched)
+        response = redirect(url_for(target, lt=token, **values), code=303)
     response.delete_cookie(state_cookie_name(state), path="/lti/", secure=True, samesite="None")
     return response
+
+
+def _landing(launched: Launched) -> tuple[str, dict[str, Any]]:
+    """Where a launch lands: the deep-linking picker, the school choice of a new course, the
+    module a resource link opens, else the landing page for the person's permission."""
+    outcome = launched.advantage
+    if outcome.deep_link_token is not None:
+        return "deep_linking.picker", {"token": outcome.deep_link_token}
+    if launched.sign_in.needs_school_choice:
+        return "launch.choose_school", {}
+    if outcome.module_id is not None:
+        return "deep_linking.module_launch", {"module_id": outcome.module_id}
+    return "home.index", {}
+
+
+def _say_what_happened(launched: Launched) -> None:
+    # Outbound calls happen after the response: the page says they are on their way.
+    if launched.advantage.roster_queued:
+        flash(
+            "Roster sync queued: staff in this course who have never opened the tool will "
+            "appear on the school's list shortly.",
+            "info",
+        )
 
 
 @bp.get("/.well-known/jwks.json")
@@ -173,6 +200,8 @@ def choose_school() -> BaseResponse | str:
     form.school_id.choices = lambda: choices  # type: ignore[assignment]  # stubs lag 3.3
     if request.method == "POST" and form.validate():
         get_service(IdentityService).confirm_course_school(user.person, course, form.school_id.data)
+        if get_service(RosterService).course_mapped(course):
+            flash("Roster sync queued: the course's members will join the school's list.", "info")
         return redirect(tool_url("home.index"))
     status = 400 if form.errors else 200
     return Response(

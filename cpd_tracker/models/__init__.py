@@ -18,6 +18,15 @@ from cpd_tracker.models.completion import (
     EvidenceStatus,
     InsetSession,
 )
+from cpd_tracker.models.lti_services import (
+    CourseMembership,
+    DeepLinkRequest,
+    JobKind,
+    JobStatus,
+    LineItemBinding,
+    ResourceLink,
+    ServiceJob,
+)
 from cpd_tracker.models.lti_state import LoginState, ToolKey
 from cpd_tracker.models.organisation import Organisation, OrganisationKind, School
 from cpd_tracker.models.outbox import OutgoingEmail
@@ -40,6 +49,8 @@ __all__ = [
     "Completion",
     "CompletionMethod",
     "Course",
+    "CourseMembership",
+    "DeepLinkRequest",
     "Delivery",
     "Deployment",
     "DueRule",
@@ -49,6 +60,9 @@ __all__ = [
     "Extension",
     "ImportUpload",
     "InsetSession",
+    "JobKind",
+    "JobStatus",
+    "LineItemBinding",
     "LoginState",
     "Module",
     "ModulePage",
@@ -63,7 +77,9 @@ __all__ = [
     "Question",
     "QuestionOption",
     "Requirement",
+    "ResourceLink",
     "School",
+    "ServiceJob",
     "StaffRole",
     "StaffRoleKind",
     "Tier",

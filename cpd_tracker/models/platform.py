@@ -70,5 +70,9 @@ class Course(Base):
     label: Mapped[str | None] = mapped_column(String(255))
     school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: NRPS ``context_memberships_url`` from the latest launch that offered it.
+    memberships_url: Mapped[str | None] = mapped_column(String(1000))
+    #: When the roster was last read completely from the platform.
+    roster_synced_at: Mapped[dt.datetime | None]
 
     school: Mapped[School | None] = relationship()

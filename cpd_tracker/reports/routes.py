@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, redirect, render_template, request
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from cpd_tracker.access import (
@@ -13,10 +13,12 @@ from cpd_tracker.access import (
     trust_leader_required,
 )
 from cpd_tracker.exports import csv_response, xlsx_response
+from cpd_tracker.forms import BaseForm
 from cpd_tracker.registry import clock, get_service
 from cpd_tracker.reports.compliance_view import ComplianceView, status_table
 from cpd_tracker.services.compliance import ComplianceService
 from cpd_tracker.services.overview import OverviewService
+from cpd_tracker.services.roster import RosterService
 from cpd_tracker.templating import tool_url
 
 bp = Blueprint("reports", __name__)
@@ -57,7 +59,29 @@ def school_page(school_id: int) -> str:
         school=view.compliance.school,
         view=view,
         courses=get_service(OverviewService).school_courses(view.compliance.school),
+        rosters=get_service(RosterService).statuses(view.compliance.school),
+        roster_form=BaseForm(),
     )
+
+
+@bp.post("/schools/<int:school_id>/courses/<int:course_id>/roster-sync")
+@login_required
+def roster_sync(school_id: int, course_id: int) -> BaseResponse:
+    """ "Sync roster now": queue a read of the course's members from the LMS."""
+    school = own_school(school_id)
+    if not BaseForm(request.form).validate():
+        abort(400, description="That request was not complete. Reload the page and try again.")
+    service = get_service(RosterService)
+    status = next((r for r in service.statuses(school) if r.course.id == course_id), None)
+    if status is None:
+        abort(404)
+    service.request_sync(status.course)
+    flash(
+        "Roster sync queued: the course's members are being read from your LMS. Reload this "
+        "page in a minute to see them.",
+        "info",
+    )
+    return redirect(tool_url("reports.school_page", school_id=school.id))
 
 
 @bp.get("/schools/<int:school_id>/compliance.<any(csv, xlsx):fmt>")

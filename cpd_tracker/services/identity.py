@@ -70,6 +70,23 @@ def frame_origin(url: object) -> str | None:
 T = TypeVar("T")
 
 
+def insert_or_existing(
+    session: Session, row: T, existing: Callable[[], T | None]
+) -> tuple[T, bool]:
+    """Insert ``row`` in a savepoint; if a concurrent request won the race (a unique
+    constraint refused it), return the winner's row instead. (row, created) back."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        winner = existing()
+        if winner is None:
+            raise
+        return winner, False
+    return row, True
+
+
 class IdentityService:
     """Upserts race when several staff open a new activity at once (several workers, one
     course): each insert runs in a savepoint, and a unique-constraint loss means another
@@ -134,17 +151,7 @@ class IdentityService:
         self.session.flush()
 
     def _insert_or_existing(self, row: T, existing: Callable[[], T | None]) -> tuple[T, bool]:
-        """Insert ``row``; if a concurrent request won the race, return its row instead."""
-        try:
-            with self.session.begin_nested():
-                self.session.add(row)
-                self.session.flush()
-        except IntegrityError:
-            winner = existing()
-            if winner is None:
-                raise
-            return winner, False
-        return row, True
+        return insert_or_existing(self.session, row, existing)
 
     # -- steps -------------------------------------------------------------------------------
 

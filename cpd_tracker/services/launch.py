@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from cpd_tracker.models import LoginState, PlatformRegistration
+from cpd_tracker.services.advantage import AdvantageLaunch, AdvantageLaunchService
 from cpd_tracker.services.identity import IdentityService, SignIn
 from cpd_tracker.services.launch_state import DbLaunchStateStore, DbRegistrationStore
 from lti.errors import LaunchReplayed
@@ -60,6 +61,8 @@ class PendingLogin:
 class Launched:
     sign_in: SignIn
     registration: PlatformRegistration
+    #: Deep linking, module, roster and grade outcomes of the launch.
+    advantage: AdvantageLaunch = field(default_factory=AdvantageLaunch)
 
 
 class LaunchService:
@@ -75,6 +78,7 @@ class LaunchService:
         tool_hosts: frozenset[str],
         launch_url: str,
         leeway: int = 60,
+        advantage: AdvantageLaunchService | None = None,
     ) -> None:
         self.session = session
         self.registrations = registrations
@@ -85,6 +89,7 @@ class LaunchService:
         self.tool_hosts = tool_hosts
         self.launch_url = launch_url
         self.leeway = leeway
+        self.advantage = advantage
 
     def begin(self, params: Mapping[str, str]) -> AuthRedirect:
         request = LoginRequest.from_params(params)
@@ -140,4 +145,6 @@ class LaunchService:
         row = self.registrations.find_row(context.issuer, context.client_id)
         assert row is not None  # the validator found it a moment ago
         sign_in = self.identity.sign_in(row, context, result.deployment_is_new)
-        return Launched(sign_in, row)
+        if self.advantage is None:
+            return Launched(sign_in, row)
+        return Launched(sign_in, row, self.advantage.after_sign_in(row, context, sign_in))
