@@ -34,6 +34,7 @@ def _nav_items() -> list[dict[str, Any]]:
         items.append(("reports.trust", "Trust"))
         items.append(("admin.permissions", "People and permissions"))
         items.append(("admin.registrations", "LMS registrations"))
+        items.append(("admin.outbox", "LMS updates"))
     return [
         {"href": tool_url(ep), "text": text, "current": request.endpoint == ep}
         for ep, text in items

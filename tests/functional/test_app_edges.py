@@ -25,6 +25,10 @@ def test_behind_a_tls_proxy_urls_follow_forwarded_headers(
             "X-Forwarded-For": "203.0.113.9",
         },
     )
+    with app.app_context():
+        from cpd_tracker.extensions import db
+
+        db.engine.dispose()
     assert response.get_json()["oidc_initiation_url"] == "https://cpd.trust.org.uk/lti/login"
 
 
