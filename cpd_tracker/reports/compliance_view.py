@@ -95,3 +95,39 @@ def status_table(view: ComplianceView) -> tuple[list[str], Iterator[list[Cell]]]
                 ]
 
     return header, rows()
+
+
+def coverage_table(view: ComplianceView) -> tuple[list[str], Iterator[list[Cell]]]:
+    """Coverage per requirement, as on the page (percent as a number for spreadsheets)."""
+    header = ["Training", "Who it is for", "Trained %", "Trained", "Expected", "Overdue or expired"]
+    compliance = view.compliance
+
+    def rows() -> Iterator[list[Cell]]:
+        for requirement in compliance.requirements:
+            cov = compliance.coverage(requirement.id)
+            yield [
+                requirement.module.title,
+                audience_label(requirement),
+                cov.percent,
+                cov.trained,
+                cov.expected,
+                compliance.count(requirement.id, Status.OVERDUE, Status.EXPIRED),
+            ]
+
+    return header, rows()
+
+
+def chase_table(view: ComplianceView) -> tuple[list[str], Iterator[list[Cell]]]:
+    header = ["Name", "Email", "Training", "Status", "Due"]
+
+    def rows() -> Iterator[list[Cell]]:
+        for member, title, row in view.chase():
+            yield [
+                member.name,
+                member.email,
+                title,
+                STATUS_LABELS[row.result.status.value],
+                row.result.due_on,
+            ]
+
+    return header, rows()

@@ -15,7 +15,12 @@ from cpd_tracker.access import (
 from cpd_tracker.exports import csv_response, xlsx_response
 from cpd_tracker.forms import BaseForm
 from cpd_tracker.registry import clock, get_service
-from cpd_tracker.reports.compliance_view import ComplianceView, status_table
+from cpd_tracker.reports.compliance_view import (
+    ComplianceView,
+    chase_table,
+    coverage_table,
+    status_table,
+)
 from cpd_tracker.services.compliance import ComplianceService
 from cpd_tracker.services.overview import OverviewService
 from cpd_tracker.services.roster import RosterService
@@ -84,15 +89,19 @@ def roster_sync(school_id: int, course_id: int) -> BaseResponse:
     return redirect(tool_url("reports.school_page", school_id=school.id))
 
 
-@bp.get("/schools/<int:school_id>/compliance.<any(csv, xlsx):fmt>")
+TABLES = {"compliance": status_table, "coverage": coverage_table, "chase": chase_table}
+
+
+@bp.get("/schools/<int:school_id>/<any(compliance, coverage, chase):table>.<any(csv, xlsx):fmt>")
 @login_required
-def school_export(school_id: int, fmt: str) -> Response:
+def school_export(school_id: int, fmt: str, table: str = "compliance") -> Response:
+    """Every table of the school page, as CSV or XLSX (the same rows the page shows)."""
     view = _view(school_id)
-    header, rows = status_table(view)
-    name = f"compliance-{view.compliance.school.urn}-{clock().date().isoformat()}"
+    header, rows = TABLES[table](view)
+    name = f"{table}-{view.compliance.school.urn}-{clock().date().isoformat()}"
     if fmt == "csv":
         return csv_response(name, header, rows)
-    return xlsx_response(name, "Compliance", header, rows)
+    return xlsx_response(name, table.capitalize(), header, rows)
 
 
 @bp.get("/trust")
