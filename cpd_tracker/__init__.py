@@ -59,6 +59,7 @@ def _register_blueprints(app: Flask) -> None:
     from cpd_tracker.records.routes import bp as records_bp
     from cpd_tracker.registration.routes import bp as registration_bp
     from cpd_tracker.reports.routes import bp as reports_bp
+    from cpd_tracker.senco.routes import bp as senco_bp
     from cpd_tracker.staff.routes import bp as staff_bp
     from cpd_tracker.training.routes import bp as training_bp
 
@@ -73,6 +74,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(manage_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(deep_linking_bp)
+    app.register_blueprint(senco_bp)
     if app.config["DEMO_MODE"]:
         from cpd_tracker.demo_lms.routes import bp as demo_bp
 

@@ -40,6 +40,13 @@ from cpd_tracker.models.person import (
 )
 from cpd_tracker.models.platform import Course, Deployment, PlatformRegistration
 from cpd_tracker.models.requirement import DueRule, Exemption, Extension, Requirement
+from cpd_tracker.models.senco import (
+    QualificationFunding,
+    QualificationResult,
+    SencoAppointment,
+    SencoQualification,
+    SencoQualificationKind,
+)
 from cpd_tracker.models.upload import ImportUpload
 
 __all__ = [
@@ -74,11 +81,16 @@ __all__ = [
     "PermissionSource",
     "Person",
     "PlatformRegistration",
+    "QualificationFunding",
+    "QualificationResult",
     "Question",
     "QuestionOption",
     "Requirement",
     "ResourceLink",
     "School",
+    "SencoAppointment",
+    "SencoQualification",
+    "SencoQualificationKind",
     "ServiceJob",
     "StaffRole",
     "StaffRoleKind",

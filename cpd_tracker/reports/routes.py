@@ -24,6 +24,7 @@ from cpd_tracker.reports.compliance_view import (
 from cpd_tracker.services.compliance import ComplianceService
 from cpd_tracker.services.overview import OverviewService
 from cpd_tracker.services.roster import RosterService
+from cpd_tracker.services.senco import SencoService
 from cpd_tracker.templating import tool_url
 
 bp = Blueprint("reports", __name__)
@@ -66,6 +67,7 @@ def school_page(school_id: int) -> str:
         courses=get_service(OverviewService).school_courses(view.compliance.school),
         rosters=get_service(RosterService).statuses(view.compliance.school),
         roster_form=BaseForm(),
+        senco=get_service(SencoService).school(view.compliance.school),
     )
 
 
@@ -113,4 +115,8 @@ def trust() -> str:
         "reports/trust.html",
         organisation=overview.organisation(user.organisation_id),
         schools=overview.trust_schools(user.organisation_id),
+        senco_states={
+            row.school.id: row.assessment.state
+            for row in get_service(SencoService).trust(user.organisation_id)
+        },
     )

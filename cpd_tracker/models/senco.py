@@ -1,0 +1,90 @@
+"""SENCO appointments per school and SENCO qualification records (NPQ for SENCOs, NASENCO).
+
+The statutory rules live in ``cpd_tracker.rules.senco``; these rows are the facts it reads.
+Nothing is deleted: an appointment that ends gets ``ended_on``, so the history stays.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from cpd_tracker.models.base import Base, utcnow
+from cpd_tracker.models.person import Person
+
+
+def _enum(cls: type[enum.Enum]) -> Enum:
+    return Enum(cls, native_enum=False, length=30, values_callable=lambda e: [m.value for m in e])
+
+
+class SencoQualificationKind(enum.StrEnum):
+    NPQ_SENCO = "npq_senco"
+    NASENCO = "nasenco"
+
+
+class QualificationResult(enum.StrEnum):
+    PENDING = "pending"
+    PASSED = "passed"
+    FAILED = "failed"
+    WITHDRAWN = "withdrawn"
+
+
+class QualificationFunding(enum.StrEnum):
+    SCHOLARSHIP = "scholarship"
+    SCHOOL = "school"
+    TRUST = "trust"
+    SELF = "self"
+
+
+class SencoAppointment(Base):
+    """One person designated SENCO at one school, from ``started_on`` until ``ended_on``."""
+
+    __tablename__ = "senco_appointment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    started_on: Mapped[dt.date]
+    ended_on: Mapped[dt.date | None]
+    has_qts: Mapped[bool] = mapped_column(default=False)
+    #: The seven-digit teacher reference number, where known.
+    teacher_reference_number: Mapped[str | None] = mapped_column(String(7))
+    qts_via_partial_access: Mapped[bool] = mapped_column(default=False)
+    #: Induction completed, or not required.
+    induction_complete: Mapped[bool] = mapped_column(default=False)
+    teaches_at_school: Mapped[bool] = mapped_column(default=True)
+    #: The head teacher or acting head teacher.
+    is_head: Mapped[bool] = mapped_column(default=False)
+    #: Whole months as a SENCO before this appointment, at any school.
+    prior_senco_months: Mapped[int] = mapped_column(default=0)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    person: Mapped[Person] = relationship(foreign_keys=[person_id])
+
+
+class SencoQualification(Base):
+    """A course towards the SENCO qualification, and its outcome."""
+
+    __tablename__ = "senco_qualification"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    kind: Mapped[SencoQualificationKind] = mapped_column(_enum(SencoQualificationKind))
+    provider: Mapped[str | None] = mapped_column(String(255))
+    started_on: Mapped[dt.date | None]
+    expected_completion_on: Mapped[dt.date | None]
+    #: The day the pass outcome was received.
+    completed_on: Mapped[dt.date | None]
+    result: Mapped[QualificationResult] = mapped_column(
+        _enum(QualificationResult), default=QualificationResult.PENDING
+    )
+    funding: Mapped[QualificationFunding | None] = mapped_column(_enum(QualificationFunding))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    person: Mapped[Person] = relationship()

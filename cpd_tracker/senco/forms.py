@@ -1,0 +1,173 @@
+"""The SENCO page's forms: appoint a SENCO, end an appointment, record a qualification. Every
+message follows the GOV.UK error message style."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+
+from cpd_tracker.forms import BaseForm
+from cpd_tracker.models import QualificationFunding, QualificationResult, SencoQualificationKind
+from cpd_tracker.services.senco import AppointmentDetails, QualificationDetails
+from cpd_tracker.staff.forms import DATE_FORMATS, UkDateField
+
+KIND_LABELS = {
+    SencoQualificationKind.NPQ_SENCO.value: "NPQ for SENCOs",
+    SencoQualificationKind.NASENCO.value: "NASENCO (started before 1 September 2024)",
+}
+RESULT_LABELS = {
+    QualificationResult.PENDING.value: "Pending",
+    QualificationResult.PASSED.value: "Passed",
+    QualificationResult.FAILED.value: "Failed",
+    QualificationResult.WITHDRAWN.value: "Withdrawn",
+}
+FUNDING_LABELS = {
+    QualificationFunding.SCHOLARSHIP.value: "Scholarship",
+    QualificationFunding.SCHOOL.value: "School",
+    QualificationFunding.TRUST.value: "Trust",
+    QualificationFunding.SELF.value: "Self-funded",
+}
+
+
+class RequiredDateField(DateField):
+    def __init__(self, label: str, *, what: str, **kwargs: Any) -> None:
+        super().__init__(
+            label,
+            validators=[InputRequired(message=f"Enter {what.lower()}")],
+            format=DATE_FORMATS,
+            **kwargs,
+        )
+        self.invalid_value_message = f"{what} must be a real date, like 1/9/2025"
+
+
+def _date(label: str, what: str, description: str = "") -> UkDateField:
+    return UkDateField(
+        label, invalid=f"{what} must be a real date, like 1/9/2025", description=description
+    )
+
+
+def _stripped(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+class AppointForm(BaseForm):
+    person_id = SelectField(
+        "Who is the SENCO",
+        coerce=int,
+        validate_choice=True,
+        description="Chosen from the school's current staff.",
+    )
+    started_on = RequiredDateField(
+        "Date they became SENCO",
+        what="The date they became SENCO",
+        description="The qualification deadline counts from this date. For example, 1/9/2025.",
+    )
+    has_qts = BooleanField("Has qualified teacher status (QTS)")
+    teacher_reference_number = StringField(
+        "Teacher reference number (optional)",
+        validators=[
+            Optional(),
+            Regexp(r"^\d{7}$", message="Teacher reference number must be 7 digits, like 1234567"),
+        ],
+        filters=[_stripped],
+    )
+    qts_via_partial_access = BooleanField("QTS was awarded only through EU partial access")
+    induction_complete = BooleanField("Has completed induction, or does not need it")
+    teaches_at_school = BooleanField("Works as a teacher at this school", default=True)
+    is_head = BooleanField("Is the head teacher or acting head teacher")
+    prior_senco_months = IntegerField(
+        "Months as a SENCO before this appointment (optional)",
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=600, message="Months before must be between 0 and 600"),
+        ],
+        description="At any school, counting any part month as a whole month.",
+    )
+
+    def details(self) -> AppointmentDetails:
+        assert self.started_on.data is not None  # required: validate() has run
+        return AppointmentDetails(
+            person_id=self.person_id.data,
+            started_on=self.started_on.data,
+            has_qts=bool(self.has_qts.data),
+            teacher_reference_number=self.teacher_reference_number.data or None,
+            qts_via_partial_access=bool(self.qts_via_partial_access.data),
+            induction_complete=bool(self.induction_complete.data),
+            teaches_at_school=bool(self.teaches_at_school.data),
+            is_head=bool(self.is_head.data),
+            prior_senco_months=self.prior_senco_months.data or 0,
+        )
+
+
+class EndForm(BaseForm):
+    ended_on = RequiredDateField("Date the appointment ended", what="The end date")
+
+
+class QualificationForm(BaseForm):
+    qualification_id = HiddenField()
+    person_id = SelectField("Whose qualification", coerce=int, validate_choice=True)
+    kind = SelectField(
+        "Qualification",
+        choices=lambda: list(KIND_LABELS.items()),
+        validate_choice=True,
+    )
+    provider = StringField(
+        "Provider (optional)",
+        validators=[
+            Optional(),
+            Length(max=255, message="Provider must be 255 characters or fewer"),
+        ],
+        filters=[_stripped],
+        description="Choose from the list or type the provider's name.",
+    )
+    started_on = _date("Cohort start date (optional)", "The start date")
+    expected_completion_on = _date(
+        "Expected outcome date (optional)",
+        "The expected outcome date",
+        "For the NPQ, left blank it is taken as 22 months after the start.",
+    )
+    result = SelectField(
+        "Result", choices=lambda: list(RESULT_LABELS.items()), validate_choice=True
+    )
+    completed_on = _date(
+        "Date the pass outcome was received (optional)",
+        "The outcome date",
+        "Only with a pass. The deadline is met on this date.",
+    )
+    funding = SelectField(
+        "Funding",
+        choices=lambda: [("", "Not recorded"), *FUNDING_LABELS.items()],
+        validate_choice=True,
+    )
+
+    def validate_completed_on(self, field: DateField) -> None:
+        if field.data is not None and self.result.data != QualificationResult.PASSED.value:
+            raise ValidationError("Record an outcome date only with the result Passed")
+        start = self.started_on.data
+        if field.data is not None and start is not None and field.data < start:
+            raise ValidationError("The outcome date must be the same as or after the start date")
+
+    def validate_expected_completion_on(self, field: DateField) -> None:
+        start = self.started_on.data
+        if field.data is not None and start is not None and field.data < start:
+            raise ValidationError(
+                "The expected outcome date must be the same as or after the start date"
+            )
+
+    def existing_id(self) -> int | None:
+        raw = (self.qualification_id.data or "").strip()
+        return int(raw) if raw.isdigit() else None
+
+    def details(self) -> QualificationDetails:
+        return QualificationDetails(
+            person_id=self.person_id.data,
+            kind=SencoQualificationKind(self.kind.data),
+            provider=self.provider.data or None,
+            started_on=self.started_on.data,
+            expected_completion_on=self.expected_completion_on.data,
+            completed_on=self.completed_on.data,
+            result=QualificationResult(self.result.data),
+            funding=QualificationFunding(self.funding.data) if self.funding.data else None,
+        )

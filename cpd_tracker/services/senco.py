@@ -1,0 +1,431 @@
+"""The SENCO of each school and their qualification, assessed against the statutory rules.
+
+Rows (``SencoAppointment``, ``SencoQualification``) become ``SencoFacts`` here, and
+``rules.senco.assess`` decides the state; the clock stays in this service. A failed or
+withdrawn course is left out of the facts (the rules engine's advice); a completion date
+counts only once the result is "passed".
+
+Several current appointments at one school are joint SENCOs: each is assessed, and the
+school's state is the most urgent of them. A school with none is ``no_senco``.
+
+Only the tool marks someone SENCO: the routes reach here after ``own_school`` (a CPD lead of
+that school or a trust leader), never from a launch. Every change is audited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.orm import Session
+
+from cpd_tracker.models import (
+    Person,
+    QualificationFunding,
+    QualificationResult,
+    School,
+    SencoAppointment,
+    SencoQualification,
+    SencoQualificationKind,
+    StaffRole,
+)
+from cpd_tracker.rules.senco import (
+    QualificationFacts,
+    QualificationKind,
+    SencoAssessment,
+    SencoFacts,
+    SencoState,
+    assess,
+    no_senco_assessment,
+    urgency_rank,
+)
+from cpd_tracker.services.audit import AuditService
+
+#: A suggested list; organisations type their own provider when it is not here.
+SUGGESTED_PROVIDERS: tuple[str, ...] = (
+    "NPQ lead provider",
+    "NPQ lead provider delivery partner",
+    "University (NASENCO)",
+    "Local authority",
+)
+
+#: Results that leave a course out of the facts.
+_LEFT_OUT = frozenset({QualificationResult.FAILED, QualificationResult.WITHDRAWN})
+
+#: What to do next, by state: a sentence for the school's page.
+NEXT_STEPS: dict[SencoState, str] = {
+    SencoState.NOT_ELIGIBLE: (
+        "Appoint a SENCO who is a qualified teacher with induction complete and teaching at "
+        "the school, or the head; or correct the appointment details if they are wrong."
+    ),
+    SencoState.EXEMPT: "Nothing to do: keep the evidence of the exemption on file.",
+    SencoState.QUALIFIED: "Nothing to do: keep the pass outcome on file.",
+    SencoState.OVERDUE: (
+        "The school is in breach: book the NPQ for SENCOs now and record it, and tell the "
+        "governors."
+    ),
+    SencoState.ON_TRACK: "Record the outcome when it arrives.",
+    SencoState.AT_RISK: (
+        "Book the NPQ for SENCOs at the next cohort start, or record a later expected finish "
+        "date, and agree with the head how the deadline will be met."
+    ),
+    SencoState.NOT_STARTED: "Book a place on the NPQ for SENCOs before the latest safe start.",
+    SencoState.NO_SENCO: "Appoint a SENCO from the school's staff below.",
+}
+
+
+class SencoError(ValueError):
+    """A change the forms should have refused; the service refuses it too."""
+
+
+@dataclass(frozen=True)
+class AppointmentDetails:
+    person_id: int
+    started_on: dt.date
+    has_qts: bool
+    teacher_reference_number: str | None
+    qts_via_partial_access: bool
+    induction_complete: bool
+    teaches_at_school: bool
+    is_head: bool
+    prior_senco_months: int
+
+
+@dataclass(frozen=True)
+class QualificationDetails:
+    person_id: int
+    kind: SencoQualificationKind
+    provider: str | None
+    started_on: dt.date | None
+    expected_completion_on: dt.date | None
+    completed_on: dt.date | None
+    result: QualificationResult
+    funding: QualificationFunding | None
+
+
+@dataclass(frozen=True)
+class AssessedSenco:
+    appointment: SencoAppointment
+    person: Person
+    qualifications: list[SencoQualification]
+    assessment: SencoAssessment
+
+    @property
+    def next_step(self) -> str:
+        return NEXT_STEPS[self.assessment.state]
+
+
+@dataclass(frozen=True)
+class SchoolSenco:
+    school: School
+    current: list[AssessedSenco]
+    #: Ended appointments, most recent first.
+    past: list[SencoAppointment]
+    #: The school's state: the most urgent of its current SENCOs, else no_senco.
+    assessment: SencoAssessment
+
+    @property
+    def next_step(self) -> str:
+        return NEXT_STEPS[self.assessment.state]
+
+
+def facts_for(
+    appointment: SencoAppointment, qualifications: Iterable[SencoQualification]
+) -> SencoFacts:
+    """The rules engine's facts for one appointment and the person's qualification records."""
+    return SencoFacts(
+        became_senco_on=appointment.started_on,
+        prior_senco_months=appointment.prior_senco_months,
+        has_qts=appointment.has_qts,
+        qts_via_partial_access=appointment.qts_via_partial_access,
+        induction_complete=appointment.induction_complete,
+        teaches_at_school=appointment.teaches_at_school,
+        is_head=appointment.is_head,
+        qualifications=tuple(
+            QualificationFacts(
+                kind=QualificationKind(q.kind.value),
+                started_on=q.started_on,
+                completed_on=q.completed_on if q.result is QualificationResult.PASSED else None,
+                expected_completion_on=q.expected_completion_on,
+            )
+            for q in qualifications
+            if q.result not in _LEFT_OUT
+        ),
+    )
+
+
+def most_urgent(assessments: Sequence[SencoAssessment]) -> SencoAssessment:
+    if not assessments:
+        return no_senco_assessment()
+    return min(assessments, key=lambda a: urgency_rank(a.state))
+
+
+def _current(today: dt.date) -> ColumnElement[bool]:
+    return or_(SencoAppointment.ended_on.is_(None), SencoAppointment.ended_on > today)
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return None if day is None else day.isoformat()
+
+
+class SencoService:
+    def __init__(
+        self, session: Session, audit: AuditService, clock: Callable[[], dt.datetime]
+    ) -> None:
+        self.session = session
+        self.audit = audit
+        self.clock = clock
+
+    def today(self) -> dt.date:
+        return self.clock().date()
+
+    # --- Reading ------------------------------------------------------------------------------
+
+    def staff_at(self, school: School) -> list[Person]:
+        """People with a current role at the school: whom a SENCO can be chosen from."""
+        today = self.today()
+        rows = self.session.scalars(
+            select(Person)
+            .join(StaffRole, StaffRole.person_id == Person.id)
+            .where(
+                StaffRole.school_id == school.id,
+                Person.organisation_id == school.organisation_id,
+                or_(StaffRole.ended_on.is_(None), StaffRole.ended_on > today),
+                or_(Person.leaving_date.is_(None), Person.leaving_date > today),
+            )
+            .distinct()
+        )
+        return sorted(rows, key=lambda p: (p.display_name.lower(), p.id))
+
+    def _qualifications(
+        self, organisation_id: int, person_ids: Iterable[int]
+    ) -> dict[int, list[SencoQualification]]:
+        ids = set(person_ids)
+        found: dict[int, list[SencoQualification]] = defaultdict(list)
+        if not ids:
+            return found
+        rows = self.session.scalars(
+            select(SencoQualification)
+            .where(
+                SencoQualification.organisation_id == organisation_id,
+                SencoQualification.person_id.in_(ids),
+            )
+            .order_by(SencoQualification.started_on, SencoQualification.id)
+        )
+        for row in rows:
+            found[row.person_id].append(row)
+        return found
+
+    def _assessed(
+        self, appointments: Sequence[SencoAppointment], organisation_id: int
+    ) -> list[AssessedSenco]:
+        today = self.today()
+        quals = self._qualifications(organisation_id, (a.person_id for a in appointments))
+        return [
+            AssessedSenco(
+                a, a.person, quals[a.person_id], assess(facts_for(a, quals[a.person_id]), today)
+            )
+            for a in appointments
+        ]
+
+    def school(self, school: School) -> SchoolSenco:
+        today = self.today()
+        rows = list(
+            self.session.scalars(
+                select(SencoAppointment)
+                .where(
+                    SencoAppointment.school_id == school.id,
+                    SencoAppointment.organisation_id == school.organisation_id,
+                )
+                .order_by(SencoAppointment.started_on.desc(), SencoAppointment.id.desc())
+            )
+        )
+        current = [a for a in rows if a.ended_on is None or a.ended_on > today]
+        past = [a for a in rows if a not in current]
+        assessed = self._assessed(current, school.organisation_id)
+        return SchoolSenco(school, assessed, past, most_urgent([a.assessment for a in assessed]))
+
+    def trust(self, organisation_id: int) -> list[SchoolSenco]:
+        """Every school of the organisation, most urgent first (then by name)."""
+        today = self.today()
+        schools = list(
+            self.session.scalars(select(School).where(School.organisation_id == organisation_id))
+        )
+        appointments = list(
+            self.session.scalars(
+                select(SencoAppointment)
+                .where(SencoAppointment.organisation_id == organisation_id, _current(today))
+                .order_by(SencoAppointment.started_on, SencoAppointment.id)
+            )
+        )
+        assessed = self._assessed(appointments, organisation_id)
+        by_school: dict[int, list[AssessedSenco]] = defaultdict(list)
+        for item in assessed:
+            by_school[item.appointment.school_id].append(item)
+        table = [
+            SchoolSenco(
+                s,
+                by_school[s.id],
+                [],
+                most_urgent([a.assessment for a in by_school[s.id]]),
+            )
+            for s in schools
+        ]
+        table.sort(key=lambda r: (urgency_rank(r.assessment.state), r.school.name.lower()))
+        return table
+
+    def appointment_at(self, school: School, appointment_id: int) -> SencoAppointment | None:
+        return self.session.scalar(
+            select(SencoAppointment).where(
+                SencoAppointment.id == appointment_id,
+                SencoAppointment.school_id == school.id,
+                SencoAppointment.organisation_id == school.organisation_id,
+            )
+        )
+
+    def sencos_of(self, school: School) -> list[Person]:
+        """Everyone ever appointed SENCO at the school (whose qualifications it may record)."""
+        rows = self.session.scalars(
+            select(Person)
+            .join(SencoAppointment, SencoAppointment.person_id == Person.id)
+            .where(
+                SencoAppointment.school_id == school.id,
+                Person.organisation_id == school.organisation_id,
+            )
+            .distinct()
+        )
+        return sorted(rows, key=lambda p: (p.display_name.lower(), p.id))
+
+    def qualification_at(self, school: School, qualification_id: int) -> SencoQualification | None:
+        """A qualification record of someone appointed SENCO at the school."""
+        ids = {p.id for p in self.sencos_of(school)}
+        row = self.session.scalar(
+            select(SencoQualification).where(
+                SencoQualification.id == qualification_id,
+                SencoQualification.organisation_id == school.organisation_id,
+            )
+        )
+        return row if row is not None and row.person_id in ids else None
+
+    # --- Changes ------------------------------------------------------------------------------
+
+    def appoint(self, school: School, details: AppointmentDetails) -> SencoAppointment:
+        if details.person_id not in {p.id for p in self.staff_at(school)}:
+            raise SencoError("a SENCO is chosen from the school's current staff")
+        trn = details.teacher_reference_number
+        if trn is not None and not (len(trn) == 7 and trn.isdigit()):
+            raise SencoError("a teacher reference number is 7 digits")
+        if details.prior_senco_months < 0:
+            raise SencoError("prior months as a SENCO cannot be negative")
+        row = SencoAppointment(
+            organisation_id=school.organisation_id,
+            school_id=school.id,
+            person_id=details.person_id,
+            started_on=details.started_on,
+            has_qts=details.has_qts,
+            teacher_reference_number=trn,
+            qts_via_partial_access=details.qts_via_partial_access,
+            induction_complete=details.induction_complete,
+            teaches_at_school=details.teaches_at_school,
+            is_head=details.is_head,
+            prior_senco_months=details.prior_senco_months,
+            created_by_id=self.audit.actor.person_id,
+        )
+        self.session.add(row)
+        self.session.flush()
+        self.audit.record(
+            "senco.appointed",
+            organisation_id=school.organisation_id,
+            entity_type="senco_appointment",
+            entity_id=row.id,
+            school_id=school.id,
+            person_id=details.person_id,
+            started_on=details.started_on.isoformat(),
+            has_qts=details.has_qts,
+            teacher_reference_number=trn,
+            qts_via_partial_access=details.qts_via_partial_access,
+            induction_complete=details.induction_complete,
+            teaches_at_school=details.teaches_at_school,
+            is_head=details.is_head,
+            prior_senco_months=details.prior_senco_months,
+        )
+        return row
+
+    def end(self, school: School, appointment: SencoAppointment, ended_on: dt.date) -> None:
+        if appointment.school_id != school.id:
+            raise SencoError("the appointment is at another school")
+        if appointment.ended_on is not None:
+            raise SencoError("the appointment has already ended")
+        if ended_on < appointment.started_on:
+            raise SencoError("an appointment cannot end before it started")
+        appointment.ended_on = ended_on
+        self.audit.record(
+            "senco.ended",
+            organisation_id=school.organisation_id,
+            entity_type="senco_appointment",
+            entity_id=appointment.id,
+            school_id=school.id,
+            person_id=appointment.person_id,
+            ended_on=ended_on.isoformat(),
+        )
+
+    def _check_qualification(self, school: School, details: QualificationDetails) -> None:
+        if details.person_id not in {p.id for p in self.sencos_of(school)}:
+            raise SencoError("qualifications are recorded for the school's SENCOs")
+        if details.completed_on is not None and details.result is not QualificationResult.PASSED:
+            raise SencoError("an outcome date is recorded with a pass")
+        start = details.started_on
+        for later in (details.expected_completion_on, details.completed_on):
+            if start is not None and later is not None and later < start:
+                raise SencoError("a course cannot finish before it starts")
+
+    def _apply(self, row: SencoQualification, details: QualificationDetails) -> None:
+        row.person_id = details.person_id
+        row.kind = details.kind
+        row.provider = details.provider
+        row.started_on = details.started_on
+        row.expected_completion_on = details.expected_completion_on
+        row.completed_on = details.completed_on
+        row.result = details.result
+        row.funding = details.funding
+
+    def _audit_qualification(self, action: str, school: School, row: SencoQualification) -> None:
+        self.audit.record(
+            action,
+            organisation_id=school.organisation_id,
+            entity_type="senco_qualification",
+            entity_id=row.id,
+            school_id=school.id,
+            person_id=row.person_id,
+            kind=row.kind.value,
+            provider=row.provider,
+            started_on=_iso(row.started_on),
+            expected_completion_on=_iso(row.expected_completion_on),
+            completed_on=_iso(row.completed_on),
+            result=row.result.value,
+            funding=None if row.funding is None else row.funding.value,
+        )
+
+    def add_qualification(
+        self, school: School, details: QualificationDetails
+    ) -> SencoQualification:
+        self._check_qualification(school, details)
+        row = SencoQualification(
+            organisation_id=school.organisation_id, person_id=details.person_id
+        )
+        self._apply(row, details)
+        self.session.add(row)
+        self.session.flush()
+        self._audit_qualification("senco.qualification_added", school, row)
+        return row
+
+    def update_qualification(
+        self, school: School, row: SencoQualification, details: QualificationDetails
+    ) -> None:
+        self._check_qualification(school, details)
+        self._apply(row, details)
+        self.session.flush()
+        self._audit_qualification("senco.qualification_updated", school, row)

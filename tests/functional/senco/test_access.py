@@ -1,0 +1,161 @@
+"""Who may reach which SENCO route, route by route. A refused POST writes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import func, select
+
+from cpd_tracker.extensions import db
+from cpd_tracker.models import AuditEntry, School, SencoAppointment, SencoQualification
+from tests.functional.senco.conftest import SignIn
+from tests.functional.staff.support import ALDER, BIRCH, add_person
+from tests.support.factories import make_org, school_id
+
+SCHOOL_ROUTES = [
+    ("GET", "/senco/schools/{school}"),
+    ("POST", "/senco/schools/{school}/appointments"),
+    ("POST", "/senco/schools/{school}/appointments/{appointment}/end"),
+    ("POST", "/senco/schools/{school}/qualifications"),
+]
+TRUST_ROUTES = ["/senco/trust", "/senco/trust.csv", "/senco/trust.xlsx"]
+
+
+def _csrf(app: Flask, client: FlaskClient) -> str:
+    with client.session_transaction() as session:
+        sid = session["launch"]["s"] if "launch" in session else None
+    if sid is None:
+        return ""
+    return URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="csrf").dumps(f"launch:{sid}")
+
+
+def _setup(app: Flask) -> tuple[int, int]:
+    pid = add_person(app, ALDER, "Sian Evans")
+    sid = school_id(app, ALDER)
+    with app.app_context():
+        school = db.session.get(School, sid)
+        assert school is not None
+        row = SencoAppointment(
+            organisation_id=school.organisation_id,
+            school_id=sid,
+            person_id=pid,
+            started_on=dt.date(2024, 9, 1),
+        )
+        db.session.add(row)
+        db.session.commit()
+        return pid, row.id
+
+
+def _call(app: Flask, client: FlaskClient, method: str, path: str, pid: int) -> Any:
+    if method == "POST":
+        data = {
+            "csrf_token": _csrf(app, client),
+            "person_id": str(pid),
+            "started_on": "1/9/2025",
+            "ended_on": "1/9/2025",
+            "kind": "npq_senco",
+            "result": "pending",
+            "funding": "",
+        }
+        return client.post(path, data=data)
+    return client.get(path)
+
+
+def _writes(app: Flask) -> tuple[int, int, int, list[Any]]:
+    with app.app_context():
+        return (
+            db.session.scalar(select(func.count(AuditEntry.id))) or 0,
+            db.session.scalar(select(func.count(SencoAppointment.id))) or 0,
+            db.session.scalar(select(func.count(SencoQualification.id))) or 0,
+            list(db.session.scalars(select(SencoAppointment.ended_on))),
+        )
+
+
+def test_the_route_list_is_complete(app: Flask) -> None:
+    rules = {
+        (method, rule.rule)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("senco.")
+        for method in rule.methods or ()
+        if method in {"GET", "POST"}
+    }
+    listed = {
+        (
+            m,
+            p.replace("{school}", "<int:school_id>").replace(
+                "{appointment}", "<int:appointment_id>"
+            ),
+        )
+        for m, p in SCHOOL_ROUTES
+    } | {("GET", "/senco/trust"), ("GET", "/senco/trust.<any(csv, xlsx):fmt>")}
+    assert rules == listed
+
+
+@pytest.mark.parametrize(("method", "path"), SCHOOL_ROUTES)
+@pytest.mark.parametrize(
+    ("who", "urn", "expected"),
+    [("learner", ALDER, 403), ("instructor", BIRCH, 403)],
+)
+def test_staff_and_other_schools_leads_are_refused(
+    app: Flask, sign_in: SignIn, method: str, path: str, who: Any, urn: str, expected: int
+) -> None:
+    pid, aid = _setup(app)
+    client = sign_in(who, urn)
+    before = _writes(app)
+    url = path.format(school=school_id(app, ALDER), appointment=aid)
+    assert _call(app, client, method, url, pid).status_code == expected
+    assert _writes(app) == before
+
+
+@pytest.mark.parametrize(("method", "path"), SCHOOL_ROUTES)
+def test_another_organisations_school_is_a_404(
+    app: Flask, sign_in: SignIn, method: str, path: str
+) -> None:
+    pid, aid = _setup(app)
+    other_org = make_org(app, "Other Trust", schools=[("200001", "Cedar School")])
+    with app.app_context():
+        other = db.session.scalar(select(School.id).where(School.organisation_id == other_org))
+    client = sign_in("admin")
+    before = _writes(app)
+    url = path.format(school=other, appointment=aid)
+    assert _call(app, client, method, url, pid).status_code == 404
+    assert _writes(app) == before
+
+
+def test_another_schools_appointment_is_a_404(app: Flask, sign_in: SignIn) -> None:
+    pid, aid = _setup(app)
+    client = sign_in("instructor", BIRCH)
+    before = _writes(app)
+    url = f"/senco/schools/{school_id(app, BIRCH)}/appointments/{aid}/end"
+    assert _call(app, client, "POST", url, pid).status_code == 404
+    assert _writes(app) == before
+
+
+@pytest.mark.parametrize("path", TRUST_ROUTES)
+@pytest.mark.parametrize("who", ["learner", "instructor"])
+def test_trust_table_is_for_trust_leaders(app: Flask, sign_in: SignIn, path: str, who: Any) -> None:
+    assert sign_in(who).get(path).status_code == 403
+
+
+@pytest.mark.parametrize("path", TRUST_ROUTES)
+def test_trust_leader_sees_the_trust_table(app: Flask, sign_in: SignIn, path: str) -> None:
+    assert sign_in("admin").get(path).status_code == 200
+
+
+def test_a_trust_leader_may_use_any_school_page(app: Flask, sign_in: SignIn) -> None:
+    pid, aid = _setup(app)
+    client = sign_in("admin")
+    assert client.get(f"/senco/schools/{school_id(app, BIRCH)}").status_code == 200
+    url = f"/senco/schools/{school_id(app, ALDER)}/appointments/{aid}/end"
+    assert _call(app, client, "POST", url, pid).status_code == 303
+
+
+def test_a_launch_alone_never_makes_a_senco(app: Flask, sign_in: SignIn) -> None:
+    sign_in("instructor")
+    sign_in("learner")
+    assert _writes(app)[1] == 0
