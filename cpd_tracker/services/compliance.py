@@ -183,7 +183,10 @@ class ComplianceService:
 
     # -- people --------------------------------------------------------------------------
 
-    def staff_of(self, school: School, *, include_leavers: bool = False) -> list[StaffMember]:
+    def staff_of(
+        self, school: School, *, include_leavers: bool = False, person_id: int | None = None
+    ) -> list[StaffMember]:
+        """The school's current staff (or just ``person_id``, if they are on it)."""
         query = (
             select(Person, StaffRole)
             .join(StaffRole, StaffRole.person_id == Person.id)
@@ -196,6 +199,8 @@ class ComplianceService:
         )
         if not include_leavers:
             query = query.where(Person.active.is_(True))
+        if person_id is not None:
+            query = query.where(Person.id == person_id)
         members: dict[int, tuple[Person, dict[str, dt.date | None]]] = {}
         for person, role in self.session.execute(query):
             _, appointed = members.setdefault(person.id, (person, {}))
@@ -232,16 +237,10 @@ class ComplianceService:
         schools = {r.school_id: r.school for r in person.staff_roles if r.ended_on is None}
         seen: set[int] = set()
         for school in sorted(schools.values(), key=lambda s: s.name):
-            member = next(
-                (
-                    m
-                    for m in self.staff_of(school, include_leavers=True)
-                    if m.person_id == person.id
-                ),
-                None,
-            )
-            if member is None:
+            found = self.staff_of(school, include_leavers=True, person_id=person.id)
+            if not found:
                 continue
+            member = found[0]
             requirements = [r for r in self.requirements_for_school(school) if r.id not in seen]
             cells = self._assess([member], requirements, today)
             for requirement in requirements:

@@ -5,7 +5,6 @@ Counts are computed in SQL (GROUP BY), never by loading rows into Python to coun
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -21,16 +20,6 @@ from cpd_tracker.models import (
     School,
     StaffRole,
 )
-
-
-@dataclass(frozen=True)
-class StaffRow:
-    person_id: int
-    name: str
-    email: str | None
-    roles: tuple[str, ...]
-    is_cpd_lead: bool
-    last_launch_at: dt.datetime | None
 
 
 @dataclass(frozen=True)
@@ -53,42 +42,6 @@ class OverviewService:
         org = self.session.get(Organisation, organisation_id)
         assert org is not None
         return org
-
-    def school_staff(self, school: School) -> list[StaffRow]:
-        rows = self.session.execute(
-            select(Person, StaffRole.role)
-            .join(StaffRole, StaffRole.person_id == Person.id)
-            .where(
-                StaffRole.school_id == school.id,
-                StaffRole.ended_on.is_(None),
-                Person.organisation_id == school.organisation_id,
-                Person.active.is_(True),
-            )
-            .order_by(Person.family_name, Person.given_name, Person.name, Person.id)
-        ).all()
-        leads = set(
-            self.session.scalars(
-                select(Permission.person_id).where(
-                    Permission.kind == PermissionKind.CPD_LEAD,
-                    Permission.school_id == school.id,
-                    Permission.revoked.is_(False),
-                )
-            )
-        )
-        by_person: dict[int, tuple[Person, list[str]]] = {}
-        for person, role in rows:
-            by_person.setdefault(person.id, (person, []))[1].append(role.value)
-        return [
-            StaffRow(
-                person.id,
-                person.display_name,
-                person.email,
-                tuple(sorted(roles)),
-                person.id in leads,
-                person.last_launch_at,
-            )
-            for person, roles in by_person.values()
-        ]
 
     def school_courses(self, school: School) -> list[Course]:
         return list(
