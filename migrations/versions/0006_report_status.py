@@ -1,0 +1,23 @@
+"""Precomputed training status facts for reports at trust scale
+
+Placeholder: filled in by the change that adds these tables.
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-11-27 22:05:00
+"""
+
+from __future__ import annotations
+
+revision = "0006"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
