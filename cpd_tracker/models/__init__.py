@@ -43,7 +43,10 @@ from cpd_tracker.models.requirement import DueRule, Exemption, Extension, Requir
 from cpd_tracker.models.senco import (
     QualificationFunding,
     QualificationResult,
+    SchoolHead,
     SencoAppointment,
+    SencoDocument,
+    SencoProvider,
     SencoQualification,
     SencoQualificationKind,
 )
@@ -88,7 +91,10 @@ __all__ = [
     "Requirement",
     "ResourceLink",
     "School",
+    "SchoolHead",
     "SencoAppointment",
+    "SencoDocument",
+    "SencoProvider",
     "SencoQualification",
     "SencoQualificationKind",
     "ServiceJob",

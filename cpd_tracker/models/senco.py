@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cpd_tracker.models.base import Base, utcnow
@@ -86,5 +86,54 @@ class SencoQualification(Base):
     )
     funding: Mapped[QualificationFunding | None] = mapped_column(_enum(QualificationFunding))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    person: Mapped[Person] = relationship()
+
+
+class SencoDocument(Base):
+    """A file kept with a qualification record: an offer letter, a certificate, an outcome.
+
+    The bytes live in the evidence store (``cpd_tracker.storage``) under a random key; the row
+    holds what the page shows. Only people who may see the school's SENCO page download it.
+    """
+
+    __tablename__ = "senco_document"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    qualification_id: Mapped[int] = mapped_column(ForeignKey("senco_qualification.id"), index=True)
+    file_name: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    storage_key: Mapped[str] = mapped_column(String(200), unique=True)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class SencoProvider(Base):
+    """A provider an organisation has recorded, offered again with the suggested list."""
+
+    __tablename__ = "senco_provider"
+    __table_args__ = (UniqueConstraint("organisation_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class SchoolHead(Base):
+    """Who is head teacher (or acting head) of a school: they hear about the SENCO deadline.
+
+    One row per school, replaced when the head changes (the audit log keeps who it was).
+    """
+
+    __tablename__ = "school_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     person: Mapped[Person] = relationship()
