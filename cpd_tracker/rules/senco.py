@@ -421,3 +421,48 @@ def _notes(qualifications: Sequence[QualificationFacts], today: dt.date) -> list
                 "so it does not count yet."
             )
     return notes
+
+
+# --- Reminders ----------------------------------------------------------------------------------
+
+#: The reminder before the deadline is sent this many months before it.
+REMINDER_MONTHS_BEFORE_DEADLINE: Final = 6
+
+
+class SencoReminderKind(enum.StrEnum):
+    #: The latest safe start has come and no course that counts will finish in time.
+    SAFE_START = "safe_start"
+    #: Six months to the deadline and the qualification is not held.
+    DEADLINE_NEAR = "deadline_near"
+    #: The deadline has passed and the qualification is not held.
+    OVERDUE = "overdue"
+
+
+def six_months_before(deadline: dt.date) -> dt.date:
+    return _add_months(deadline, -REMINDER_MONTHS_BEFORE_DEADLINE)
+
+
+def reminder_due(
+    assessment: SencoAssessment, today: dt.date
+) -> tuple[SencoReminderKind, dt.date] | None:
+    """The reminder a SENCO's assessment calls for on ``today``, with the date that names it.
+
+    Three moments, each sent once (the caller keys messages by kind and date): the latest safe
+    start, six months before the deadline, and the day after it (overdue). Only the most
+    advanced that applies is returned, so a school that first runs reminders late hears the
+    news that matters now, not a backlog. A SENCO on track hears nothing at the safe start
+    (their course will finish in time) but is reminded six months out, to record the outcome.
+    """
+    deadline, safe_start = assessment.deadline, assessment.latest_safe_start
+    if deadline is None or safe_start is None:
+        return None
+    state = assessment.state
+    if state is SencoState.OVERDUE:
+        return SencoReminderKind.OVERDUE, deadline
+    if state not in (SencoState.ON_TRACK, SencoState.AT_RISK, SencoState.NOT_STARTED):
+        return None
+    if today >= six_months_before(deadline):
+        return SencoReminderKind.DEADLINE_NEAR, deadline
+    if state is not SencoState.ON_TRACK and today >= safe_start:
+        return SencoReminderKind.SAFE_START, safe_start
+    return None

@@ -5,13 +5,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField
+from werkzeug.datastructures import FileStorage
+from wtforms import BooleanField, DateField, FileField, IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from cpd_tracker.forms import BaseForm
 from cpd_tracker.models import QualificationFunding, QualificationResult, SencoQualificationKind
 from cpd_tracker.services.senco import AppointmentDetails, QualificationDetails
 from cpd_tracker.staff.forms import DATE_FORMATS, UkDateField
+from cpd_tracker.storage import (
+    ALLOWED_LABEL,
+    MAX_EVIDENCE_BYTES,
+    MAX_EVIDENCE_LABEL,
+    FileType,
+    sniff,
+)
 
 KIND_LABELS = {
     SencoQualificationKind.NPQ_SENCO.value: "NPQ for SENCOs",
@@ -106,7 +114,6 @@ class EndForm(BaseForm):
 
 
 class QualificationForm(BaseForm):
-    qualification_id = HiddenField()
     person_id = SelectField("Whose qualification", coerce=int, validate_choice=True)
     kind = SelectField(
         "Qualification",
@@ -156,10 +163,6 @@ class QualificationForm(BaseForm):
                 "The expected outcome date must be the same as or after the start date"
             )
 
-    def existing_id(self) -> int | None:
-        raw = (self.qualification_id.data or "").strip()
-        return int(raw) if raw.isdigit() else None
-
     def details(self) -> QualificationDetails:
         return QualificationDetails(
             person_id=self.person_id.data,
@@ -171,3 +174,44 @@ class QualificationForm(BaseForm):
             result=QualificationResult(self.result.data),
             funding=QualificationFunding(self.funding.data) if self.funding.data else None,
         )
+
+
+class HeadForm(BaseForm):
+    head_id = SelectField(
+        "Head teacher (or acting head)",
+        coerce=int,
+        validate_choice=True,
+        description="They are told, with the CPD lead and the SENCO, when the SENCO "
+        "qualification deadline needs action.",
+    )
+
+
+class DocumentForm(BaseForm):
+    document = FileField(
+        "Document",
+        description=f"For example the offer of a place, a scholarship letter or the outcome: "
+        f"{ALLOWED_LABEL}, smaller than {MAX_EVIDENCE_LABEL}.",
+    )
+
+    def __init__(self, formdata: Any = None, **kwargs: Any) -> None:
+        super().__init__(formdata, **kwargs)
+        #: Filled by validation: the file's bytes, what they really are, the name given.
+        self.upload: tuple[bytes, FileType, str | None] | None = None
+
+    def validate_document(self, field: FileField) -> None:
+        storage = field.data
+        if not (isinstance(storage, FileStorage) and storage.filename):
+            raise ValidationError("Choose a file to upload")
+        # One byte more than allowed tells "too large" apart without reading it all.
+        data = storage.stream.read(MAX_EVIDENCE_BYTES + 1)
+        if not data:
+            raise ValidationError("The selected file is empty. Choose the file again")
+        if len(data) > MAX_EVIDENCE_BYTES:
+            raise ValidationError(f"The document must be smaller than {MAX_EVIDENCE_LABEL}")
+        file_type = sniff(data)
+        if file_type is None:
+            raise ValidationError(
+                f"The document must be {ALLOWED_LABEL}. The file you chose is none of these, "
+                "whatever its name says"
+            )
+        self.upload = (data, file_type, storage.filename)

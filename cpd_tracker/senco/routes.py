@@ -9,15 +9,19 @@ qualifications are then looked up within that school (another school's id is a 4
 
 from __future__ import annotations
 
+import logging
+from io import BytesIO
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, render_template, request, send_file
 from flask import redirect as flask_redirect
+from werkzeug.datastructures import CombinedMultiDict
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response as BaseResponse
 
 from cpd_tracker.access import login_required, own_school, signed_in, trust_leader_required
 from cpd_tracker.exports import Cell, csv_response, xlsx_response
-from cpd_tracker.models import School
+from cpd_tracker.models import School, SencoQualification
 from cpd_tracker.registry import clock, get_service
 from cpd_tracker.rules.senco import SencoState
 from cpd_tracker.senco.forms import (
@@ -25,13 +29,26 @@ from cpd_tracker.senco.forms import (
     KIND_LABELS,
     RESULT_LABELS,
     AppointForm,
+    DocumentForm,
     EndForm,
+    HeadForm,
     QualificationForm,
 )
-from cpd_tracker.services.senco import SUGGESTED_PROVIDERS, SchoolSenco, SencoError, SencoService
+from cpd_tracker.services.senco import SchoolSenco, SencoError, SencoService
+from cpd_tracker.services.senco_documents import SencoDocumentError, SencoDocumentService
+from cpd_tracker.storage import MAX_EVIDENCE_BYTES, MAX_EVIDENCE_LABEL, EvidenceMissing
 from cpd_tracker.templating import tool_url
 
+log = logging.getLogger(__name__)
+
 bp = Blueprint("senco", __name__, url_prefix="/senco")
+
+#: A document may be as large as a certificate; the rest of the request fits in the extra.
+UPLOAD_REQUEST_LIMIT = MAX_EVIDENCE_BYTES + 256 * 1024
+TOO_LARGE = (
+    f"The document you chose is larger than {MAX_EVIDENCE_LABEL}, so nothing was saved. Go "
+    "back and choose a smaller file, such as a PDF or a photo of the letter."
+)
 
 STATE_LABELS: dict[str, str] = {
     SencoState.NOT_ELIGIBLE: "Not eligible",
@@ -53,32 +70,48 @@ def _appoint_form(school: School, formdata: Any = None) -> AppointForm:
     return form
 
 
-def _qualification_form(school: School, formdata: Any = None) -> QualificationForm:
-    form = QualificationForm(formdata)
+def _qualification_form(school: School, formdata: Any = None, obj: Any = None) -> QualificationForm:
+    form = QualificationForm(formdata, obj=obj)
     form.person_id.choices = [
         (p.id, p.display_name) for p in get_service(SencoService).sencos_of(school)
     ]
     return form
 
 
+def _head_form(school: School, formdata: Any = None) -> HeadForm:
+    service = get_service(SencoService)
+    current = service.head_of(school)
+    form = HeadForm(formdata, head_id=current.id if current else 0)
+    staff = service.staff_at(school)
+    form.head_id.choices = [(0, "Not recorded"), *((p.id, p.display_name) for p in staff)]
+    return form
+
+
 def _page(
     school: School,
     *,
+    head: HeadForm | None = None,
     appoint: AppointForm | None = None,
     qualification: QualificationForm | None = None,
     end: EndForm | None = None,
     end_id: int | None = None,
     status: int = 200,
 ) -> Response:
+    service = get_service(SencoService)
+    senco = service.school(school)
+    quals = [q.id for item in senco.current for q in item.qualifications]
     html = render_template(
         "senco/school.html",
         school=school,
-        senco=get_service(SencoService).school(school),
+        senco=senco,
+        head=service.head_of(school),
+        head_form=head or _head_form(school),
+        documents=get_service(SencoDocumentService).by_qualification(quals),
         appoint=appoint or _appoint_form(school),
         qualification=qualification or _qualification_form(school),
         end=end or EndForm(),
         end_id=end_id,
-        providers=SUGGESTED_PROVIDERS,
+        providers=service.providers(school.organisation_id),
         kind_labels=KIND_LABELS,
         result_labels=RESULT_LABELS,
         funding_labels=FUNDING_LABELS,
@@ -135,24 +168,147 @@ def end(school_id: int, appointment_id: int) -> BaseResponse:
 @login_required
 def qualification(school_id: int) -> BaseResponse:
     school = own_school(school_id)
-    service = get_service(SencoService)
     form = _qualification_form(school, request.form)
-    existing_id = form.existing_id()
-    existing = None
-    if existing_id is not None:
-        existing = service.qualification_at(school, existing_id)
-        if existing is None:
-            abort(404)
     if not form.validate():
         return _page(school, qualification=form, status=400)
     try:
-        if existing is None:
-            service.add_qualification(school, form.details())
-        else:
-            service.update_qualification(school, existing, form.details())
+        get_service(SencoService).add_qualification(school, form.details())
+    except SencoError as error:  # the form checks the same; belt and braces
+        abort(400, description=str(error))
+    return _done(school, "qualification")
+
+
+def _qualification_at(school: School, qualification_id: int) -> SencoQualification:
+    row = get_service(SencoService).qualification_at(school, qualification_id)
+    if row is None:
+        abort(404)
+    return row
+
+
+def _edit_page(
+    school: School,
+    row: SencoQualification,
+    *,
+    form: QualificationForm | None = None,
+    upload: DocumentForm | None = None,
+    status: int = 200,
+) -> Response:
+    if form is None:
+        form = _qualification_form(school, obj=row)
+        form.kind.data = row.kind.value
+        form.result.data = row.result.value
+        form.funding.data = row.funding.value if row.funding else ""
+    html = render_template(
+        "senco/qualification.html",
+        school=school,
+        row=row,
+        form=form,
+        upload=upload or DocumentForm(),
+        documents=get_service(SencoDocumentService).of(row),
+        providers=get_service(SencoService).providers(school.organisation_id),
+        kind_labels=KIND_LABELS,
+        saved=request.args.get("saved") if request.method == "GET" else None,
+    )
+    return Response(html, status=status)
+
+
+@bp.get("/schools/<int:school_id>/qualifications/<int:qualification_id>")
+@login_required
+def qualification_edit(school_id: int, qualification_id: int) -> Response:
+    school = own_school(school_id)
+    return _edit_page(school, _qualification_at(school, qualification_id))
+
+
+@bp.post("/schools/<int:school_id>/qualifications/<int:qualification_id>")
+@login_required
+def qualification_update(school_id: int, qualification_id: int) -> BaseResponse:
+    school = own_school(school_id)
+    row = _qualification_at(school, qualification_id)
+    form = _qualification_form(school, request.form)
+    if not form.validate():
+        return _edit_page(school, row, form=form, status=400)
+    try:
+        get_service(SencoService).update_qualification(school, row, form.details())
     except SencoError as error:
         abort(400, description=str(error))
     return _done(school, "qualification")
+
+
+@bp.before_request
+def _allow_document_upload() -> None:
+    # Raised for this one form before anything parses the body (as for certificates).
+    if request.endpoint == "senco.document_add" and request.method == "POST":
+        request.max_content_length = UPLOAD_REQUEST_LIMIT
+
+
+@bp.post("/schools/<int:school_id>/qualifications/<int:qualification_id>/documents")
+@login_required
+def document_add(school_id: int, qualification_id: int) -> BaseResponse:
+    school = own_school(school_id)
+    row = _qualification_at(school, qualification_id)
+    try:
+        formdata: CombinedMultiDict[str, Any] = CombinedMultiDict([request.files, request.form])
+    except RequestEntityTooLarge:
+        abort(413, description=TOO_LARGE)
+    form = DocumentForm(formdata)
+    if not form.validate() or form.upload is None:
+        return _edit_page(school, row, upload=form, status=400)
+    data, file_type, name = form.upload
+    try:
+        get_service(SencoDocumentService).add(school, row, data, file_type, name)
+    except SencoDocumentError as error:
+        form.document.errors = [str(error)]
+        return _edit_page(school, row, upload=form, status=400)
+    return flask_redirect(
+        tool_url(
+            "senco.qualification_edit",
+            school_id=school.id,
+            qualification_id=row.id,
+            saved="document",
+        ),
+        code=303,
+    )
+
+
+@bp.get("/schools/<int:school_id>/qualifications/<int:qualification_id>/documents/<int:doc_id>")
+@login_required
+def document(school_id: int, qualification_id: int, doc_id: int) -> Response:
+    school = own_school(school_id)
+    row = _qualification_at(school, qualification_id)
+    service = get_service(SencoDocumentService)
+    found = service.get(row, doc_id)
+    if found is None:
+        abort(404)
+    try:
+        data = service.read(found)
+    except EvidenceMissing:
+        log.warning("SENCO document %s: file %s is missing", found.id, found.storage_key)
+        abort(404)
+    response = send_file(
+        BytesIO(data),
+        mimetype=found.content_type,
+        as_attachment=True,
+        download_name=found.file_name,
+        etag=False,
+        conditional=False,
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.post("/schools/<int:school_id>/head")
+@login_required
+def head(school_id: int) -> BaseResponse:
+    school = own_school(school_id)
+    form = _head_form(school, request.form)
+    if not form.validate():
+        return _page(school, head=form, status=400)
+    try:
+        get_service(SencoService).set_head(school, form.head_id.data or None)
+    except SencoError as error:
+        abort(400, description=str(error))
+    return _done(school, "head")
 
 
 # --- The trust's table ----------------------------------------------------------------------

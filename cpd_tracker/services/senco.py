@@ -27,10 +27,13 @@ from cpd_tracker.models import (
     QualificationFunding,
     QualificationResult,
     School,
+    SchoolHead,
     SencoAppointment,
+    SencoProvider,
     SencoQualification,
     SencoQualificationKind,
     StaffRole,
+    StaffRoleKind,
 )
 from cpd_tracker.rules.senco import (
     QualificationFacts,
@@ -44,12 +47,19 @@ from cpd_tracker.rules.senco import (
 )
 from cpd_tracker.services.audit import AuditService
 
-#: A suggested list; organisations type their own provider when it is not here.
+#: Suggested providers: the NPQ lead providers (their delivery partners deliver under their
+#: name) and where NASENCO was taught. Organisations add their own: a provider typed on a
+#: qualification record is remembered for the organisation (``SencoProvider``).
 SUGGESTED_PROVIDERS: tuple[str, ...] = (
-    "NPQ lead provider",
-    "NPQ lead provider delivery partner",
-    "University (NASENCO)",
-    "Local authority",
+    "Ambition Institute",
+    "Best Practice Network",
+    "Church of England",
+    "Education Development Trust",
+    "Leadership Learning South East (LLSE)",
+    "National Institute of Teaching",
+    "Teacher Development Trust",
+    "UCL Institute of Education",
+    "A university (NASENCO)",
 )
 
 #: Results that leave a course out of the facts.
@@ -220,9 +230,12 @@ class SencoService:
         return found
 
     def _assessed(
-        self, appointments: Sequence[SencoAppointment], organisation_id: int
+        self,
+        appointments: Sequence[SencoAppointment],
+        organisation_id: int,
+        today: dt.date | None = None,
     ) -> list[AssessedSenco]:
-        today = self.today()
+        today = today or self.today()
         quals = self._qualifications(organisation_id, (a.person_id for a in appointments))
         return [
             AssessedSenco(
@@ -248,9 +261,10 @@ class SencoService:
         assessed = self._assessed(current, school.organisation_id)
         return SchoolSenco(school, assessed, past, most_urgent([a.assessment for a in assessed]))
 
-    def trust(self, organisation_id: int) -> list[SchoolSenco]:
-        """Every school of the organisation, most urgent first (then by name)."""
-        today = self.today()
+    def trust(self, organisation_id: int, today: dt.date | None = None) -> list[SchoolSenco]:
+        """Every school of the organisation, most urgent first (then by name), on ``today``
+        (default: the clock's today)."""
+        today = today or self.today()
         schools = list(
             self.session.scalars(select(School).where(School.organisation_id == organisation_id))
         )
@@ -261,7 +275,7 @@ class SencoService:
                 .order_by(SencoAppointment.started_on, SencoAppointment.id)
             )
         )
-        assessed = self._assessed(appointments, organisation_id)
+        assessed = self._assessed(appointments, organisation_id, today)
         by_school: dict[int, list[AssessedSenco]] = defaultdict(list)
         for item in assessed:
             by_school[item.appointment.school_id].append(item)
@@ -336,6 +350,7 @@ class SencoService:
         )
         self.session.add(row)
         self.session.flush()
+        self._give_senco_role(school, details.person_id, details.started_on)
         self.audit.record(
             "senco.appointed",
             organisation_id=school.organisation_id,
@@ -362,6 +377,7 @@ class SencoService:
         if ended_on < appointment.started_on:
             raise SencoError("an appointment cannot end before it started")
         appointment.ended_on = ended_on
+        self._end_senco_role(school, appointment)
         self.audit.record(
             "senco.ended",
             organisation_id=school.organisation_id,
@@ -370,6 +386,140 @@ class SencoService:
             school_id=school.id,
             person_id=appointment.person_id,
             ended_on=ended_on.isoformat(),
+        )
+
+    def _give_senco_role(self, school: School, person_id: int, started_on: dt.date) -> None:
+        """The appointed person has the staff role SENCO at the school (so requirements for
+        SENCOs apply to them), from the appointment on; an ended role is reopened."""
+        role = self.session.scalar(
+            select(StaffRole).where(
+                StaffRole.person_id == person_id,
+                StaffRole.school_id == school.id,
+                StaffRole.role == StaffRoleKind.SENCO,
+            )
+        )
+        if role is None:
+            self.session.add(
+                StaffRole(
+                    person_id=person_id,
+                    school_id=school.id,
+                    role=StaffRoleKind.SENCO,
+                    started_on=started_on,
+                )
+            )
+        elif role.ended_on is not None:
+            role.ended_on = None
+        else:
+            return
+        self.session.flush()
+        self.audit.record(
+            "person.role_added",
+            organisation_id=school.organisation_id,
+            entity_type="person",
+            entity_id=person_id,
+            school_id=school.id,
+            role=StaffRoleKind.SENCO.value,
+            reason="appointed SENCO",
+        )
+
+    def _end_senco_role(self, school: School, appointment: SencoAppointment) -> None:
+        """When the person's last current appointment at the school ends, so does the role."""
+        assert appointment.ended_on is not None
+        others = self.session.scalar(
+            select(SencoAppointment.id).where(
+                SencoAppointment.school_id == school.id,
+                SencoAppointment.person_id == appointment.person_id,
+                SencoAppointment.id != appointment.id,
+                _current(appointment.ended_on),
+            )
+        )
+        if others is not None:
+            return
+        role = self.session.scalar(
+            select(StaffRole).where(
+                StaffRole.person_id == appointment.person_id,
+                StaffRole.school_id == school.id,
+                StaffRole.role == StaffRoleKind.SENCO,
+                StaffRole.ended_on.is_(None),
+            )
+        )
+        if role is None:
+            return
+        role.ended_on = appointment.ended_on
+        self.audit.record(
+            "person.role_ended",
+            organisation_id=school.organisation_id,
+            entity_type="person",
+            entity_id=appointment.person_id,
+            school_id=school.id,
+            role=StaffRoleKind.SENCO.value,
+            ended_on=appointment.ended_on.isoformat(),
+            reason="SENCO appointment ended",
+        )
+
+    # --- Providers and the head ---------------------------------------------------------------
+
+    def providers(self, organisation_id: int) -> list[str]:
+        """The suggested providers, then the organisation's own, without repeats."""
+        own = self.session.scalars(
+            select(SencoProvider.name)
+            .where(SencoProvider.organisation_id == organisation_id)
+            .order_by(SencoProvider.name)
+        )
+        seen = {p.casefold() for p in SUGGESTED_PROVIDERS}
+        return [*SUGGESTED_PROVIDERS, *(p for p in own if p.casefold() not in seen)]
+
+    def _remember_provider(self, organisation_id: int, name: str | None) -> None:
+        if not name or name.casefold() in {p.casefold() for p in self.providers(organisation_id)}:
+            return
+        self.session.add(SencoProvider(organisation_id=organisation_id, name=name))
+        self.session.flush()
+        self.audit.record(
+            "senco.provider_added",
+            organisation_id=organisation_id,
+            entity_type="senco_provider",
+            name=name,
+        )
+
+    def head_of(self, school: School) -> Person | None:
+        row = self.session.scalar(
+            select(SchoolHead).where(
+                SchoolHead.school_id == school.id,
+                SchoolHead.organisation_id == school.organisation_id,
+            )
+        )
+        return None if row is None else row.person
+
+    def set_head(self, school: School, person_id: int | None) -> None:
+        """Record who is head (None: nobody recorded). Chosen from the school's staff."""
+        if person_id is not None and person_id not in {p.id for p in self.staff_at(school)}:
+            raise SencoError("the head is chosen from the school's current staff")
+        row = self.session.scalar(select(SchoolHead).where(SchoolHead.school_id == school.id))
+        before = None if row is None else row.person_id
+        if before == person_id:
+            return
+        if person_id is None:
+            assert row is not None
+            self.session.delete(row)
+        elif row is None:
+            self.session.add(
+                SchoolHead(
+                    organisation_id=school.organisation_id,
+                    school_id=school.id,
+                    person_id=person_id,
+                )
+            )
+        else:
+            row.person_id = person_id
+            row.updated_at = self.clock()
+        self.session.flush()
+        self.audit.record(
+            "school.head_changed",
+            organisation_id=school.organisation_id,
+            entity_type="school",
+            entity_id=school.id,
+            before=before,
+            after=person_id,
         )
 
     def _check_qualification(self, school: School, details: QualificationDetails) -> None:
@@ -413,6 +563,7 @@ class SencoService:
         self, school: School, details: QualificationDetails
     ) -> SencoQualification:
         self._check_qualification(school, details)
+        self._remember_provider(school.organisation_id, details.provider)
         row = SencoQualification(
             organisation_id=school.organisation_id, person_id=details.person_id
         )
@@ -426,6 +577,7 @@ class SencoService:
         self, school: School, row: SencoQualification, details: QualificationDetails
     ) -> None:
         self._check_qualification(school, details)
+        self._remember_provider(school.organisation_id, details.provider)
         self._apply(row, details)
         self.session.flush()
         self._audit_qualification("senco.qualification_updated", school, row)

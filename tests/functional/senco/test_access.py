@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import io
+from typing import Any, NamedTuple
 
 import pytest
 from flask import Flask
@@ -12,7 +13,15 @@ from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, select
 
 from cpd_tracker.extensions import db
-from cpd_tracker.models import AuditEntry, School, SencoAppointment, SencoQualification
+from cpd_tracker.models import (
+    AuditEntry,
+    School,
+    SchoolHead,
+    SencoAppointment,
+    SencoDocument,
+    SencoQualification,
+    SencoQualificationKind,
+)
 from tests.functional.senco.conftest import SignIn
 from tests.functional.staff.support import ALDER, BIRCH, add_person
 from tests.support.factories import make_org, school_id
@@ -22,7 +31,18 @@ SCHOOL_ROUTES = [
     ("POST", "/senco/schools/{school}/appointments"),
     ("POST", "/senco/schools/{school}/appointments/{appointment}/end"),
     ("POST", "/senco/schools/{school}/qualifications"),
+    ("GET", "/senco/schools/{school}/qualifications/{qualification}"),
+    ("POST", "/senco/schools/{school}/qualifications/{qualification}"),
+    ("POST", "/senco/schools/{school}/qualifications/{qualification}/documents"),
+    ("GET", "/senco/schools/{school}/qualifications/{qualification}/documents/{document}"),
+    ("POST", "/senco/schools/{school}/head"),
 ]
+PLACEHOLDERS = {
+    "{school}": "<int:school_id>",
+    "{appointment}": "<int:appointment_id>",
+    "{qualification}": "<int:qualification_id>",
+    "{document}": "<int:doc_id>",
+}
 TRUST_ROUTES = ["/senco/trust", "/senco/trust.csv", "/senco/trust.xlsx"]
 
 
@@ -34,7 +54,22 @@ def _csrf(app: Flask, client: FlaskClient) -> str:
     return URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="csrf").dumps(f"launch:{sid}")
 
 
-def _setup(app: Flask) -> tuple[int, int]:
+class Ids(NamedTuple):
+    person: int
+    appointment: int
+    qualification: int
+    document: int
+
+    def url(self, path: str, school: int) -> str:
+        return path.format(
+            school=school,
+            appointment=self.appointment,
+            qualification=self.qualification,
+            document=self.document,
+        )
+
+
+def _setup(app: Flask) -> Ids:
     pid = add_person(app, ALDER, "Sian Evans")
     sid = school_id(app, ALDER)
     with app.app_context():
@@ -47,8 +82,24 @@ def _setup(app: Flask) -> tuple[int, int]:
             started_on=dt.date(2024, 9, 1),
         )
         db.session.add(row)
+        qualification = SencoQualification(
+            organisation_id=school.organisation_id,
+            person_id=pid,
+            kind=SencoQualificationKind.NPQ_SENCO,
+        )
+        db.session.add(qualification)
+        db.session.flush()
+        document = SencoDocument(
+            organisation_id=school.organisation_id,
+            qualification_id=qualification.id,
+            file_name="offer.pdf",
+            content_type="application/pdf",
+            size=10,
+            storage_key="0" * 32,
+        )
+        db.session.add(document)
         db.session.commit()
-        return pid, row.id
+        return Ids(pid, row.id, qualification.id, document.id)
 
 
 def _call(app: Flask, client: FlaskClient, method: str, path: str, pid: int) -> Any:
@@ -61,19 +112,29 @@ def _call(app: Flask, client: FlaskClient, method: str, path: str, pid: int) -> 
             "kind": "npq_senco",
             "result": "pending",
             "funding": "",
+            "head_id": str(pid),
+            "document": (io.BytesIO(b"%PDF-1.4 offer"), "offer.pdf"),
         }
         return client.post(path, data=data)
     return client.get(path)
 
 
-def _writes(app: Flask) -> tuple[int, int, int, list[Any]]:
+def _writes(app: Flask) -> tuple[Any, ...]:
     with app.app_context():
         return (
             db.session.scalar(select(func.count(AuditEntry.id))) or 0,
             db.session.scalar(select(func.count(SencoAppointment.id))) or 0,
-            db.session.scalar(select(func.count(SencoQualification.id))) or 0,
+            db.session.scalar(select(func.count(SencoDocument.id))) or 0,
+            db.session.scalar(select(func.count(SchoolHead.id))) or 0,
             list(db.session.scalars(select(SencoAppointment.ended_on))),
+            list(db.session.execute(select(SencoQualification.kind, SencoQualification.result))),
         )
+
+
+def _rule(path: str) -> str:
+    for placeholder, converter in PLACEHOLDERS.items():
+        path = path.replace(placeholder, converter)
+    return path
 
 
 def test_the_route_list_is_complete(app: Flask) -> None:
@@ -84,15 +145,10 @@ def test_the_route_list_is_complete(app: Flask) -> None:
         for method in rule.methods or ()
         if method in {"GET", "POST"}
     }
-    listed = {
-        (
-            m,
-            p.replace("{school}", "<int:school_id>").replace(
-                "{appointment}", "<int:appointment_id>"
-            ),
-        )
-        for m, p in SCHOOL_ROUTES
-    } | {("GET", "/senco/trust"), ("GET", "/senco/trust.<any(csv, xlsx):fmt>")}
+    listed = {(m, _rule(p)) for m, p in SCHOOL_ROUTES} | {
+        ("GET", "/senco/trust"),
+        ("GET", "/senco/trust.<any(csv, xlsx):fmt>"),
+    }
     assert rules == listed
 
 
@@ -104,11 +160,11 @@ def test_the_route_list_is_complete(app: Flask) -> None:
 def test_staff_and_other_schools_leads_are_refused(
     app: Flask, sign_in: SignIn, method: str, path: str, who: Any, urn: str, expected: int
 ) -> None:
-    pid, aid = _setup(app)
+    ids = _setup(app)
     client = sign_in(who, urn)
     before = _writes(app)
-    url = path.format(school=school_id(app, ALDER), appointment=aid)
-    assert _call(app, client, method, url, pid).status_code == expected
+    url = ids.url(path, school_id(app, ALDER))
+    assert _call(app, client, method, url, ids.person).status_code == expected
     assert _writes(app) == before
 
 
@@ -116,23 +172,29 @@ def test_staff_and_other_schools_leads_are_refused(
 def test_another_organisations_school_is_a_404(
     app: Flask, sign_in: SignIn, method: str, path: str
 ) -> None:
-    pid, aid = _setup(app)
+    ids = _setup(app)
     other_org = make_org(app, "Other Trust", schools=[("200001", "Cedar School")])
     with app.app_context():
         other = db.session.scalar(select(School.id).where(School.organisation_id == other_org))
+    assert other is not None
     client = sign_in("admin")
     before = _writes(app)
-    url = path.format(school=other, appointment=aid)
-    assert _call(app, client, method, url, pid).status_code == 404
+    assert _call(app, client, method, ids.url(path, other), ids.person).status_code == 404
     assert _writes(app) == before
 
 
-def test_another_schools_appointment_is_a_404(app: Flask, sign_in: SignIn) -> None:
-    pid, aid = _setup(app)
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [r for r in SCHOOL_ROUTES if "{appointment}" in r[1] or "{qualification}" in r[1]],
+)
+def test_another_schools_records_are_a_404(
+    app: Flask, sign_in: SignIn, method: str, path: str
+) -> None:
+    ids = _setup(app)
     client = sign_in("instructor", BIRCH)
     before = _writes(app)
-    url = f"/senco/schools/{school_id(app, BIRCH)}/appointments/{aid}/end"
-    assert _call(app, client, "POST", url, pid).status_code == 404
+    url = ids.url(path, school_id(app, BIRCH))
+    assert _call(app, client, method, url, ids.person).status_code == 404
     assert _writes(app) == before
 
 
@@ -148,11 +210,11 @@ def test_trust_leader_sees_the_trust_table(app: Flask, sign_in: SignIn, path: st
 
 
 def test_a_trust_leader_may_use_any_school_page(app: Flask, sign_in: SignIn) -> None:
-    pid, aid = _setup(app)
+    ids = _setup(app)
     client = sign_in("admin")
     assert client.get(f"/senco/schools/{school_id(app, BIRCH)}").status_code == 200
-    url = f"/senco/schools/{school_id(app, ALDER)}/appointments/{aid}/end"
-    assert _call(app, client, "POST", url, pid).status_code == 303
+    url = f"/senco/schools/{school_id(app, ALDER)}/appointments/{ids.appointment}/end"
+    assert _call(app, client, "POST", url, ids.person).status_code == 303
 
 
 def test_a_launch_alone_never_makes_a_senco(app: Flask, sign_in: SignIn) -> None:

@@ -235,12 +235,15 @@ def test_recording_and_updating_a_qualification(app: Flask, sign_in: SignIn) -> 
     assert "On track" in lead.get(page).get_data(as_text=True)
     with app.app_context():
         qid = db.session.scalars(select(SencoQualification.id)).one()
+    edit = f"/senco/schools/{sid}/qualifications/{qid}"
+    assert f'href="{edit}"' in lead.get(page).get_data(as_text=True)
+    form = lead.get(edit).get_data(as_text=True)
+    assert 'value="Our own provider"' in form  # the record, filled in
     response = post(
         lead,
-        f"/senco/schools/{sid}/qualifications",
-        page,
+        edit,
+        edit,
         {
-            "qualification_id": str(qid),
             "person_id": str(pid),
             "kind": "npq_senco",
             "started_on": started.isoformat(),
