@@ -31,6 +31,7 @@ from cpd_tracker.services.mailer import (
     outbox_status,
 )
 from cpd_tracker.services.reminders import QueueReport, ReminderService
+from cpd_tracker.services.senco import SencoService
 
 reminders_group = click.Group("reminders", help="Training reminders by e-mail.")
 
@@ -47,6 +48,8 @@ def _plural(count: int, one: str, many: str | None = None) -> str:
 def _queued_line(report: QueueReport, *, dry_run: bool) -> str:
     verb = "Would queue" if dry_run else "Queued"
     line = f"{verb} {_plural(report.reminders, 'reminder')} and {_plural(report.digests, 'digest')}"
+    if report.senco:
+        line += f", and {_plural(report.senco, 'SENCO qualification reminder')}"
     notes = []
     if report.already_queued:
         notes.append(f"{report.already_queued} already queued or sent before")
@@ -94,7 +97,14 @@ def send(dry_run: bool, limit: int) -> None:
 
     now = clock()
     with cli_session() as (session, audit):
-        service = ReminderService(session, ComplianceService(session), clock, base_url, audit=audit)
+        service = ReminderService(
+            session,
+            ComplianceService(session),
+            clock,
+            base_url,
+            audit=audit,
+            senco=SencoService(session, audit, clock),
+        )
         queued = service.queue_due(now.date())
         click.echo(_queued_line(queued, dry_run=dry_run))
         if dry_run:

@@ -26,7 +26,7 @@ from functools import cache
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -42,6 +42,7 @@ from cpd_tracker.models import (
     PlatformRegistration,
     Requirement,
     School,
+    SchoolHead,
 )
 from cpd_tracker.rules.training import Status, StatusResult, uk_date
 from cpd_tracker.services.audit import AuditService
@@ -52,6 +53,8 @@ from cpd_tracker.services.compliance import (
     StaffMember,
     StatusRow,
 )
+from cpd_tracker.services.senco import SencoService
+from cpd_tracker.services.senco_reminders import SencoReminders
 
 
 class ReminderKind(enum.StrEnum):
@@ -191,6 +194,8 @@ def lms_address(registration: PlatformRegistration) -> str | None:
 class QueueReport:
     reminders: int = 0
     digests: int = 0
+    #: SENCO qualification reminders (to the SENCO, the head and the CPD leads).
+    senco: int = 0
     #: Due again in this run but already queued (or sent) before: nothing new.
     already_queued: int = 0
     #: People with something to be reminded of but no usable e-mail address.
@@ -200,7 +205,10 @@ class QueueReport:
 
     @property
     def total(self) -> int:
-        return self.reminders + self.digests
+        return self.reminders + self.digests + self.senco
+
+    def counts(self) -> tuple[int, int, int]:
+        return self.reminders, self.digests, self.senco
 
 
 @dataclass
@@ -223,6 +231,7 @@ class ReminderService:
         *,
         audit: AuditService | None = None,
         templates: Environment | None = None,
+        senco: SencoService | None = None,
     ) -> None:
         self.session = session
         self.compliance = compliance
@@ -230,21 +239,27 @@ class ReminderService:
         self.base_url = base_url.rstrip("/")
         self.audit = audit
         self.templates = templates or email_templates()
+        #: SENCO reminders ride along when a SENCO service is given (the CLI gives one).
+        self.senco = None if senco is None else SencoReminders(senco, self.templates, self.base_url)
 
     def queue_due(self, today: dt.date) -> QueueReport:
         """Queue every reminder and digest due on ``today`` that was never queued before."""
         report = QueueReport()
         organisations = self.session.scalars(select(Organisation).order_by(Organisation.id))
         for organisation in list(organisations):
-            before = (report.reminders, report.digests)
+            before = (report.reminders, report.digests, report.senco)
             self._queue_organisation(self._load(organisation), today, report)
-            if self.audit is not None and (report.reminders, report.digests) != before:
+            if (
+                self.audit is not None
+                and (report.reminders, report.digests, report.senco) != before
+            ):
                 self.audit.record(
                     "reminders.queued",
                     organisation_id=organisation.id,
                     entity_type="outgoing_email",
                     reminders=report.reminders - before[0],
                     digests=report.digests - before[1],
+                    senco=report.senco - before[2],
                 )
         return report
 
@@ -289,7 +304,50 @@ class ReminderService:
                 if digest is not None:
                     rows.append(digest)
             self._insert(rows, report)
+        if self.senco is not None:
+            self._insert(
+                list(self._senco_reminders(org, today, leads, without_email, report)), report
+            )
         report.no_email += len(without_email)
+
+    # -- SENCO qualification reminders ----------------------------------------------------
+
+    def _senco_reminders(
+        self,
+        org: _Organisation,
+        today: dt.date,
+        leads: dict[int, list[Person]],
+        without_email: set[int],
+        report: QueueReport,
+    ) -> Iterator[_Draft]:
+        assert self.senco is not None
+        heads: dict[int, Person] = dict(
+            self.session.execute(
+                select(SchoolHead.school_id, Person)
+                .join(Person, Person.id == SchoolHead.person_id)
+                .where(
+                    SchoolHead.organisation_id == org.organisation.id,
+                    Person.active.is_(True),
+                    or_(Person.leaving_date.is_(None), Person.leaving_date > today),
+                )
+            ).all()
+        )
+        for draft in self.senco.drafts(org.organisation.id, today, leads, heads):
+            if not valid_address(draft.person.email):
+                without_email.add(draft.person.id)
+                continue
+            if draft.key in org.existing:
+                report.already_queued += 1
+                continue
+            org.existing.add(draft.key)
+            yield _Draft(
+                org.organisation.id,
+                draft.person.id,
+                str(draft.person.email),
+                draft.subject,
+                draft.body,
+                draft.key,
+            )
 
     # -- reminders to staff ---------------------------------------------------------------
 
@@ -493,6 +551,8 @@ class ReminderService:
                 continue
             if draft.key.startswith("digest:"):
                 report.digests += 1
+            elif draft.key.startswith("senco:"):
+                report.senco += 1
             else:
                 report.reminders += 1
             report.queued.append(draft)

@@ -200,7 +200,7 @@ def test_queueing_is_audited_per_organisation(
             db.session.scalars(select(AuditEntry).where(AuditEntry.action == "reminders.queued"))
         )
     assert [(e.organisation_id, e.actor_label, e.details) for e in entries] == [
-        (seeded.organisation_id, "cli", {"reminders": 3, "digests": 1})
+        (seeded.organisation_id, "cli", {"reminders": 3, "digests": 1, "senco": 0})
     ]
 
 
