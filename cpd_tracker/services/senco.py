@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from cpd_tracker.models import (
     Person,
@@ -249,6 +249,7 @@ class SencoService:
         rows = list(
             self.session.scalars(
                 select(SencoAppointment)
+                .options(joinedload(SencoAppointment.person))
                 .where(
                     SencoAppointment.school_id == school.id,
                     SencoAppointment.organisation_id == school.organisation_id,
@@ -271,6 +272,7 @@ class SencoService:
         appointments = list(
             self.session.scalars(
                 select(SencoAppointment)
+                .options(joinedload(SencoAppointment.person))
                 .where(SencoAppointment.organisation_id == organisation_id, _current(today))
                 .order_by(SencoAppointment.started_on, SencoAppointment.id)
             )
