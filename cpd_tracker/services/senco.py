@@ -23,6 +23,9 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from cpd_tracker.models import (
+    Completion,
+    CompletionMethod,
+    Module,
     Person,
     QualificationFunding,
     QualificationResult,
@@ -61,6 +64,9 @@ SUGGESTED_PROVIDERS: tuple[str, ...] = (
     "UCL Institute of Education",
     "A university (NASENCO)",
 )
+
+#: The catalogue's module for the NPQ (seeded in every organisation's catalogue).
+NPQ_MODULE_SLUG = "npq-for-sencos"
 
 #: Results that leave a course out of the facts.
 _LEFT_OUT = frozenset({QualificationResult.FAILED, QualificationResult.WITHDRAWN})
@@ -573,6 +579,7 @@ class SencoService:
         self.session.add(row)
         self.session.flush()
         self._audit_qualification("senco.qualification_added", school, row)
+        self._record_pass(school, row)
         return row
 
     def update_qualification(
@@ -583,3 +590,53 @@ class SencoService:
         self._apply(row, details)
         self.session.flush()
         self._audit_qualification("senco.qualification_updated", school, row)
+        self._record_pass(school, row)
+
+    def _record_pass(self, school: School, row: SencoQualification) -> None:
+        """A passed NPQ for SENCOs is also a completion of the catalogue's NPQ module, so it
+        shows in the person's training and in reports like any other. Completions are never
+        edited: a corrected outcome date adds none (one for the module is enough)."""
+        if (
+            row.kind is not SencoQualificationKind.NPQ_SENCO
+            or row.result is not QualificationResult.PASSED
+            or row.completed_on is None
+        ):
+            return
+        module = self.session.scalar(
+            select(Module).where(
+                Module.organisation_id == school.organisation_id, Module.slug == NPQ_MODULE_SLUG
+            )
+        )
+        if module is None:
+            return
+        done = self.session.scalar(
+            select(Completion.id).where(
+                Completion.person_id == row.person_id, Completion.module_id == module.id
+            )
+        )
+        if done is not None:
+            return
+        completion = Completion(
+            organisation_id=school.organisation_id,
+            person_id=row.person_id,
+            module_id=module.id,
+            completed_on=row.completed_on,
+            method=CompletionMethod.RECORDED,
+            cpd_hours=module.cpd_hours,
+            provider=row.provider,
+            recorded_by_id=self.audit.actor.person_id,
+            note=f"Pass outcome on the SENCO qualification record {row.id}",
+        )
+        self.session.add(completion)
+        self.session.flush()
+        self.audit.record(
+            "completion.recorded",
+            organisation_id=school.organisation_id,
+            entity_type="completion",
+            entity_id=completion.id,
+            person_id=row.person_id,
+            module_id=module.id,
+            method=CompletionMethod.RECORDED.value,
+            completed_on=row.completed_on.isoformat(),
+            senco_qualification_id=row.id,
+        )

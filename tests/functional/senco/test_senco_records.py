@@ -192,3 +192,41 @@ def test_appointing_gives_the_senco_role_and_ending_takes_it_away(
     role = senco_role()
     assert role is not None
     assert role.ended_on == TODAY
+
+
+def test_a_passed_npq_becomes_a_completion_of_the_catalogues_npq_module_once(
+    app: Flask, sign_in: SignIn
+) -> None:
+    from cpd_tracker.models import Completion, Module
+
+    lead = sign_in("instructor")
+    sid = school_id(app, ALDER)
+    pid = add_person(app, ALDER, "Sian Evans")
+    _appoint(app, ALDER, pid, TODAY - dt.timedelta(days=700))
+    page = f"/senco/schools/{sid}"
+    passed = TODAY - dt.timedelta(days=3)
+    fields = {
+        "person_id": str(pid),
+        "kind": "npq_senco",
+        "provider": "Ambition Institute",
+        "started_on": (TODAY - dt.timedelta(days=600)).isoformat(),
+        "result": "passed",
+        "completed_on": passed.isoformat(),
+        "funding": "scholarship",
+    }
+    assert post(lead, f"{page}/qualifications", page, fields).status_code == 303
+    with app.app_context():
+        from cpd_tracker.models import SencoQualification
+
+        qid = db.session.scalars(select(SencoQualification.id)).one()
+    edit = f"{page}/qualifications/{qid}"
+    later = {**fields, "completed_on": (passed + dt.timedelta(days=1)).isoformat()}
+    assert post(lead, edit, edit, later).status_code == 303
+    with app.app_context():
+        rows = db.session.execute(
+            select(Completion, Module.slug).join(Module, Module.id == Completion.module_id)
+        ).all()
+        assert [(c.person_id, slug, c.completed_on) for c, slug in rows] == [
+            (pid, "npq-for-sencos", passed)
+        ]
+        assert rows[0][0].provider == "Ambition Institute"
