@@ -773,3 +773,20 @@ def test_demo_lms_is_absent_outside_demo_mode(app: Flask, client: FlaskClient) -
     for path in ("/demo-lms/", "/demo-lms/jwks"):
         assert client.get(path).status_code == 404
     assert client.post("/demo-lms/start", data={"user": "teacher"}).status_code == 404
+
+
+def test_the_demo_trust_shows_the_common_senco_states(app: Flask) -> None:
+    from cpd_tracker.models import SencoAppointment
+    from cpd_tracker.services.senco import SencoService
+
+    _seed(app)
+    _seed(app)
+    with app.app_context():
+        org_id = db.session.scalars(select(Organisation.id)).one()
+        service = SencoService(
+            db.session, AuditService(db.session, Actor("cli")), lambda: dt.datetime.now(dt.UTC)
+        )
+        table = service.trust(org_id)
+        states = sorted(row.assessment.state.value for row in table)
+        assert states == ["at_risk", "on_track", "qualified"]
+        assert count(app, SencoAppointment) == 3
