@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, make_url, text
 
 from cpd_tracker import create_app, migrate
 from cpd_tracker.config import normalise_database_url
@@ -25,7 +25,7 @@ BASE_URL = f"https://{TOOL_HOST}"
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
-        url = normalise_database_url(url)
+        url = _per_worker(normalise_database_url(url))
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
     engine = create_engine(url)
@@ -33,6 +33,29 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     migrate.upgrade(engine)
     engine.dispose()
     return url
+
+
+def _per_worker(url: str) -> str:
+    """Under pytest-xdist (``-n 2``) each worker gets its own PostgreSQL database, named after
+    the given one with the worker id appended (created here when missing), so workers never
+    truncate each other's tables. Without xdist, the given database is used as it is."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    target = make_url(url)
+    name = f"{target.database}_{worker}"
+    admin = target.set(database="postgres")
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            exists = connection.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            )
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+    return target.set(database=name).render_as_string(hide_password=False)
 
 
 def _drop_everything(engine: Engine) -> None:

@@ -201,7 +201,12 @@ def test_ended_appointments_are_history(ctx: tuple[SencoService, School, School]
     with pytest.raises(SencoError):
         service.end(alder, appointment, dt.date(2026, 2, 1))
     actions = db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
-    assert actions[-2:] == ["senco.appointed", "senco.ended"]
+    assert [a for a in actions if a.startswith("senco.")][-2:] == ["senco.appointed", "senco.ended"]
+    # The staff role SENCO came and went with the appointment.
+    assert [a for a in actions if a.startswith("person.role")] == [
+        "person.role_added",
+        "person.role_ended",
+    ]
 
 
 def test_trust_table_sorted_by_urgency(ctx: tuple[SencoService, School, School]) -> None:
