@@ -62,6 +62,7 @@ def _register_blueprints(app: Flask) -> None:
     from cpd_tracker.senco.routes import bp as senco_bp
     from cpd_tracker.staff.routes import bp as staff_bp
     from cpd_tracker.training.routes import bp as training_bp
+    from cpd_tracker.trends.routes import bp as trends_bp
 
     app.register_blueprint(launch_bp)
     app.register_blueprint(home_bp)
@@ -75,6 +76,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff_bp)
     app.register_blueprint(deep_linking_bp)
     app.register_blueprint(senco_bp)
+    app.register_blueprint(trends_bp)
     if app.config["DEMO_MODE"]:
         from cpd_tracker.demo_lms.routes import bp as demo_bp
 

@@ -33,6 +33,7 @@ from cpd_tracker.services.registrations import (
     RegistrationConflict,
     RegistrationService,
 )
+from cpd_tracker.snapshots_cli import snapshots_group
 from lti.platforms import canvas, moodle
 
 
@@ -422,6 +423,7 @@ main.add_command(import_group)
 main.add_command(reminders_group)
 main.add_command(roster_group)
 main.add_command(outbox_group)
+main.add_command(snapshots_group)
 
 
 @main.command("purge-logins")

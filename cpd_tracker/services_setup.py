@@ -31,6 +31,7 @@ from cpd_tracker.services.roster import RosterService
 from cpd_tracker.services.scores import ScoreService
 from cpd_tracker.services.senco import SencoService
 from cpd_tracker.services.senco_documents import SencoDocumentService
+from cpd_tracker.services.snapshots import SnapshotService
 from cpd_tracker.services.staff import StaffService
 from cpd_tracker.storage import EvidenceStore, evidence_root
 from cpd_tracker.urls import tool_base_url, tool_hosts
@@ -143,6 +144,9 @@ def init_services(app: Flask) -> None:
             RosterService: lambda: RosterService(db.session, _audit(), clock),
             OutboxService: lambda: OutboxService(db.session, _audit(), clock),
             SencoService: lambda: SencoService(db.session, _audit(), clock),
+            SnapshotService: lambda: SnapshotService(
+                db.session, get_service(ComplianceService), clock
+            ),
             SencoDocumentService: lambda: SencoDocumentService(
                 db.session, _audit(), EvidenceStore(evidence_root())
             ),

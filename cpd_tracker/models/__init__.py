@@ -50,6 +50,7 @@ from cpd_tracker.models.senco import (
     SencoQualification,
     SencoQualificationKind,
 )
+from cpd_tracker.models.snapshot import CoverageSnapshot
 from cpd_tracker.models.upload import ImportUpload
 
 __all__ = [
@@ -60,6 +61,7 @@ __all__ = [
     "CompletionMethod",
     "Course",
     "CourseMembership",
+    "CoverageSnapshot",
     "DeepLinkRequest",
     "Delivery",
     "Deployment",
