@@ -60,6 +60,7 @@ def _register_blueprints(app: Flask) -> None:
     from cpd_tracker.registration.routes import bp as registration_bp
     from cpd_tracker.reports.routes import bp as reports_bp
     from cpd_tracker.senco.routes import bp as senco_bp
+    from cpd_tracker.spend.routes import bp as spend_bp
     from cpd_tracker.staff.routes import bp as staff_bp
     from cpd_tracker.training.routes import bp as training_bp
     from cpd_tracker.trends.routes import bp as trends_bp
@@ -77,6 +78,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(deep_linking_bp)
     app.register_blueprint(senco_bp)
     app.register_blueprint(trends_bp)
+    app.register_blueprint(spend_bp)
     if app.config["DEMO_MODE"]:
         from cpd_tracker.demo_lms.routes import bp as demo_bp
 

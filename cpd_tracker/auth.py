@@ -131,6 +131,15 @@ class CurrentUser:
     def is_trust_leader(self) -> bool:
         return Grant(PermissionKind.TRUST_LEADER, None) in self.grants
 
+    @property
+    def is_finance(self) -> bool:
+        return Grant(PermissionKind.FINANCE, None) in self.grants
+
+    @property
+    def may_see_trust_money(self) -> bool:
+        """Trust-wide training spend and memberships: trust leaders and finance only."""
+        return self.is_trust_leader or self.is_finance
+
     def cpd_lead_school_ids(self) -> frozenset[int]:
         return frozenset(
             g.school_id
@@ -200,6 +209,8 @@ class Anonymous(AnonymousUserMixin):  # type: ignore[misc]
     display_name = None
     grants: frozenset[Grant] = frozenset()
     is_trust_leader = False
+    is_finance = False
+    may_see_trust_money = False
 
 
 def init_auth(app: Flask) -> None:

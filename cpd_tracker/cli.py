@@ -34,6 +34,7 @@ from cpd_tracker.services.registrations import (
     RegistrationService,
 )
 from cpd_tracker.snapshots_cli import snapshots_group
+from cpd_tracker.spend.cli import spend_group
 from lti.platforms import canvas, moodle
 
 
@@ -424,6 +425,7 @@ main.add_command(reminders_group)
 main.add_command(roster_group)
 main.add_command(outbox_group)
 main.add_command(snapshots_group)
+main.add_command(spend_group)
 
 
 @main.command("purge-logins")

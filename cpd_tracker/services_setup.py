@@ -32,6 +32,8 @@ from cpd_tracker.services.scores import ScoreService
 from cpd_tracker.services.senco import SencoService
 from cpd_tracker.services.senco_documents import SencoDocumentService
 from cpd_tracker.services.snapshots import SnapshotService
+from cpd_tracker.services.spend import SpendReportService, SpendService
+from cpd_tracker.services.spend.imports import PurchaseImportService
 from cpd_tracker.services.staff import StaffService
 from cpd_tracker.storage import EvidenceStore, evidence_root
 from cpd_tracker.urls import tool_base_url, tool_hosts
@@ -146,6 +148,13 @@ def init_services(app: Flask) -> None:
             SencoService: lambda: SencoService(db.session, _audit(), clock),
             SnapshotService: lambda: SnapshotService(
                 db.session, get_service(ComplianceService), clock
+            ),
+            SpendService: lambda: SpendService(db.session, _audit(), clock),
+            SpendReportService: lambda: SpendReportService(
+                db.session, get_service(SpendService), get_service(ComplianceService)
+            ),
+            PurchaseImportService: lambda: PurchaseImportService(
+                db.session, _audit(), clock, get_service(SpendService)
             ),
             SencoDocumentService: lambda: SencoDocumentService(
                 db.session, _audit(), EvidenceStore(evidence_root())

@@ -30,6 +30,8 @@ def _nav_items() -> list[dict[str, Any]]:
     if current_user.cpd_lead_school_ids() or current_user.is_trust_leader:
         items.append(("reports.school", "School"))
         items.append(("manage.requirements", "Training setup"))
+    if current_user.may_see_trust_money or current_user.cpd_lead_school_ids():
+        items.append(("spend.report", "Spend"))
     if current_user.is_trust_leader:
         items.append(("reports.trust", "Trust"))
         items.append(("admin.permissions", "People and permissions"))

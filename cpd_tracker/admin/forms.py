@@ -19,7 +19,11 @@ class GrantForm(BaseForm):
     kind = RadioField(
         "Permission",
         # A callable: WTForms 3.3 warns about static tuple choices (SelectChoice is 3.3+ only).
-        choices=lambda: [("cpd_lead", "CPD lead of a school"), ("trust_leader", "Trust leader")],
+        choices=lambda: [
+            ("cpd_lead", "CPD lead of a school"),
+            ("trust_leader", "Trust leader"),
+            ("finance", "Finance: sees and records the whole trust's training spend"),
+        ],
         validators=[InputRequired(message="Choose the permission to give.")],
     )
     school_id = SelectField("School (for a CPD lead)", coerce=int, validators=[Optional()])

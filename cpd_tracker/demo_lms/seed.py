@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from cpd_tracker.demo_lms import people
 from cpd_tracker.demo_lms.seed_senco import seed_sencos
+from cpd_tracker.demo_lms.spend_seed import seed_spend
 from cpd_tracker.models import (
     Completion,
     CompletionMethod,
@@ -73,6 +74,7 @@ def seed_demo(session: Session, audit: AuditService, *, base_url: str, secret: s
         _staff(session, org, registration, schools)
         _training_history(session, org)
         seed_sencos(session, org, dt.date.today())
+        seed_spend(session, audit, org, dt.date.today())
     KeyService(session, secret=secret, clock=_now, audit=audit).ensure_key()
     session.flush()
     staff = session.scalar(select(func.count(Person.id)).where(Person.organisation_id == org.id))

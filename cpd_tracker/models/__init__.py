@@ -51,6 +51,15 @@ from cpd_tracker.models.senco import (
     SencoQualificationKind,
 )
 from cpd_tracker.models.snapshot import CoverageSnapshot
+from cpd_tracker.models.spend import (
+    DiscountRule,
+    FundingSource,
+    IncludedTraining,
+    Membership,
+    Provider,
+    Purchase,
+    PurchaseDelegate,
+)
 from cpd_tracker.models.upload import ImportUpload
 
 __all__ = [
@@ -65,17 +74,21 @@ __all__ = [
     "DeepLinkRequest",
     "Delivery",
     "Deployment",
+    "DiscountRule",
     "DueRule",
     "Evidence",
     "EvidenceStatus",
     "Exemption",
     "Extension",
+    "FundingSource",
     "ImportUpload",
+    "IncludedTraining",
     "InsetSession",
     "JobKind",
     "JobStatus",
     "LineItemBinding",
     "LoginState",
+    "Membership",
     "Module",
     "ModulePage",
     "Organisation",
@@ -86,6 +99,9 @@ __all__ = [
     "PermissionSource",
     "Person",
     "PlatformRegistration",
+    "Provider",
+    "Purchase",
+    "PurchaseDelegate",
     "QualificationFunding",
     "QualificationResult",
     "Question",

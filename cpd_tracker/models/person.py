@@ -31,6 +31,8 @@ class PermissionKind(enum.StrEnum):
     STAFF = "staff"
     CPD_LEAD = "cpd_lead"
     TRUST_LEADER = "trust_leader"
+    #: Sees and records the whole organisation's training spend (granted in the tool only).
+    FINANCE = "finance"
 
 
 class PermissionSource(enum.StrEnum):

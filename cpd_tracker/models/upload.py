@@ -15,7 +15,7 @@ class ImportUpload(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
-    #: "staff" or "completions".
+    #: "staff" or "completions" (``services/imports``), or "purchases" (``services/spend``).
     kind: Mapped[str] = mapped_column(String(20))
     school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"))
     file_name: Mapped[str] = mapped_column(String(255))

@@ -29,14 +29,20 @@ class PermissionAdminService:
         self.audit = audit
 
     def leaders(self, organisation_id: int) -> list[Leader]:
-        """Everyone who is a CPD lead or trust leader, by whatever source."""
+        """Everyone who is a CPD lead, trust leader or finance, by whatever source."""
         people = self.session.scalars(
             select(Person)
             .where(
                 Person.organisation_id == organisation_id,
                 Person.id.in_(
                     select(Permission.person_id).where(
-                        Permission.kind.in_([PermissionKind.CPD_LEAD, PermissionKind.TRUST_LEADER])
+                        Permission.kind.in_(
+                            [
+                                PermissionKind.CPD_LEAD,
+                                PermissionKind.TRUST_LEADER,
+                                PermissionKind.FINANCE,
+                            ]
+                        )
                     )
                 ),
             )

@@ -246,10 +246,13 @@ class ImportService:
         return Submitted(plan, upload)
 
     def upload(self, organisation_id: int, upload_id: int) -> ImportUpload | None:
-        """An upload of this organisation (another organisation's is as good as missing)."""
+        """An upload of this organisation (another organisation's is as good as missing), of a
+        kind this service imports (a purchases upload belongs to the spend import)."""
         return self.session.scalar(
             select(ImportUpload).where(
-                ImportUpload.id == upload_id, ImportUpload.organisation_id == organisation_id
+                ImportUpload.id == upload_id,
+                ImportUpload.organisation_id == organisation_id,
+                ImportUpload.kind.in_([k.value for k in ImportKind]),
             )
         )
 

@@ -1,0 +1,467 @@
+"""Pure money rules for training spend (DOMAIN.md, "Money"): no database, no clock.
+
+Conventions, decided here once and used by every page, CSV and XLSX:
+
+* **Storage.** Money is whole pence (``int``) everywhere; ratios (discount percentages, the
+  realised discount, the return) are ``Decimal``. Floats never touch money.
+* **One rounding rule.** ``round_pence`` rounds a ``Decimal`` amount of pence half-up to the
+  penny. It is applied to each derived figure *before* it is shown, exported or summed, so a
+  total is always the sum of the figures shown above it.
+* **One formatting rule.** ``money_text`` turns pence into the text the page, the CSV and the
+  XLSX all show ("£1,234.50", "-£12.00"); ``percent_text`` does the same for ratios (one
+  decimal place, half-up).
+* **Splitting a whole.** ``apportion`` shares a sum of pence by weights with the
+  largest-remainder method: the parts always add up exactly to the whole.
+
+Discounts (a membership's rules):
+
+* A rule gives a percentage off the list price for a **provider**, a **module** or a
+  **category**, with an optional **cap**. The cap is **per delegate**: the list price is per
+  delegate, so booking three places at once or in three bookings gives the same discount and
+  the cost per trained person does not depend on how a booking was split.
+* Discounts never stack. When several rules (of one or several active memberships) apply, the
+  suggestion is the one **best for the buyer**: the largest discount in pence after its cap;
+  on a tie, the more specific rule (module, then category, then provider). A membership says
+  "up to 30% off": the tool suggests what the trust is entitled to ask for, and the person
+  recording the purchase may override it with a reason.
+* A purchase may instead use a membership's **included** places: then the discount is the whole
+  list price, net cost nil, and its list value counts as included training used (I), not as a
+  discount (D).
+
+Membership value, for one membership year with fee F (DOMAIN.md):
+
+* D, realised discount savings: the discounts actually given on purchases under the membership.
+* I, included training used: the list value of purchases that used included places.
+* d, average realised discount: D over the list-price spend of the discounted purchases.
+* net benefit = D + I - F; return = (D + I - F) / F.
+* break-even: DOMAIN.md's "break-even discounted spend = (F - I) / d" and the issue's
+  "break-even list-price spend" are the same number: dividing by d gives the spend **at list
+  price** on which a discount of d saves F - I (fee £1,500, nothing included, d = 20%:
+  £1,500 / 0.2 = £7,500 at list price). What the trust then actually pays for that training,
+  after the discount, is (F - I)(1 - d) / d (£6,000 in the example). We show both, named
+  "at list price" and "after discount".
+
+Years: the academy year runs 1 September to 31 August, the financial year 1 April to
+31 March; a year is named by its first calendar year ("2025/26"). A membership fee is spread
+over the years its membership year touches by days (inclusive of both ends), with the
+largest-remainder split, so the parts add up to the fee.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import re
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TypeVar
+
+K = TypeVar("K", bound=Hashable)
+
+HUNDRED = Decimal(100)
+
+
+# --- Rounding and formatting ----------------------------------------------------------------
+
+
+def round_pence(amount: Decimal) -> int:
+    """An amount of pence (possibly fractional) to whole pence, half-up: the one rounding rule."""
+    return int(amount.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+#: Negative figures start with a minus sign (U+2212), not a hyphen: a cell starting with "-" is
+#: treated as a formula by spreadsheets, and exports.py guards such cells by prefixing "'",
+#: which would make the download differ from the page.
+MINUS = "\u2212"
+
+
+def money_text(pence: int) -> str:
+    """Pence as the text every page, CSV and XLSX shows: 123450 -> "£1,234.50"; negative
+    amounts with a minus sign (U+2212) before the pound sign."""
+    sign = MINUS if pence < 0 else ""
+    whole, part = divmod(abs(pence), 100)
+    return f"{sign}£{whole:,}.{part:02d}"
+
+
+def percent_text(ratio: Decimal | None) -> str:
+    """A ratio as a percentage with one decimal, half-up: Decimal("0.2") -> "20.0%"."""
+    if ratio is None:
+        return "n/a"
+    value = (ratio * HUNDRED).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return f"{MINUS if value < 0 else ''}{abs(value)}%"
+
+
+def percent_of(pence: int, percent: Decimal) -> int:
+    """``percent`` per cent of ``pence``, rounded once."""
+    return round_pence(Decimal(pence) * percent / HUNDRED)
+
+
+def divide(pence: int, by: int | Decimal) -> int | None:
+    """Pence divided (cost per person, break-even), rounded once; None when dividing by zero."""
+    if not by:
+        return None
+    return round_pence(Decimal(pence) / Decimal(by))
+
+
+# --- Apportionment --------------------------------------------------------------------------
+
+
+def apportion(total: int, weights: Mapping[K, int | Decimal]) -> dict[K, int] | None:
+    """Share ``total`` pence by ``weights`` with the largest-remainder method.
+
+    Each part is first rounded down; the pence left over go one each to the largest
+    remainders (ties in the order the weights were given). The parts sum exactly to ``total``.
+    Returns None when there is nothing to share by (no weights, or all zero); negative weights
+    are refused.
+    """
+    if any(w < 0 for w in weights.values()):
+        raise ValueError("weights must not be negative")
+    weight_sum = sum((Decimal(w) for w in weights.values()), Decimal(0))
+    if not weights or weight_sum == 0:
+        return None
+    sign = -1 if total < 0 else 1
+    whole = abs(total)
+    exact = {k: Decimal(whole) * Decimal(w) / weight_sum for k, w in weights.items()}
+    parts = {k: int(v) for k, v in exact.items()}  # int() of a positive Decimal rounds down
+    left = whole - sum(parts.values())
+    order = list(weights)
+    by_remainder = sorted(order, key=lambda k: (-(exact[k] - parts[k]), order.index(k)))
+    for k in by_remainder[:left]:
+        parts[k] += 1
+    return {k: sign * v for k, v in parts.items()}
+
+
+class ShareBasis(enum.StrEnum):
+    """How a shared cost (a trust membership, trust-central training) is shared out."""
+
+    PUPILS = "pupils"
+    STAFF = "staff"
+    EQUALLY = "equally"
+    USE = "use"
+
+
+@dataclass(frozen=True)
+class SchoolFigures:
+    """What apportionment needs to know about one school."""
+
+    school_id: int
+    pupils: int | None
+    staff: int
+    #: Delegates from this school on the shared purchases (apportioning "by use").
+    use: int
+
+
+def share_weights(basis: ShareBasis, schools: Sequence[SchoolFigures]) -> dict[int, int]:
+    if basis is ShareBasis.PUPILS:
+        return {s.school_id: s.pupils or 0 for s in schools}
+    if basis is ShareBasis.STAFF:
+        return {s.school_id: s.staff for s in schools}
+    if basis is ShareBasis.USE:
+        return {s.school_id: s.use for s in schools}
+    return {s.school_id: 1 for s in schools}
+
+
+# --- Years ----------------------------------------------------------------------------------
+
+
+class YearKind(enum.StrEnum):
+    #: 1 September to 31 August (academies' financial year too).
+    ACADEMY = "academy"
+    #: 1 April to 31 March (maintained schools' financial year).
+    FINANCIAL = "financial"
+
+
+_FIRST_MONTH = {YearKind.ACADEMY: 9, YearKind.FINANCIAL: 4}
+
+
+@dataclass(frozen=True, order=True)
+class YearWindow:
+    start: dt.date
+    #: Inclusive.
+    end: dt.date
+    kind: YearKind
+
+    @property
+    def label(self) -> str:
+        return f"{self.start.year}/{(self.start.year + 1) % 100:02d}"
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def contains(self, day: dt.date) -> bool:
+        return self.start <= day <= self.end
+
+
+def year_window(kind: YearKind, first_year: int) -> YearWindow:
+    """The academy or financial year that starts in ``first_year``."""
+    month = _FIRST_MONTH[kind]
+    start = dt.date(first_year, month, 1)
+    return YearWindow(start, dt.date(first_year + 1, month, 1) - dt.timedelta(days=1), kind)
+
+
+def year_of(kind: YearKind, day: dt.date) -> YearWindow:
+    """The year of this kind that contains ``day``."""
+    first = day.year if day.month >= _FIRST_MONTH[kind] else day.year - 1
+    return year_window(kind, first)
+
+
+def overlap_days(start: dt.date, end: dt.date, window: YearWindow) -> int:
+    first, last = max(start, window.start), min(end, window.end)
+    return max(0, (last - first).days + 1)
+
+
+def spread_by_days(
+    amount: int, start: dt.date, end: dt.date, kind: YearKind
+) -> dict[YearWindow, int]:
+    """``amount`` pence over ``start``..``end`` (inclusive) shared between the years of this
+    kind that period touches, by days, largest remainder: the parts sum to ``amount``."""
+    if end < start:
+        raise ValueError("the period ends before it starts")
+    windows: list[YearWindow] = []
+    window = year_of(kind, start)
+    while window.start <= end:
+        windows.append(window)
+        window = year_window(kind, window.start.year + 1)
+    weights = {w: overlap_days(start, end, w) for w in windows}
+    parts = apportion(amount, weights)
+    assert parts is not None  # every window overlaps by at least one day
+    return parts
+
+
+# --- Discounts ------------------------------------------------------------------------------
+
+
+class RuleScope(enum.StrEnum):
+    PROVIDER = "provider"
+    MODULE = "module"
+    CATEGORY = "category"
+
+
+#: Tie-break between rules giving the same discount: the more specific wins.
+_SPECIFICITY = {RuleScope.MODULE: 0, RuleScope.CATEGORY: 1, RuleScope.PROVIDER: 2}
+MAX_PERCENT = Decimal(100)
+
+
+@dataclass(frozen=True)
+class DiscountRule:
+    membership_id: int
+    membership_name: str
+    scope: RuleScope
+    percent: Decimal
+    #: Most off per delegate, in pence; None for no cap.
+    cap_pence: int | None = None
+    provider_id: int | None = None
+    module_id: int | None = None
+    category: str | None = None
+    rule_id: int = 0
+
+    def applies(self, item: PurchaseItem) -> bool:
+        if self.scope is RuleScope.PROVIDER:
+            return self.provider_id is not None and self.provider_id == item.provider_id
+        if self.scope is RuleScope.MODULE:
+            return self.module_id is not None and self.module_id == item.module_id
+        return (
+            self.category is not None
+            and item.category is not None
+            and self.category.casefold() == item.category.casefold()
+        )
+
+    def per_delegate(self, list_price_pence: int) -> int:
+        off = percent_of(list_price_pence, self.percent)
+        if self.cap_pence is not None:
+            off = min(off, self.cap_pence)
+        return min(off, list_price_pence)
+
+    def describe(self) -> str:
+        cap = "" if self.cap_pence is None else f", at most {money_text(self.cap_pence)} a place"
+        return f"{self.membership_name}: {self.percent.normalize():f}% off{cap}"
+
+
+@dataclass(frozen=True)
+class IncludedPlaces:
+    membership_id: int
+    membership_name: str
+    module_id: int
+    #: Places still unused in the membership year.
+    remaining: int
+
+
+@dataclass(frozen=True)
+class PurchaseItem:
+    """What the discount depends on: what was bought, from whom, how many places, at what price."""
+
+    provider_id: int | None
+    module_id: int | None
+    category: str | None
+    list_price_pence: int
+    delegates: int
+
+    @property
+    def list_total(self) -> int:
+        return self.list_price_pence * self.delegates
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    discount_pence: int
+    membership_id: int | None
+    included: bool
+    reason: str
+
+
+NO_DISCOUNT = Suggestion(0, None, False, "No membership discount applies")
+
+
+def suggest_discount(
+    item: PurchaseItem,
+    rules: Iterable[DiscountRule],
+    included: Iterable[IncludedPlaces] = (),
+) -> Suggestion:
+    """The discount to suggest for a purchase from the active memberships' terms.
+
+    Included places come first (they make the training free) when enough remain for every
+    delegate; otherwise the applicable rule best for the buyer (see the module docstring).
+    """
+    for places in included:
+        if item.module_id == places.module_id and places.remaining >= item.delegates > 0:
+            return Suggestion(
+                item.list_total,
+                places.membership_id,
+                True,
+                f"Included in {places.membership_name} ({places.remaining} place"
+                f"{'' if places.remaining == 1 else 's'} left)",
+            )
+    best: tuple[int, int, int, DiscountRule] | None = None
+    for rule in rules:
+        if not rule.applies(item):
+            continue
+        total = rule.per_delegate(item.list_price_pence) * item.delegates
+        key = (-total, _SPECIFICITY[rule.scope], rule.rule_id, rule)
+        if best is None or key[:3] < best[:3]:
+            best = key
+    if best is None or best[0] == 0:
+        return NO_DISCOUNT
+    rule = best[3]
+    return Suggestion(-best[0], rule.membership_id, False, rule.describe())
+
+
+def net_cost(list_price_pence: int, delegates: int, discount_pence: int) -> int:
+    """What the training itself cost: list price times delegates, less the discount."""
+    gross = list_price_pence * delegates
+    if not 0 <= discount_pence <= gross:
+        raise ValueError("the discount must be between nothing and the whole list price")
+    return gross - discount_pence
+
+
+# --- Membership value -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PurchaseUnderMembership:
+    list_total_pence: int
+    discount_pence: int
+    included: bool
+
+
+@dataclass(frozen=True)
+class MembershipValue:
+    fee: int
+    #: D: discounts actually given.
+    discounts: int
+    #: I: list value of included training used.
+    included_value: int
+    #: List-price spend of the discounted (not included) purchases: d = D / this.
+    discounted_list_spend: int
+
+    @property
+    def realised_rate(self) -> Decimal | None:
+        """d, as a ratio (0.2 for 20%); None when nothing was bought at a discount."""
+        if not self.discounted_list_spend:
+            return None
+        return Decimal(self.discounts) / Decimal(self.discounted_list_spend)
+
+    @property
+    def net_benefit(self) -> int:
+        return self.discounts + self.included_value - self.fee
+
+    @property
+    def return_ratio(self) -> Decimal | None:
+        if not self.fee:
+            return None
+        return Decimal(self.net_benefit) / Decimal(self.fee)
+
+    @property
+    def break_even_list_spend(self) -> int | None:
+        """(F - I) / d: the spend at list price on which the realised discount pays the rest of
+        the fee. Nil when included training alone covered the fee; None when no discount has
+        been realised (d unknown or nil)."""
+        shortfall = self.fee - self.included_value
+        if shortfall <= 0:
+            return 0
+        rate = self.realised_rate
+        if not rate:
+            return None
+        return round_pence(Decimal(shortfall) / rate)
+
+    @property
+    def break_even_net_spend(self) -> int | None:
+        """The same break-even spend after the discount: (F - I)(1 - d) / d."""
+        shortfall = self.fee - self.included_value
+        if shortfall <= 0:
+            return 0
+        rate = self.realised_rate
+        if not rate:
+            return None
+        return round_pence(Decimal(shortfall) * (1 - rate) / rate)
+
+
+def membership_value(fee: int, purchases: Iterable[PurchaseUnderMembership]) -> MembershipValue:
+    discounts = included_value = discounted_list = 0
+    for p in purchases:
+        if p.included:
+            included_value += p.list_total_pence
+        else:
+            discounts += p.discount_pence
+            discounted_list += p.list_total_pence
+    return MembershipValue(fee, discounts, included_value, discounted_list)
+
+
+# --- Parsing --------------------------------------------------------------------------------
+
+#: £100,000.00: far above any training purchase, a guard against slips of the keyboard.
+MAX_AMOUNT_PENCE = 10_000_000
+_AMOUNT = re.compile(r"^£?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?$")
+
+
+def parse_pounds(text: str, what: str = "The amount") -> int:
+    """ "£1,234.50", "1234.5", "150" -> pence, with ``Decimal`` (never a float).
+
+    Raises ``ValueError`` with a message to show: negatives, more than two decimal places,
+    misplaced thousands separators and amounts over £100,000 are refused.
+    """
+    cleaned = text.strip().replace(" ", "")
+    if cleaned.lstrip("£").startswith(("-", "\u2212", "(")):  # hyphen, minus sign, (12.00)
+        raise ValueError(f"{what} must be £0 or more")
+    match = _AMOUNT.match(cleaned)
+    if match is None:
+        raise ValueError(f"{what} must be in pounds and pence, like £1,234.50")
+    pence_text = match.group(2) or ""
+    if len(pence_text) > 2:
+        raise ValueError(f"{what} must have no more than 2 decimal places, like £1,234.50")
+    value = Decimal(match.group(1).replace(",", "")) * HUNDRED + Decimal(pence_text.ljust(2, "0"))
+    if value > MAX_AMOUNT_PENCE:
+        raise ValueError(f"{what} must be {money_text(MAX_AMOUNT_PENCE)} or less")
+    return int(value)
+
+
+def parse_percent(text: str, what: str = "The discount") -> Decimal:
+    """ "20", "12.5%" -> Decimal; more than 0 and at most 100, at most 2 decimal places."""
+    cleaned = text.strip().rstrip("%").strip()
+    if not re.fullmatch(r"\d{1,3}(\.\d{1,2})?", cleaned):
+        raise ValueError(f"{what} must be a percentage like 20 or 12.5")
+    value = Decimal(cleaned)
+    if not Decimal(0) < value <= MAX_PERCENT:
+        raise ValueError(f"{what} must be more than 0% and at most 100%")
+    return value

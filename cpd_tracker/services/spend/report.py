@@ -1,0 +1,539 @@
+"""``SpendReportService``: the spend report of one year for a scope (the whole organisation, or
+the schools a CPD lead leads).
+
+Every table is built once, as text cells made by ``rules.money.money_text`` and
+``percent_text`` from integer pence: the page, the CSV and the XLSX show the very same strings,
+so a figure cannot round one way on screen and another in a download. Totals are sums of the
+integer pence shown in the rows (each row already rounded once), so every column adds up.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cpd_tracker.models import FundingSource, Membership, Person, Purchase, School, StaffRole
+from cpd_tracker.rules.money import (
+    MembershipValue,
+    PurchaseUnderMembership,
+    SchoolFigures,
+    ShareBasis,
+    YearKind,
+    YearWindow,
+    apportion,
+    divide,
+    membership_value,
+    money_text,
+    percent_text,
+    share_weights,
+    spread_by_days,
+    year_of,
+    year_window,
+)
+from cpd_tracker.services.compliance import VALID, ComplianceService
+from cpd_tracker.services.spend.records import SpendService
+
+Cell = str | int
+
+FUNDING_LABELS = {
+    FundingSource.SCHOOL_BUDGET.value: "School budget",
+    FundingSource.TRUST_CENTRAL.value: "Trust central",
+    FundingSource.GRANT.value: "Grant",
+    FundingSource.NPQ_SCHOLARSHIP.value: "NPQ scholarship",
+}
+BASIS_LABELS = {
+    ShareBasis.PUPILS.value: "By pupils",
+    ShareBasis.STAFF.value: "By staff",
+    ShareBasis.EQUALLY.value: "Equally",
+    ShareBasis.USE.value: "By use (delegates)",
+}
+CENTRAL = "Trust central"
+
+
+@dataclass(frozen=True)
+class Scope:
+    organisation_id: int
+    #: None: the whole organisation, trust-central spend included (trust leaders, finance).
+    school_ids: frozenset[int] | None
+
+    @property
+    def trust_wide(self) -> bool:
+        return self.school_ids is None
+
+
+@dataclass
+class Totals:
+    purchases: int = 0
+    delegates: int = 0
+    list_total: int = 0
+    discount: int = 0
+    net: int = 0
+    supply: int = 0
+    travel: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.net + self.supply + self.travel
+
+    def add(self, p: Purchase) -> None:
+        self.purchases += 1
+        self.delegates += p.delegates
+        self.list_total += p.list_total_pence
+        self.discount += p.discount_pence
+        self.net += p.net_pence
+        self.supply += p.supply_pence
+        self.travel += p.travel_pence
+
+
+@dataclass(frozen=True)
+class Table:
+    key: str
+    title: str
+    header: list[str]
+    rows: list[list[Cell]]
+    numeric: tuple[int, ...] = ()
+    #: (label, pence) pairs for a bar chart of the table, when it has one.
+    chart: list[tuple[str, int]] = field(default_factory=list)
+    note: str = ""
+
+
+SPEND_HEADINGS = [
+    "Purchases",
+    "Delegates",
+    "List price",
+    "Discount",
+    "Training after discount",
+    "Supply cover",
+    "Travel",
+    "Total",
+]
+
+
+def _spend_cells(t: Totals) -> list[Cell]:
+    return [
+        t.purchases,
+        t.delegates,
+        money_text(t.list_total),
+        money_text(t.discount),
+        money_text(t.net),
+        money_text(t.supply),
+        money_text(t.travel),
+        money_text(t.total),
+    ]
+
+
+def breakdown(
+    key: str, title: str, heading: str, purchases: Iterable[Purchase], by: Callable[[Purchase], str]
+) -> Table:
+    groups: dict[str, Totals] = defaultdict(Totals)
+    overall = Totals()
+    for p in purchases:
+        groups[by(p)].add(p)
+        overall.add(p)
+    ordered = sorted(groups.items(), key=lambda kv: (-kv[1].total, kv[0]))
+    rows = [[label, *_spend_cells(t)] for label, t in ordered]
+    if rows:
+        rows.append(["Total", *_spend_cells(overall)])
+    return Table(
+        key,
+        title,
+        [heading, *SPEND_HEADINGS],
+        rows,
+        numeric=tuple(range(1, 9)),
+        chart=[(label, t.total) for label, t in ordered],
+    )
+
+
+@dataclass
+class SpendReport:
+    scope: Scope
+    window: YearWindow
+    tables: list[Table]
+
+    def table(self, key: str) -> Table | None:
+        return next((t for t in self.tables if t.key == key), None)
+
+
+class SpendReportService:
+    def __init__(
+        self, session: Session, records: SpendService, compliance: ComplianceService
+    ) -> None:
+        self.session = session
+        self.records = records
+        self.compliance = compliance
+
+    def window(self, organisation_id: int, first_year: int | None, today: dt.date) -> YearWindow:
+        kind = self.records.organisation(organisation_id).spend_year
+        if first_year is None:
+            return year_of(kind, today)
+        return year_window(kind, first_year)
+
+    def report(
+        self, scope: Scope, window: YearWindow, today: dt.date, basis: ShareBasis
+    ) -> SpendReport:
+        org = scope.organisation_id
+        purchases = self.records.purchases(
+            org,
+            start=window.start,
+            end=window.end,
+            school_ids=scope.school_ids,
+            central=False,
+        )
+        tables = [
+            breakdown(
+                "schools",
+                "Spend by school",
+                "School",
+                purchases,
+                lambda p: p.school.name if p.school else CENTRAL,
+            ),
+            breakdown(
+                "providers", "Spend by provider", "Provider", purchases, lambda p: p.provider.name
+            ),
+            breakdown("modules", "Spend by training", "Training", purchases, lambda p: p.title),
+            breakdown(
+                "categories",
+                "Spend by category",
+                "Category",
+                purchases,
+                lambda p: p.module.category if p.module else "Not in the catalogue",
+            ),
+            breakdown(
+                "funding",
+                "Spend by funding source",
+                "Funding source",
+                purchases,
+                lambda p: FUNDING_LABELS[p.funding_source.value],
+            ),
+            self._finance_codes(purchases),
+            self._memberships(scope, window),
+            self._cost_per_compliant(scope, purchases, today),
+            self._apportionment(scope, window, today, basis),
+        ]
+        return SpendReport(scope, window, tables)
+
+    # -- finance codes --------------------------------------------------------------------
+
+    @staticmethod
+    def _finance_codes(purchases: Iterable[Purchase]) -> Table:
+        codes: dict[str, int] = defaultdict(int)
+        for p in purchases:
+            codes[p.finance_code] += p.net_pence + p.travel_pence
+            if p.supply_pence:
+                codes[p.supply_code or "Supply (no code)"] += p.supply_pence
+        rows: list[list[Cell]] = [[code, money_text(v)] for code, v in sorted(codes.items())]
+        if rows:
+            rows.append(["Total", money_text(sum(codes.values()))])
+        return Table(
+            "codes",
+            "Spend by finance code",
+            ["Code", "Amount"],
+            rows,
+            numeric=(1,),
+            note="E09 staff development and training (training after discount, and travel); "
+            "supply cover separately as E02 supply teaching staff or E26 agency supply.",
+        )
+
+    # -- membership value -----------------------------------------------------------------
+
+    def _memberships(self, scope: Scope, window: YearWindow) -> Table:
+        memberships = [
+            m
+            for m in self.records.memberships(scope.organisation_id, scope.school_ids)
+            if m.starts_on <= window.end and m.ends_on >= window.start
+        ]
+        rows: list[list[Cell]] = []
+        for m in memberships:
+            value = self.value_of(m)
+            in_year = spread_by_days(m.fee_pence, m.starts_on, m.ends_on, window.kind)
+            rows.append(
+                [
+                    m.name,
+                    f"{m.starts_on:%d/%m/%Y} to {m.ends_on:%d/%m/%Y}",
+                    money_text(m.fee_pence),
+                    money_text(in_year.get(window, 0)),
+                    money_text(value.discounts),
+                    money_text(value.included_value),
+                    money_text(value.net_benefit),
+                    percent_text(value.return_ratio),
+                    percent_text(value.realised_rate),
+                    _maybe_money(value.break_even_list_spend),
+                    _maybe_money(value.break_even_net_spend),
+                ]
+            )
+        return Table(
+            "memberships",
+            "Membership value",
+            [
+                "Membership",
+                "Membership year",
+                "Fee (F)",
+                f"Fee in {window.label}",
+                "Discounts realised (D)",
+                "Included training used (I)",
+                "Net benefit (D + I - F)",
+                "Return",
+                "Average discount (d)",
+                "Break-even spend at list price",
+                "Break-even spend after discount",
+            ],
+            rows,
+            numeric=tuple(range(2, 11)),
+            note="For the whole membership year. Break-even: the spend at list price on which "
+            "the average discount realised, d, saves the fee not covered by included training, "
+            "(F - I) / d; and what that training costs after the discount. “Not yet” when no "
+            "discount has been realised.",
+        )
+
+    def value_of(self, membership: Membership) -> MembershipValue:
+        purchases = self.session.scalars(
+            select(Purchase).where(
+                Purchase.membership_id == membership.id,
+                Purchase.organisation_id == membership.organisation_id,
+            )
+        )
+        return membership_value(
+            membership.fee_pence,
+            (
+                PurchaseUnderMembership(p.list_total_pence, p.discount_pence, p.included)
+                for p in purchases
+            ),
+        )
+
+    # -- cost per compliant member of staff ---------------------------------------------
+
+    def _cost_per_compliant(self, scope: Scope, purchases: list[Purchase], today: dt.date) -> Table:
+        cost: dict[int, int] = defaultdict(int)
+        for p in purchases:
+            if p.module_id is not None:
+                cost[p.module_id] += p.total_pence
+        compliant: dict[int, set[int]] = defaultdict(set)
+        titles: dict[int, str] = {}
+        for school in self._schools(scope):
+            result = self.compliance.school(school, today)
+            for requirement in result.requirements:
+                titles[requirement.module_id] = requirement.module.title
+            for row in result.cells.values():
+                if row.result.status in VALID:
+                    compliant[row.module_id].add(row.person_id)
+        rows: list[list[Cell]] = []
+        for module_id, title in sorted(titles.items(), key=lambda kv: kv[1]):
+            count = len(compliant[module_id])
+            per = divide(cost[module_id], count)
+            rows.append(
+                [
+                    title,
+                    money_text(cost[module_id]),
+                    count,
+                    "n/a" if per is None else money_text(per),
+                ]
+            )
+        return Table(
+            "compliance",
+            "Cost per compliant member of staff",
+            ["Required training", "Spent this year", "Staff compliant today", "Cost per compliant"],
+            rows,
+            numeric=(1, 2, 3),
+            note="This year's spend on each required training (after discount, with supply "
+            "cover and travel) over the staff compliant with it today.",
+        )
+
+    # -- apportionment ----------------------------------------------------------------------
+
+    def _schools(self, scope: Scope) -> list[School]:
+        schools = self.records.schools(scope.organisation_id)
+        if scope.school_ids is None:
+            return schools
+        return [s for s in schools if s.id in scope.school_ids]
+
+    def staff_counts(self, organisation_id: int, today: dt.date) -> dict[int, int]:
+        rows = self.session.execute(
+            select(StaffRole.school_id, func.count(func.distinct(StaffRole.person_id)))
+            .join(Person, Person.id == StaffRole.person_id)
+            .where(
+                Person.organisation_id == organisation_id,
+                Person.active.is_(True),
+                (Person.leaving_date.is_(None)) | (Person.leaving_date > today),
+                (StaffRole.ended_on.is_(None)) | (StaffRole.ended_on >= today),
+            )
+            .group_by(StaffRole.school_id)
+        )
+        return {school_id: int(n) for school_id, n in rows}
+
+    def _apportionment(
+        self, scope: Scope, window: YearWindow, today: dt.date, basis: ShareBasis
+    ) -> Table:
+        org = scope.organisation_id
+        central = self.records.purchases(
+            org, start=window.start, end=window.end, school_ids=(), central=True
+        )
+        central_total = sum(p.total_pence for p in central)
+        use: dict[int, int] = defaultdict(int)
+        for p in central:
+            for d in p.delegate_links:
+                if d.school_id is not None:
+                    use[d.school_id] += 1
+        schools = self.records.schools(org)
+        staff = self.staff_counts(org, today)
+        figures = [
+            SchoolFigures(s.id, s.pupil_count, staff.get(s.id, 0), use[s.id]) for s in schools
+        ]
+        shares = apportion(central_total, share_weights(basis, figures)) if central_total else {}
+        fee_shares: dict[int, int] = defaultdict(int)
+        unshared: list[str] = []
+        for m in self.records.memberships(org):
+            if m.school_id is not None:
+                continue
+            fee = spread_by_days(m.fee_pence, m.starts_on, m.ends_on, window.kind).get(window, 0)
+            if not fee:
+                continue
+            parts = apportion(fee, share_weights(m.share_basis, figures))
+            if parts is None:
+                unshared.append(m.name)
+                continue
+            for school_id, part in parts.items():
+                fee_shares[school_id] += part
+        rows: list[list[Cell]] = []
+        shown = [s for s in schools if scope.school_ids is None or s.id in scope.school_ids]
+        for s in shown:
+            central_part = (shares or {}).get(s.id, 0)
+            rows.append(
+                [
+                    s.name,
+                    "not entered" if s.pupil_count is None else s.pupil_count,
+                    staff.get(s.id, 0),
+                    use[s.id],
+                    money_text(central_part),
+                    money_text(fee_shares[s.id]),
+                    money_text(central_part + fee_shares[s.id]),
+                ]
+            )
+        if scope.trust_wide and rows:
+            fees = sum(fee_shares.values())
+            shared = sum((shares or {}).values())
+            rows.append(
+                [
+                    "Total",
+                    sum(s.pupil_count or 0 for s in schools),
+                    sum(staff.values()),
+                    sum(use.values()),
+                    money_text(shared),
+                    money_text(fees),
+                    money_text(shared + fees),
+                ]
+            )
+        # A CPD lead sees their school's share, never the trust-wide total.
+        total = f", {money_text(central_total)}," if scope.trust_wide else ""
+        notes = [
+            f"Trust-central training this year{total} shared "
+            f"{BASIS_LABELS[basis.value].lower()}; trust memberships' fees for the part of "
+            f"their year in {window.label}, each shared as the membership says."
+        ]
+        if shares is None:
+            notes.append(
+                "The central training could not be shared this way: "
+                + (
+                    "enter the schools' pupil numbers in Settings."
+                    if basis is ShareBasis.PUPILS
+                    else "there is nothing to share it by yet."
+                )
+            )
+        if unshared:
+            notes.append("Not shared (nothing to share by): " + ", ".join(unshared) + ".")
+        return Table(
+            "apportionment",
+            "Trust-central spend shared out to schools",
+            [
+                "School",
+                "Pupils",
+                "Staff",
+                "Delegates on central training",
+                "Central training",
+                "Membership fees",
+                "Total",
+            ],
+            rows,
+            numeric=(1, 2, 3, 4, 5, 6),
+            note=" ".join(notes),
+        )
+
+
+def _maybe_money(pence: int | None) -> str:
+    return "Not yet" if pence is None else money_text(pence)
+
+
+def year_choices(kind: YearKind, today: dt.date, earliest: dt.date | None) -> list[YearWindow]:
+    """The years to offer: from the first purchase's (or three years back) to next year."""
+    current = year_of(kind, today)
+    first = year_of(kind, earliest).start.year if earliest else current.start.year - 2
+    first = max(min(first, current.start.year - 2), current.start.year - 10)
+    return [year_window(kind, y) for y in range(current.start.year + 1, first - 1, -1)]
+
+
+PURCHASE_HEADINGS = [
+    "Date",
+    "School",
+    "Provider",
+    "Training",
+    "Delegates",
+    "List price per delegate",
+    "Discount",
+    "Suggested discount",
+    "Training after discount",
+    "Supply cover",
+    "Supply code",
+    "Travel",
+    "Total",
+    "Funding source",
+    "Finance code",
+    "Notional SEN",
+    "Membership",
+    "Included place",
+    "Delegates named",
+    "Cost per delegate",
+    "Reference",
+]
+
+
+def purchases_table(purchases: Iterable[Purchase]) -> Table:
+    """Every purchase as one row, the same text on the page and in both downloads."""
+    rows: list[list[Cell]] = []
+    for p in purchases:
+        per = divide(p.total_pence, p.delegates)
+        rows.append(
+            [
+                p.purchased_on.strftime("%d/%m/%Y"),
+                p.school.name if p.school else CENTRAL,
+                p.provider.name,
+                p.title,
+                p.delegates,
+                money_text(p.list_price_pence),
+                money_text(p.discount_pence),
+                money_text(p.suggested_discount_pence),
+                money_text(p.net_pence),
+                money_text(p.supply_pence),
+                p.supply_code or "",
+                money_text(p.travel_pence),
+                money_text(p.total_pence),
+                FUNDING_LABELS[p.funding_source.value],
+                p.finance_code,
+                "Yes" if p.notional_sen else "No",
+                p.membership.name if p.membership else "",
+                "Yes" if p.included else "No",
+                len(p.delegate_links),
+                "n/a" if per is None else money_text(per),
+                p.reference,
+            ]
+        )
+    return Table(
+        "purchases",
+        "Purchases",
+        PURCHASE_HEADINGS,
+        rows,
+        numeric=(4, 5, 6, 7, 8, 9, 11, 12, 18, 19),
+    )

@@ -1,0 +1,6 @@
+"""The spend pages' fixtures: the staff pages' organisation (schools Alder and Birch, a Moodle
+platform, clients signed in through real launches), plus a finance user."""
+
+from tests.functional.staff.conftest import SignIn, org_id, platform, sign_in
+
+__all__ = ["SignIn", "org_id", "platform", "sign_in"]
