@@ -30,8 +30,10 @@ from cpd_tracker.models import (
 )
 from cpd_tracker.services.audit import AuditService
 from cpd_tracker.services.catalogue import CatalogueService
+from cpd_tracker.services.compliance import ComplianceService
 from cpd_tracker.services.keys import KeyService
 from cpd_tracker.services.registrations import PlatformDetails, RegistrationService
+from cpd_tracker.services.snapshots import SnapshotService
 
 CLIENT_ID = "cpd-tracker-demo"
 DEPLOYMENT_ID = "demo-deployment-1"
@@ -75,6 +77,9 @@ def seed_demo(session: Session, audit: AuditService, *, base_url: str, secret: s
         _training_history(session, org)
         seed_sencos(session, org, dt.date.today())
         seed_spend(session, audit, org, dt.date.today())
+        # A history of monthly coverage, so the trend charts have lines to draw.
+        session.flush()
+        SnapshotService(session, ComplianceService(session), _now).take_pending(org.id)
     KeyService(session, secret=secret, clock=_now, audit=audit).ensure_key()
     session.flush()
     staff = session.scalar(select(func.count(Person.id)).where(Person.organisation_id == org.id))

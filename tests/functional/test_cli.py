@@ -790,3 +790,16 @@ def test_the_demo_trust_shows_the_common_senco_states(app: Flask) -> None:
         states = sorted(row.assessment.state.value for row in table)
         assert states == ["at_risk", "on_track", "qualified"]
         assert count(app, SencoAppointment) == 3
+
+
+def test_the_demo_trust_has_monthly_coverage_history(app: Flask) -> None:
+    from cpd_tracker.models import CoverageSnapshot
+
+    _seed(app)
+    with app.app_context():
+        months = db.session.scalars(select(func.count(func.distinct(CoverageSnapshot.month))))
+        assert months.one() >= 12  # two years of training history, back-filled
+        schools = db.session.scalars(
+            select(func.count(func.distinct(CoverageSnapshot.school_id)))
+        ).one()
+        assert schools == 3
