@@ -4,6 +4,7 @@
 #   make check     lint + types + test (what CI runs)
 #   make frontend  rebuild the vendored CSS/JS in cpd_tracker/static (needs Node and npm;
 #                  the output is committed, so running the app needs neither)
+#   make axe       re-vendor axe-core for the browser tests into tests/e2e/vendor (npm)
 #
 # Tools run as `$(PYTHON) -m tool`, so CI can point PYTHON at another interpreter:
 #   make check PYTHON=python3
@@ -12,7 +13,7 @@ PYTHON ?= .venv/bin/python
 NPM ?= npm
 NODE ?= node
 
-.PHONY: install lint types test test-postgres check frontend frontend-check
+.PHONY: install lint types test test-postgres check frontend frontend-check axe
 
 install:
 	command -v $(PYTHON) >/dev/null || python3 -m venv .venv
@@ -54,3 +55,21 @@ frontend:
 frontend-check:
 	cd frontend && $(NPM) ci --include=dev --ignore-scripts --no-audit --no-fund
 	cd frontend && $(NODE) build.mjs --check
+
+# --- axe-core for the end-to-end tests ----------------------------------------
+# The browser tests (tests/e2e) inject axe-core into every page they reach. It is
+# vendored (committed) so the tests need no network: `make axe` fetches the pinned
+# release with npm, checks it against the registry's recorded integrity, and copies
+# axe.min.js and its licence (MPL-2.0) into tests/e2e/vendor.
+AXE_VERSION ?= 4.14.1
+AXE_INTEGRITY ?= sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ==
+axe:
+	set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	cd "$$tmp" && $(NPM) pack axe-core@$(AXE_VERSION) --silent >/dev/null; \
+	got="sha512-$$(openssl dgst -sha512 -binary axe-core-$(AXE_VERSION).tgz | base64 -w0)"; \
+	test "$$got" = "$(AXE_INTEGRITY)" || { echo "axe-core tarball integrity mismatch: $$got"; exit 1; }; \
+	tar xzf axe-core-$(AXE_VERSION).tgz; \
+	mkdir -p $(CURDIR)/tests/e2e/vendor; \
+	cp package/axe.min.js $(CURDIR)/tests/e2e/vendor/axe.min.js; \
+	cp package/LICENSE $(CURDIR)/tests/e2e/vendor/axe-core.LICENSE.txt; \
+	echo "axe-core $(AXE_VERSION)" > $(CURDIR)/tests/e2e/vendor/VERSION
