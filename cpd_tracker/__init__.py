@@ -77,8 +77,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff_bp)
     app.register_blueprint(deep_linking_bp)
     app.register_blueprint(senco_bp)
-    app.register_blueprint(trends_bp)
     app.register_blueprint(spend_bp)
+    app.register_blueprint(trends_bp)
     if app.config["DEMO_MODE"]:
         from cpd_tracker.demo_lms.routes import bp as demo_bp
 

@@ -26,6 +26,7 @@ from cpd_tracker.lti_services_cli import outbox_group, roster_group
 from cpd_tracker.models import Organisation, OrganisationKind
 from cpd_tracker.registry import clock
 from cpd_tracker.reminders_cli import reminders_group
+from cpd_tracker.reports.cli import report_status_group
 from cpd_tracker.services.audit import Actor, AuditService
 from cpd_tracker.services.keys import KeyService
 from cpd_tracker.services.registrations import (
@@ -421,11 +422,12 @@ def platform_list() -> None:
 
 
 main.add_command(import_group)
+main.add_command(spend_group)
 main.add_command(reminders_group)
+main.add_command(snapshots_group)
+main.add_command(report_status_group)
 main.add_command(roster_group)
 main.add_command(outbox_group)
-main.add_command(snapshots_group)
-main.add_command(spend_group)
 
 
 @main.command("purge-logins")

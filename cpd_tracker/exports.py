@@ -17,6 +17,8 @@ from openpyxl.styles import Font
 
 Cell = str | int | Decimal | dt.date | dt.datetime | None
 
+#: Rows read to size the XLSX columns before the rest is streamed.
+WIDTH_SAMPLE_ROWS = 1000
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Spreadsheet formula injection: a cell starting with these is data, not a formula.
 _FORMULA = re.compile(r"^[=+\-@\t\r]")
@@ -69,12 +71,17 @@ def xlsx_bytes(sheet_title: str, header: Sequence[str], rows: Iterable[Sequence[
     sheet = workbook.create_sheet(sheet_title[:31])
     sheet.freeze_panes = "A2"
     widths = [max(10, len(h) + 2) for h in header]
+    # Column widths from the first rows only; the rest stream through openpyxl's write-only
+    # sheet (kept in a temporary file), so a trust-wide export does not sit in memory.
+    remaining = iter(rows)
     materialised: list[list[Cell]] = []
-    for row in rows:
+    for row in remaining:
         values = list(row)
         for i, v in enumerate(values[: len(widths)]):
             widths[i] = min(60, max(widths[i], len(_csv_value(v)) + 2))
         materialised.append(values)
+        if len(materialised) >= WIDTH_SAMPLE_ROWS:
+            break
     for i, width in enumerate(widths):
         sheet.column_dimensions[_column_letter(i)].width = width
     bold = Font(bold=True)
@@ -86,6 +93,8 @@ def xlsx_bytes(sheet_title: str, header: Sequence[str], rows: Iterable[Sequence[
     sheet.append(header_cells)
     for values in materialised:
         sheet.append([_xlsx_cell(sheet, v) for v in values])
+    for row in remaining:
+        sheet.append([_xlsx_cell(sheet, v) for v in row])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

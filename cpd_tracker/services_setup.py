@@ -12,6 +12,7 @@ from cpd_tracker.services.advantage import AdvantageLaunchService
 from cpd_tracker.services.audit import Actor, AuditService
 from cpd_tracker.services.catalogue import CatalogueService
 from cpd_tracker.services.compliance import ComplianceService
+from cpd_tracker.services.coverage import ReportService
 from cpd_tracker.services.cpd_record import CpdRecordService
 from cpd_tracker.services.deep_linking import DeepLinkingService
 from cpd_tracker.services.dynamic_registration import DynamicRegistrationService
@@ -35,6 +36,7 @@ from cpd_tracker.services.snapshots import SnapshotService
 from cpd_tracker.services.spend import SpendReportService, SpendService
 from cpd_tracker.services.spend.imports import PurchaseImportService
 from cpd_tracker.services.staff import StaffService
+from cpd_tracker.services.status_facts import StatusFactsService, install_status_listeners
 from cpd_tracker.storage import EvidenceStore, evidence_root
 from cpd_tracker.urls import tool_base_url, tool_hosts
 from lti.http import HttpClient
@@ -107,6 +109,7 @@ def init_services(app: Flask) -> None:
     app.extensions.setdefault("http", HttpClient(timeout=app.config["HTTP_TIMEOUT"]))
     app.extensions.setdefault("jwks_cache", MemoryKeySetCache())
     init_lti_outbox(app)
+    install_status_listeners()
     init_registry(
         app,
         {
@@ -156,6 +159,10 @@ def init_services(app: Flask) -> None:
             PurchaseImportService: lambda: PurchaseImportService(
                 db.session, _audit(), clock, get_service(SpendService)
             ),
+            StatusFactsService: lambda: StatusFactsService(
+                db.session, get_service(ComplianceService)
+            ),
+            ReportService: lambda: ReportService(db.session, get_service(StatusFactsService)),
             SencoDocumentService: lambda: SencoDocumentService(
                 db.session, _audit(), EvidenceStore(evidence_root())
             ),

@@ -60,6 +60,7 @@ from cpd_tracker.models.spend import (
     Purchase,
     PurchaseDelegate,
 )
+from cpd_tracker.models.status import ReportStatus, ReportStatusSchool
 from cpd_tracker.models.upload import ImportUpload
 
 __all__ = [
@@ -106,6 +107,8 @@ __all__ = [
     "QualificationResult",
     "Question",
     "QuestionOption",
+    "ReportStatus",
+    "ReportStatusSchool",
     "Requirement",
     "ResourceLink",
     "School",

@@ -1,8 +1,12 @@
-"""A CPD lead's school compliance page, a trust leader's trust page, and their exports."""
+"""A CPD lead's school dashboard, a trust leader's trust dashboard, the people behind any
+figure, and every table as CSV (streamed) and XLSX."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
 from cpd_tracker.access import (
@@ -15,19 +19,30 @@ from cpd_tracker.access import (
 from cpd_tracker.exports import csv_response, xlsx_response
 from cpd_tracker.forms import BaseForm
 from cpd_tracker.registry import clock, get_service
+from cpd_tracker.reports import tables
 from cpd_tracker.reports.compliance_view import (
     ComplianceView,
     chase_table,
     coverage_table,
     status_table,
 )
+from cpd_tracker.reports.filters import drill_down, trust_filters
+from cpd_tracker.reports.heatmap import STATUS_TAGS, heatmap_rows, matrix_rows, person_url
 from cpd_tracker.services.compliance import ComplianceService
+from cpd_tracker.services.coverage import LIST_LIMIT, STATUS_ORDER, PersonRow, ReportService
 from cpd_tracker.services.overview import OverviewService
 from cpd_tracker.services.roster import RosterService
 from cpd_tracker.services.senco import SencoService
-from cpd_tracker.templating import tool_url
+from cpd_tracker.services.snapshots import SnapshotService
+from cpd_tracker.templating import ROLE_LABELS, tool_url
 
 bp = Blueprint("reports", __name__)
+
+#: Rows shown on the drill-down page; the CSV has them all.
+PEOPLE_PAGE_ROWS = 500
+#: The dashboards' trend charts show the last year; the trend pages offer longer.
+TREND_MONTHS = 12
+DRILL_DOWN_ARGS = ("phase", "school", "role", "module", "column", "status")
 
 
 @bp.get("/school")
@@ -46,28 +61,35 @@ def school() -> BaseResponse:
     return redirect(tool_url("reports.trust"))
 
 
-def _view(school_id: int) -> ComplianceView:
-    school = own_school(school_id)
-    compliance = get_service(ComplianceService).school(school, clock().date())
-    return ComplianceView(
-        compliance,
-        role=request.args.get("role") or None,
-        status=request.args.get("status") or None,
-    )
+def _role() -> str | None:
+    role = request.args.get("role") or None
+    return role if role in ROLE_LABELS else None
 
 
 @bp.get("/schools/<int:school_id>")
 @login_required
 def school_page(school_id: int) -> str:
-    view = _view(school_id)
+    school = own_school(school_id)
+    report = get_service(ReportService).school(school, clock().date(), _role())
+    status = request.args.get("status") or None
+    status = status if status in STATUS_ORDER else None
     return render_template(
         "reports/school.html",
-        school=view.compliance.school,
-        view=view,
-        courses=get_service(OverviewService).school_courses(view.compliance.school),
-        rosters=get_service(RosterService).statuses(view.compliance.school),
+        school=school,
+        report=report,
+        heatmap=heatmap_rows(report, status),
+        person_url=person_url(school.id),
+        status_tags=STATUS_TAGS,
+        status=status,
+        role=_role(),
+        statuses=STATUS_ORDER,
+        list_limit=LIST_LIMIT,
+        courses=get_service(OverviewService).school_courses(school),
+        rosters=get_service(RosterService).statuses(school),
         roster_form=BaseForm(),
-        senco=get_service(SencoService).school(view.compliance.school),
+        senco=get_service(SencoService).school(school),
+        trend=get_service(SnapshotService).school_trend(school, TREND_MONTHS),
+        trend_more=True,
     )
 
 
@@ -91,32 +113,124 @@ def roster_sync(school_id: int, course_id: int) -> BaseResponse:
     return redirect(tool_url("reports.school_page", school_id=school.id))
 
 
-TABLES = {"compliance": status_table, "coverage": coverage_table, "chase": chase_table}
+ENGINE_TABLES = {"compliance": status_table, "coverage": coverage_table, "chase": chase_table}
+SCHOOL_TABLES = {
+    "roles": tables.role_table,
+    "gaps": tables.gap_table,
+    "hours": tables.hours_table,
+    "heatmap": tables.heatmap_table,
+}
 
 
-@bp.get("/schools/<int:school_id>/<any(compliance, coverage, chase):table>.<any(csv, xlsx):fmt>")
-@login_required
-def school_export(school_id: int, fmt: str, table: str = "compliance") -> Response:
-    """Every table of the school page, as CSV or XLSX (the same rows the page shows)."""
-    view = _view(school_id)
-    header, rows = TABLES[table](view)
-    name = f"{table}-{view.compliance.school.urn}-{clock().date().isoformat()}"
+def _export(name: str, sheet: str, fmt: str, table: tables.Table) -> Response:
+    header, rows = table
     if fmt == "csv":
         return csv_response(name, header, rows)
-    return xlsx_response(name, table.capitalize(), header, rows)
+    return xlsx_response(name, sheet, header, rows)
+
+
+@bp.get(
+    "/schools/<int:school_id>/"
+    "<any(compliance, coverage, chase, roles, gaps, hours, heatmap):table>.<any(csv, xlsx):fmt>"
+)
+@login_required
+def school_export(school_id: int, fmt: str, table: str = "compliance") -> Response:
+    """Every table of the school dashboard, as CSV or XLSX (the same rows the page shows)."""
+    school = own_school(school_id)
+    today = clock().date()
+    name = f"{table}-{school.urn}-{today.isoformat()}"
+    if table in ENGINE_TABLES:
+        compliance = get_service(ComplianceService).school(school, today)
+        view = ComplianceView(compliance, role=_role(), status=request.args.get("status") or None)
+        return _export(name, table.capitalize(), fmt, ENGINE_TABLES[table](view))
+    report = get_service(ReportService).school(school, today, _role())
+    return _export(name, table.capitalize(), fmt, SCHOOL_TABLES[table](report))
 
 
 @bp.get("/trust")
 @trust_leader_required
 def trust() -> str:
     user = signed_in()
-    overview = get_service(OverviewService)
+    filters = trust_filters(user.organisation_id)
+    report = get_service(ReportService).trust(user.organisation_id, clock().date(), filters)
+    organisation = get_service(OverviewService).organisation(user.organisation_id)
     return render_template(
         "reports/trust.html",
-        organisation=overview.organisation(user.organisation_id),
-        schools=overview.trust_schools(user.organisation_id),
-        senco_states={
-            row.school.id: row.assessment.state
-            for row in get_service(SencoService).trust(user.organisation_id)
-        },
+        organisation=organisation,
+        report=report,
+        matrix=matrix_rows(report),
+        filters=filters,
+        roles=ROLE_LABELS,
+        sencos=get_service(SencoService).trust(user.organisation_id),
+        trend=get_service(SnapshotService).trust_trend(
+            user.organisation_id, organisation.name, TREND_MONTHS
+        ),
+        trend_more=True,
+    )
+
+
+@bp.get("/trust/<any(matrix, ranking, statuses):table>.<any(csv, xlsx):fmt>")
+@trust_leader_required
+def trust_export(table: str, fmt: str) -> Response:
+    """The trust's tables; ``statuses`` is every status row (streamed, whatever the size)."""
+    user = signed_in()
+    today = clock().date()
+    filters = trust_filters(user.organisation_id)
+    service = get_service(ReportService)
+    name = f"{table}-trust-{today.isoformat()}"
+    if table == "statuses":
+        column_id, statuses = drill_down(user.organisation_id)
+        rows = service.people(
+            user.organisation_id, today, filters, column_id=column_id, statuses=statuses
+        )
+        if fmt == "csv":
+            rows = _released(rows, service.session)
+        return _export(name, "Statuses", fmt, tables.people_table(rows))
+    report = service.trust(user.organisation_id, today, filters)
+    builder = tables.matrix_table if table == "matrix" else tables.ranking_table
+    return _export(name, table.capitalize(), fmt, builder(report))
+
+
+def _released(rows: Iterator[PersonRow], session: Session) -> Iterator[PersonRow]:
+    """A CSV streams after the request has ended: the request's session was committed and
+    closed, and reading the rows opened a transaction on it again. Close it with the last
+    row, or nothing would (the request's teardown has already run)."""
+    try:
+        yield from rows
+    finally:
+        session.close()
+
+
+@bp.get("/trust/people")
+@trust_leader_required
+def people() -> str:
+    """The people behind one figure of the trust dashboard (a cell, a school, a column)."""
+    user = signed_in()
+    today = clock().date()
+    filters = trust_filters(user.organisation_id)
+    column_id, statuses = drill_down(user.organisation_id)
+    service = get_service(ReportService)
+    total = service.count_people(
+        user.organisation_id, today, filters, column_id=column_id, statuses=statuses
+    )
+    rows = list(
+        service.people(
+            user.organisation_id,
+            today,
+            filters,
+            column_id=column_id,
+            statuses=statuses,
+            limit=PEOPLE_PAGE_ROWS,
+        )
+    )
+    columns = {c.id: c.title for c in service.columns(user.organisation_id)}
+    return render_template(
+        "reports/people.html",
+        rows=rows,
+        total=total,
+        shown=PEOPLE_PAGE_ROWS,
+        filters=filters,
+        column_title=columns.get(column_id) if column_id is not None else None,
+        group=request.args.get("status") or None,
+        args={k: v for k, v in request.args.items() if k in DRILL_DOWN_ARGS},
     )

@@ -5,7 +5,7 @@ page posts the login initiation to the tool; the platform's OIDC auth endpoint c
 tool's request and answers with a form that posts a real RS256 ``id_token`` (signed by
 :class:`~tests.support.platform.TestPlatform` in Canvas's dialect) to the tool's redirect URI.
 
-* ``/course``: the course page. ``?user=learner|instructor``, ``&message=deep_link`` for a
+* ``/course``: the course page. ``?user=learner|instructor|admin``, ``&message=deep_link`` for a
   Deep Linking request, ``&storage=1`` to offer Platform Storage (``lti_storage_target`` and a
   ``post_message_forwarding`` frame that answers ``lti.capabilities``, ``lti.put_data`` and
   ``lti.get_data`` as in 1EdTech's "LTI Client Side postMessages"), ``&window=1`` for a link
@@ -142,12 +142,21 @@ _FORWARDER_JS = """
 _AUTOSUBMIT_JS = "<script>document.getElementById('post').submit();</script>"
 
 
+def _user_kind(value: str | None) -> UserKind:
+    """learner (the default), instructor, or admin (a Canvas account admin: a trust leader)."""
+    if value == "instructor":
+        return "instructor"
+    if value == "admin":
+        return "admin"
+    return "learner"
+
+
 def create_lms_app(lms: Lms) -> Flask:
     app = Flask("e2e_lms")
 
     @app.get("/course")
     def course() -> str:
-        user: UserKind = "instructor" if request.args.get("user") == "instructor" else "learner"
+        user = _user_kind(request.args.get("user"))
         deep_link = request.args.get("message") == "deep_link"
         storage = request.args.get("storage") == "1"
         launch = "/launch?" + urlencode(
@@ -183,7 +192,7 @@ def create_lms_app(lms: Lms) -> Flask:
     @app.get("/launch")
     def launch() -> str:
         """What Canvas loads in the tool's iframe (or window): the login initiation post."""
-        user: UserKind = "instructor" if request.args.get("user") == "instructor" else "learner"
+        user = _user_kind(request.args.get("user"))
         deep_link = request.args.get("message") == "deep_link"
         options: dict[str, Any] = {
             "custom": {"school_urn": "100001"},

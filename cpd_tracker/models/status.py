@@ -1,0 +1,65 @@
+"""Precomputed status timelines for reports at trust scale (issue 6, "Scale").
+
+Derived data, never a record: ``services/status_facts.py`` fills these rows from the status
+engine (``rules/timeline.py``) and throws them away whenever the facts behind them change, so
+they carry no audit trail. A row holds up to four segments of constant status; the status on
+a day is ``CASE WHEN :today < change_1 THEN status_0 WHEN :today < change_2 THEN status_1 ...``
+(unused boundaries are 9999-12-31), valid while ``computed_on <= today < valid_until``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from cpd_tracker.models.base import Base
+
+
+class ReportStatus(Base):
+    """Where one person at one school stands against one requirement, day by day."""
+
+    __tablename__ = "report_status"
+    __table_args__ = (
+        # The trust's figures: every row of the organisation, grouped by school and column.
+        Index("ix_report_status_org_school", "organisation_id", "school_id"),
+        # A person's rows across schools (the staff page, drill-downs).
+        Index("ix_report_status_person", "person_id"),
+    )
+
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), primary_key=True)
+    requirement_id: Mapped[int] = mapped_column(ForeignKey("requirement.id"), primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    module_id: Mapped[int] = mapped_column(ForeignKey("training_module.id"))
+    #: The trust-wide requirement a school override stands in for, else the requirement itself:
+    #: one column of the trust's matrix.
+    column_id: Mapped[int] = mapped_column(ForeignKey("requirement.id"))
+    computed_on: Mapped[dt.date]
+    valid_until: Mapped[dt.date]
+    change_1: Mapped[dt.date]
+    change_2: Mapped[dt.date]
+    change_3: Mapped[dt.date]
+    status_0: Mapped[str] = mapped_column(String(20))
+    status_1: Mapped[str] = mapped_column(String(20))
+    status_2: Mapped[str] = mapped_column(String(20))
+    status_3: Mapped[str] = mapped_column(String(20))
+    due_0: Mapped[dt.date | None]
+    due_1: Mapped[dt.date | None]
+    due_2: Mapped[dt.date | None]
+    due_3: Mapped[dt.date | None]
+    expires_on: Mapped[dt.date | None]
+    last_completed_on: Mapped[dt.date | None]
+
+
+class ReportStatusSchool(Base):
+    """When a school's rows were computed and until when they hold; a change to the facts
+    behind them sets ``valid_until`` to ``computed_on`` (stale: recomputed on next read)."""
+
+    __tablename__ = "report_status_school"
+
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    computed_on: Mapped[dt.date]
+    valid_until: Mapped[dt.date]

@@ -1,0 +1,126 @@
+"""The dashboards' grids, built as markup in Python: the school's staff x requirement heatmap
+(3,000 cells) and the trust's schools x requirements matrix (1,800 linked figures). Through
+Jinja's macros and ``url_for`` per cell they cost more than every query of the page together.
+
+Each cell names its status twice: a two-letter code on screen (with a legend above the table)
+and the full word for screen readers; colour is the third cue, never the only one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from markupsafe import Markup, escape
+
+from cpd_tracker.services.coverage import SchoolReport, TrustReport
+from cpd_tracker.templating import ROLE_LABELS, STATUS_LABELS, tool_url
+
+#: Status -> the code shown in a cell.
+CODES = {
+    "overdue": "OD",
+    "expired": "EX",
+    "due_soon": "DS",
+    "due": "DU",
+    "extended": "XT",
+    "not_yet_due": "NY",
+    "expiring_soon": "ES",
+    "compliant": "OK",
+    "exempt": "XM",
+    "left": "LF",
+}
+# Every dynamic part below goes through escape() (or is a number, or a constant of ours).
+_CELLS = {
+    status: Markup(  # noqa: S704
+        f'<td class="app-heat app-heat--{status}"><span aria-hidden="true">{code}</span>'
+        f'<span class="govuk-visually-hidden">{STATUS_LABELS[status]}</span></td>'
+    )
+    for status, code in CODES.items()
+}
+_NOT_REQUIRED = Markup(
+    '<td class="app-heat"><span aria-hidden="true">&ndash;</span>'
+    '<span class="govuk-visually-hidden">Not required</span></td>'
+)
+_PLACEHOLDER = 987654321
+#: ``ui.status_tag`` (templates/_macros.html) as constants, for lists of many rows.
+_TAG_COLOURS = {
+    "not_yet_due": "grey",
+    "due": None,
+    "due_soon": "yellow",
+    "overdue": "red",
+    "compliant": "green",
+    "expiring_soon": "orange",
+    "expired": "red",
+    "exempt": "grey",
+    "extended": "purple",
+    "left": "grey",
+}
+STATUS_TAGS = {
+    status: Markup(  # noqa: S704 - constants of ours
+        f'<strong class="govuk-tag{f" govuk-tag--{colour}" if colour else ""}">'
+        f"{STATUS_LABELS[status]}</strong>"
+    )
+    for status, colour in _TAG_COLOURS.items()
+}
+
+
+def person_url(school_id: int) -> Callable[[int], str]:
+    """The staff page's URL for a person at the school, built once (``url_for`` per row
+    is a measurable share of a large page)."""
+    pattern = tool_url("staff.person", school_id=school_id, person_id=_PLACEHOLDER)
+    return lambda person_id: pattern.replace(str(_PLACEHOLDER), str(person_id))
+
+
+def heatmap_rows(report: SchoolReport, status: str | None = None) -> list[Markup]:
+    """One ``<tr>`` per member of staff (those with ``status`` somewhere, if given)."""
+    url = person_url(report.school.id)
+    rows = []
+    for member in report.staff:
+        cells = report.cells.get(member.person_id, {})
+        if status and status not in cells.values():
+            continue
+        roles = ", ".join(ROLE_LABELS.get(r, r) for r in member.roles)
+        href = escape(url(member.person_id))
+        head = (
+            f'<th scope="row" class="govuk-table__header app-heatmap__name">'
+            f'<a class="govuk-link" href="{href}">{escape(member.name)}</a>'
+            f'<span class="app-heatmap__roles">{escape(roles)}</span></th>'
+        )
+        body = "".join(
+            _CELLS[cells[c.id]] if c.id in cells else _NOT_REQUIRED for c in report.columns
+        )
+        rows.append(Markup(f'<tr class="govuk-table__row">{head}{body}</tr>'))  # noqa: S704
+    return rows
+
+
+def _band(percent: int) -> str:
+    return "high" if percent >= 90 else ("mid" if percent >= 50 else "low")
+
+
+def matrix_rows(report: TrustReport) -> list[Markup]:
+    """The trust's schools x requirements matrix: each figure links to the people behind it
+    (the drill-down URL is built once and extended per cell, not ``url_for`` 1,800 times)."""
+    f = report.filters
+    base = tool_url("reports.people", phase=f.phase, role=f.role)
+    joiner = "&" if "?" in base else "?"
+    rows = []
+    for school in report.schools:
+        cells: list[str] = []
+        for column in report.columns:
+            counts = report.cells.get((school.id, column.id))
+            if counts is None or not counts.expected:
+                cells.append(_NOT_REQUIRED)
+                continue
+            percent = counts.percent or 0
+            href = f"{base}{joiner}school={school.id}&column={column.id}"
+            cells.append(
+                f'<td class="app-heat app-cov--{_band(percent)}"><a class="govuk-link" '
+                f'href="{escape(href)}">{percent}<span class="govuk-visually-hidden">% of '
+                f"{counts.expected}</span></a></td>"
+            )
+        head = (
+            f'<th scope="row" class="govuk-table__header app-heatmap__name">'
+            f"{escape(school.name)}</th>"
+        )
+        row = f'<tr class="govuk-table__row">{head}{"".join(cells)}</tr>'
+        rows.append(Markup(row))  # noqa: S704
+    return rows

@@ -1,0 +1,623 @@
+"""The figures behind the school and trust dashboards, counted in SQL from the status facts
+(``services/status_facts.py``; issue 6, "School dashboard", "Trust dashboard").
+
+Every count is a ``GROUP BY``. The school's rows are read once more for what the page lists
+person by person (the heatmap's cells, and from the same pass the gap lists, cut to
+``LIST_LIMIT``); the trust's only as aggregates; exports stream rows from the database.
+
+"Trained" and "expected" follow ``services/compliance.py``: trained is compliant or expiring
+soon; leavers and exempt staff are outside both figures.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, Executable, and_, case, exists, func, select
+from sqlalchemy.orm import Session, aliased
+
+from cpd_tracker.models import (
+    Completion,
+    Evidence,
+    EvidenceStatus,
+    Module,
+    Person,
+    ReportStatus,
+    Requirement,
+    School,
+    StaffRole,
+    StaffRoleKind,
+)
+from cpd_tracker.rules.training import Status
+from cpd_tracker.services.compliance import EXCLUDED, VALID
+from cpd_tracker.services.cpd_record import academic_year_of
+from cpd_tracker.services.status_facts import StatusFactsService, due_on, status_on
+
+TRAINED = tuple(s.value for s in VALID)
+OUTSIDE = tuple(s.value for s in EXCLUDED)
+#: Statuses that count as a gap: expected but not trained.
+GAP = tuple(s.value for s in Status if s not in VALID and s not in EXCLUDED)
+#: Drill-down groups beside the single statuses.
+GROUPS = {"gap": GAP, "trained": TRAINED, "expected": GAP + TRAINED}
+#: Order of statuses in legends and filters: most urgent first.
+STATUS_ORDER = (
+    "overdue",
+    "expired",
+    "due_soon",
+    "due",
+    "extended",
+    "not_yet_due",
+    "expiring_soon",
+    "compliant",
+    "exempt",
+    "left",
+)
+EXPIRY_WINDOWS = (30, 60, 90)
+LIST_LIMIT = 50
+
+
+@dataclass
+class Counts:
+    """Staff per status for one cell (a requirement, a role, a school, ...)."""
+
+    by_status: dict[str, int] = field(default_factory=dict)
+    # Running totals: a trust's matrix adds some 20,000 figures and reads each cell often.
+    trained: int = 0
+    expected: int = 0
+
+    def add(self, status: str, n: int) -> None:
+        self.by_status[status] = self.by_status.get(status, 0) + n
+        if status in TRAINED:
+            self.trained += n
+        if status not in OUTSIDE:
+            self.expected += n
+
+    @property
+    def gap(self) -> int:
+        return self.expected - self.trained
+
+    @property
+    def percent(self) -> int | None:
+        return round(100 * self.trained / self.expected) if self.expected else None
+
+    def of(self, *statuses: str) -> int:
+        return sum(self.by_status.get(s, 0) for s in statuses)
+
+
+@dataclass(frozen=True)
+class Column:
+    """A requirement as a column: trust-wide, or one school's own."""
+
+    id: int
+    title: str
+    module_id: int
+    school_id: int | None
+    #: Who it is for, as ``compliance.audience_label`` words it.
+    audience: str = ""
+
+
+@dataclass(frozen=True)
+class TrustFilters:
+    phase: str | None = None
+    school_id: int | None = None
+    role: str | None = None
+    module_id: int | None = None
+
+    @property
+    def active(self) -> bool:
+        return any(v is not None for v in (self.phase, self.school_id, self.role, self.module_id))
+
+
+@dataclass(frozen=True)
+class StaffLine:
+    person_id: int
+    name: str
+    email: str | None
+    roles: tuple[str, ...]
+    last_launch_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class GapLine:
+    person_id: int
+    name: str
+    title: str
+    status: str
+    due_on: dt.date | None
+    expires_on: dt.date | None
+
+
+@dataclass
+class SchoolReport:
+    school: School
+    today: dt.date
+    columns: list[Column]
+    staff: list[StaffLine]
+    by_requirement: dict[int, Counts]
+    by_role: dict[str, Counts]
+    total: Counts
+    #: person id -> requirement id -> status
+    cells: dict[int, dict[int, str]]
+    overdue: list[GapLine]
+    overdue_count: int
+    expiring: dict[int, list[GapLine]]
+    expiring_counts: dict[int, int]
+    never_started: list[StaffLine]
+    never_launched: list[StaffLine]
+    evidence_pending: int
+    hours: dict[int, Decimal]
+    academic_year: int
+
+
+@dataclass
+class TrustReport:
+    today: dt.date
+    filters: TrustFilters
+    #: The schools shown (filtered) and every school of the organisation (for the filter).
+    schools: list[School]
+    all_schools: list[School]
+    columns: list[Column]
+    #: (school id, column id) -> counts
+    cells: dict[tuple[int, int], Counts]
+    by_school: dict[int, Counts]
+    total: Counts
+    phases: list[str]
+    modules: list[tuple[int, str]]
+
+    def ranked(self) -> list[tuple[School, Counts]]:
+        """Schools by gap (expected but not trained), largest first, then by name."""
+        rows = [(s, self.by_school.get(s.id, Counts())) for s in self.schools]
+        return sorted(rows, key=lambda r: (-r[1].gap, r[0].name.lower()))
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    school_id: int
+    school_name: str
+    urn: str
+    person_id: int
+    name: str
+    email: str | None
+    title: str
+    status: str
+    due_on: dt.date | None
+    expires_on: dt.date | None
+    last_completed_on: dt.date | None
+
+
+def display_name(name: str | None, given: str | None, family: str | None, email: str | None,
+                 person_id: int) -> str:  # fmt: skip
+    """``Person.display_name`` for a row read with Core."""
+    if name:
+        return name
+    parts = [p for p in (given, family) if p]
+    if parts:
+        return " ".join(parts)
+    return email or f"Staff member #{person_id}"
+
+
+_PERSON_COLUMNS = (Person.id, Person.name, Person.given_name, Person.family_name, Person.email)
+
+
+def _name(row: Any) -> str:
+    return display_name(row.name, row.given_name, row.family_name, row.email, row.id)
+
+
+def _audience(roles: Sequence[str] | None, school_name: str | None) -> str:
+    from cpd_tracker.templating import ROLE_LABELS
+
+    where = school_name or "every school"
+    if not roles:
+        return f"All staff, {where}"
+    return f"{', '.join(ROLE_LABELS.get(r, r) for r in roles)}, {where}"
+
+
+def _has_role(role: str) -> ColumnElement[bool]:
+    # An alias: the role breakdown joins staff_role itself, and must not correlate this away.
+    held = aliased(StaffRole)
+    return exists(
+        select(held.id).where(
+            held.person_id == ReportStatus.person_id,
+            held.school_id == ReportStatus.school_id,
+            held.ended_on.is_(None),
+            held.role == StaffRoleKind(role),
+        )
+    )
+
+
+class ReportService:
+    def __init__(self, session: Session, facts: StatusFactsService | None = None) -> None:
+        self.session = session
+        self.facts = facts or StatusFactsService(session)
+
+    # -- columns -------------------------------------------------------------------------
+
+    def columns(self, organisation_id: int, school_id: int | None = None) -> list[Column]:
+        """Trust-wide requirements, then schools' own, by module title. With ``school_id``:
+        that school's view, where its override stands in the column of what it overrides."""
+        query = (
+            select(
+                Requirement.id,
+                Module.title,
+                Requirement.module_id,
+                Requirement.school_id,
+                Requirement.overrides_id,
+                Requirement.roles,
+                School.name.label("school_name"),
+            )
+            .join(Module, Module.id == Requirement.module_id)
+            .outerjoin(School, School.id == Requirement.school_id)
+            .where(
+                Requirement.organisation_id == organisation_id,
+                Requirement.retired_at.is_(None),
+                Module.retired_at.is_(None),
+            )
+            .order_by(Requirement.school_id.is_not(None), Module.title, Requirement.id)
+        )
+        if school_id is not None:
+            query = query.where(
+                Requirement.school_id.is_(None) | (Requirement.school_id == school_id)
+            )
+        rows = list(self.session.execute(query))
+        overrides = {r.overrides_id: r for r in rows if r.overrides_id and school_id is not None}
+        present = {r.id for r in rows if not r.overrides_id}
+        columns: dict[int, Column] = {}
+        for r in rows:
+            # Status facts file an override under what it overrides (``column_id``), even
+            # once that is retired and the override stands alone.
+            if r.overrides_id and r.overrides_id in present:
+                continue
+            key = r.overrides_id or r.id
+            shown = r if r.overrides_id else overrides.get(r.id, r)
+            columns.setdefault(
+                key,
+                Column(
+                    key,
+                    shown.title,
+                    shown.module_id,
+                    r.school_id,
+                    _audience(shown.roles, shown.school_name),
+                ),
+            )
+        return list(columns.values())
+
+    # -- the school ----------------------------------------------------------------------
+
+    def school(self, school: School, today: dt.date, role: str | None = None) -> SchoolReport:
+        self.facts.ensure_fresh(school.organisation_id, today, [school.id])
+        status = status_on(today).label("status")
+        scope = [
+            ReportStatus.school_id == school.id,
+            ReportStatus.organisation_id == school.organisation_id,
+        ]
+        if role:
+            scope.append(_has_role(role))
+        columns = self.columns(school.organisation_id, school.id)
+        by_requirement: dict[int, Counts] = defaultdict(Counts)
+        total = Counts()
+        for column_id, value, n in self.session.execute(
+            select(ReportStatus.column_id, status, func.count())
+            .where(*scope)
+            .group_by(ReportStatus.column_id, status)
+        ):
+            by_requirement[column_id].add(value, n)
+            total.add(value, n)
+        by_role: dict[str, Counts] = defaultdict(Counts)
+        for role_value, value, n in self.session.execute(
+            select(StaffRole.role, status, func.count())
+            .join(
+                StaffRole,
+                and_(
+                    StaffRole.person_id == ReportStatus.person_id,
+                    StaffRole.school_id == ReportStatus.school_id,
+                    StaffRole.ended_on.is_(None),
+                ),
+            )
+            .where(*scope, StaffRole.school_id == school.id)
+            .group_by(StaffRole.role, status)
+        ):
+            by_role[StaffRoleKind(role_value).value].add(value, n)
+        staff = self.staff(school, role)
+        titles = {c.id: c.title for c in columns}
+        names = {m.person_id: m.name for m in staff}
+        # One pass over the school's rows (the heatmap needs each of them): the cells, and
+        # the people for the gap lists. Their counts come from GROUP BY above and below.
+        cells: dict[int, dict[int, str]] = defaultdict(dict)
+        overdue: list[GapLine] = []
+        expiring: dict[int, list[GapLine]] = {days: [] for days in EXPIRY_WINDOWS}
+        bounds = [(days, today + dt.timedelta(days=days)) for days in EXPIRY_WINDOWS]
+        started: set[int] = set()
+        expected: set[int] = set()
+        for person_id, column_id, value, due, expires, last in self.session.execute(
+            select(
+                ReportStatus.person_id,
+                ReportStatus.column_id,
+                status,
+                due_on(today),
+                ReportStatus.expires_on,
+                ReportStatus.last_completed_on,
+            ).where(*scope)
+        ):
+            cells[person_id][column_id] = value
+            if last is not None:
+                started.add(person_id)
+            if value not in OUTSIDE:
+                expected.add(person_id)
+            name = names.get(person_id)
+            if name is None:
+                continue
+            if value in ("overdue", "expired"):
+                overdue.append(
+                    GapLine(person_id, name, titles.get(column_id, ""), value, due, expires)
+                )
+            elif value in TRAINED and expires is not None and expires >= today:
+                days = next((d for d, high in bounds if expires <= high), None)
+                if days is not None:
+                    expiring[days].append(
+                        GapLine(person_id, name, titles.get(column_id, ""), value, due, expires)
+                    )
+        overdue.sort(key=lambda g: (g.due_on or dt.date.max, g.name, g.title))
+        for lines in expiring.values():
+            lines.sort(key=lambda g: (g.expires_on or dt.date.max, g.name, g.title))
+        never_ids = expected - started
+        overdue_count = total.of("overdue", "expired")
+        expiring_counts = self._expiring_counts(scope, today)
+        overdue = overdue[:LIST_LIMIT]
+        expiring = {days: lines[:LIST_LIMIT] for days, lines in expiring.items()}
+        year = academic_year_of(today)
+        return SchoolReport(
+            school=school,
+            today=today,
+            columns=columns,
+            staff=staff,
+            by_requirement=dict(by_requirement),
+            by_role=dict(by_role),
+            total=total,
+            cells=dict(cells),
+            overdue=overdue,
+            overdue_count=overdue_count,
+            expiring=expiring,
+            expiring_counts=expiring_counts,
+            never_started=[m for m in staff if m.person_id in never_ids],
+            never_launched=[m for m in staff if m.last_launch_at is None],
+            evidence_pending=self._evidence_pending(school),
+            hours=self.hours(school, [m.person_id for m in staff], dt.date(year, 9, 1), today),
+            academic_year=year,
+        )
+
+    def staff(self, school: School, role: str | None = None) -> list[StaffLine]:
+        """The school's current staff with their roles, by family name (one query)."""
+        query = (
+            select(*_PERSON_COLUMNS, Person.last_launch_at, StaffRole.role)
+            .join(StaffRole, StaffRole.person_id == Person.id)
+            .where(
+                StaffRole.school_id == school.id,
+                StaffRole.ended_on.is_(None),
+                Person.organisation_id == school.organisation_id,
+                Person.active.is_(True),
+            )
+            .order_by(Person.family_name, Person.given_name, Person.name, Person.id)
+        )
+        found: dict[int, tuple[Any, list[str]]] = {}
+        for row in self.session.execute(query):
+            found.setdefault(row.id, (row, []))[1].append(StaffRoleKind(row.role).value)
+        lines = []
+        for row, roles in found.values():
+            if len(roles) > 1 and StaffRoleKind.UNASSIGNED.value in roles:
+                roles.remove(StaffRoleKind.UNASSIGNED.value)
+            if role and role not in roles:
+                continue
+            lines.append(
+                StaffLine(row.id, _name(row), row.email, tuple(sorted(roles)), row.last_launch_at)
+            )
+        return lines
+
+    def _expiring_counts(
+        self, scope: Sequence[ColumnElement[bool]], today: dt.date
+    ) -> dict[int, int]:
+        """Trained staff whose training expires within 30, 60 and 90 days (one GROUP BY)."""
+        whens = [
+            (ReportStatus.expires_on <= today + dt.timedelta(days=days), days)
+            for days in EXPIRY_WINDOWS
+        ]
+        bucket = case(*whens).label("bucket")
+        counts = dict.fromkeys(EXPIRY_WINDOWS, 0)
+        for days, n in self.session.execute(
+            select(bucket, func.count())
+            .where(
+                *scope,
+                status_on(today).in_(TRAINED),
+                ReportStatus.expires_on >= today,
+                ReportStatus.expires_on <= today + dt.timedelta(days=EXPIRY_WINDOWS[-1]),
+            )
+            .group_by(bucket)
+        ):
+            counts[days] = n
+        return counts
+
+    def _evidence_pending(self, school: School) -> int:
+        return (
+            self.session.scalar(
+                select(func.count()).where(
+                    Evidence.school_id == school.id,
+                    Evidence.organisation_id == school.organisation_id,
+                    Evidence.status == EvidenceStatus.PENDING,
+                )
+            )
+            or 0
+        )
+
+    def hours(
+        self, school: School, people: Sequence[int], since: dt.date, today: dt.date
+    ) -> dict[int, Decimal]:
+        """CPD hours per person from ``since`` (1 September) to ``today``."""
+        if not people:
+            return {}
+        return {
+            person_id: Decimal(total or 0)
+            for person_id, total in self.session.execute(
+                select(Completion.person_id, func.sum(Completion.cpd_hours))
+                .where(
+                    # ``people`` are the school's staff, read within its organisation. Not
+                    # also filtered on organisation_id: SQLite would then pick that index and
+                    # walk every completion of the trust instead of these people's.
+                    Completion.person_id.in_(people),
+                    Completion.completed_on >= since,
+                    Completion.completed_on <= today,
+                )
+                .group_by(Completion.person_id)
+            )
+        }
+
+    # -- the trust -----------------------------------------------------------------------
+
+    def _trust_scope(self, organisation_id: int, filters: TrustFilters) -> list[Any]:
+        scope: list[Any] = [ReportStatus.organisation_id == organisation_id]
+        if filters.school_id is not None:
+            scope.append(ReportStatus.school_id == filters.school_id)
+        if filters.phase:
+            scope.append(
+                ReportStatus.school_id.in_(
+                    select(School.id).where(
+                        School.organisation_id == organisation_id, School.phase == filters.phase
+                    )
+                )
+            )
+        if filters.module_id is not None:
+            scope.append(ReportStatus.module_id == filters.module_id)
+        if filters.role:
+            scope.append(_has_role(filters.role))
+        return scope
+
+    def trust(self, organisation_id: int, today: dt.date, filters: TrustFilters) -> TrustReport:
+        self.facts.ensure_fresh(organisation_id, today)
+        all_schools = list(
+            self.session.scalars(
+                select(School)
+                .where(School.organisation_id == organisation_id)
+                .order_by(School.name)
+            )
+        )
+        schools = [
+            s
+            for s in all_schools
+            if (filters.school_id is None or s.id == filters.school_id)
+            and (not filters.phase or s.phase == filters.phase)
+        ]
+        every_column = self.columns(organisation_id)
+        columns = [
+            c
+            for c in every_column
+            if (filters.module_id is None or c.module_id == filters.module_id)
+            and (c.school_id is None or c.school_id in {s.id for s in schools})
+        ]
+        status = status_on(today).label("status")
+        cells: dict[tuple[int, int], Counts] = defaultdict(Counts)
+        by_school: dict[int, Counts] = defaultdict(Counts)
+        total = Counts()
+        for school_id, column_id, value, n in self.session.execute(
+            select(ReportStatus.school_id, ReportStatus.column_id, status, func.count())
+            .where(*self._trust_scope(organisation_id, filters))
+            .group_by(ReportStatus.school_id, ReportStatus.column_id, status)
+        ):
+            cells[(school_id, column_id)].add(value, n)
+            by_school[school_id].add(value, n)
+            total.add(value, n)
+        return TrustReport(
+            today=today,
+            filters=filters,
+            schools=schools,
+            all_schools=all_schools,
+            columns=columns,
+            cells=dict(cells),
+            by_school=dict(by_school),
+            total=total,
+            phases=sorted({s.phase for s in all_schools if s.phase}),
+            modules=sorted({(c.module_id, c.title) for c in every_column}, key=lambda m: m[1]),
+        )
+
+    # -- the people behind a figure ------------------------------------------------------
+
+    def people(
+        self,
+        organisation_id: int,
+        today: dt.date,
+        filters: TrustFilters,
+        *,
+        column_id: int | None = None,
+        statuses: Sequence[str] = (),
+        limit: int | None = None,
+    ) -> Iterator[PersonRow]:
+        """Status rows behind a figure, school by school and name by name: the facts are
+        brought up to date now, the rows stream from the database as they are read."""
+        self.facts.ensure_fresh(organisation_id, today, self._school_ids(organisation_id, filters))
+        status = status_on(today).label("status")
+        due = due_on(today).label("due")
+        query = (
+            select(
+                ReportStatus.school_id,
+                School.name.label("school_name"),
+                School.urn,
+                *_PERSON_COLUMNS,
+                Module.title,
+                status,
+                due,
+                ReportStatus.expires_on,
+                ReportStatus.last_completed_on,
+            )
+            .join(School, School.id == ReportStatus.school_id)
+            .join(Person, Person.id == ReportStatus.person_id)
+            .join(Module, Module.id == ReportStatus.module_id)
+            .where(*self._trust_scope(organisation_id, filters))
+            .order_by(School.name, Person.family_name, Person.given_name, Person.id, Module.title)
+        )
+        if column_id is not None:
+            query = query.where(ReportStatus.column_id == column_id)
+        if statuses:
+            query = query.where(status.in_(list(statuses)))
+        if limit is not None:
+            query = query.limit(limit)
+        return self._stream(query)
+
+    def _stream(self, query: Executable) -> Iterator[PersonRow]:
+        result = self.session.execute(query, execution_options={"yield_per": 2000})
+        for r in result:
+            yield PersonRow(
+                r.school_id,
+                r.school_name,
+                r.urn,
+                r.id,
+                _name(r),
+                r.email,
+                r.title,
+                r.status,
+                r.due,
+                r.expires_on,
+                r.last_completed_on,
+            )
+
+    def count_people(
+        self,
+        organisation_id: int,
+        today: dt.date,
+        filters: TrustFilters,
+        *,
+        column_id: int | None = None,
+        statuses: Sequence[str] = (),
+    ) -> int:
+        query = select(func.count()).where(*self._trust_scope(organisation_id, filters))
+        if column_id is not None:
+            query = query.where(ReportStatus.column_id == column_id)
+        if statuses:
+            query = query.where(status_on(today).in_(list(statuses)))
+        return self.session.scalar(query) or 0
+
+    def _school_ids(self, organisation_id: int, filters: TrustFilters) -> list[int] | None:
+        if filters.school_id is not None:
+            return [filters.school_id]
+        return None

@@ -1,0 +1,347 @@
+"""Status facts: the status engine's answers, precomputed per school, person and requirement
+so reports count them with ``GROUP BY`` (issue 6, "Scale"; see ``models/status.py``).
+
+Kept true in two ways:
+
+* **Invalidated on write, from one place.** Session listeners (the pattern of
+  ``services/outbox.py``) see every change to the facts behind a status (completions, staff
+  roles, a person's start or leaving date, requirements, modules, exemptions, extensions), from
+  ``after_flush`` for the unit of work and ``do_orm_execute`` for ORM bulk statements (imports),
+  and mark the schools concerned stale in the same transaction. No service has to remember.
+* **Recomputed on read** (``ensure_fresh``), for a stale school or one whose timelines have run
+  out, with the same facts ``ComplianceService`` loads, and by ``cpd-tracker report-status
+  refresh`` (nightly, so readers rarely wait).
+
+The status on ``today`` is then ``status_on(today)``, a SQL ``CASE`` over the row's boundaries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from itertools import chain
+from typing import Any, cast
+
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Table,
+    and_,
+    bindparam,
+    case,
+    delete,
+    event,
+    insert,
+    inspect,
+    not_,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
+
+from cpd_tracker.models import (
+    Completion,
+    Exemption,
+    Extension,
+    Module,
+    Person,
+    ReportStatus,
+    ReportStatusSchool,
+    Requirement,
+    School,
+    StaffRole,
+)
+from cpd_tracker.rules.timeline import Timeline, timeline
+from cpd_tracker.rules.training import PersonFacts
+from cpd_tracker.services.compliance import (
+    ComplianceService,
+    applies_to,
+    appointment_for,
+    later,
+    requirement_facts,
+)
+
+#: Stands for "no further change" in an unused boundary.
+NEVER = dt.date(9999, 12, 31)
+_SEGMENT_COLUMNS = 4
+#: The advisory-lock namespace for recomputing a school's rows (PostgreSQL).
+_LOCK_SPACE = 60601
+
+
+def status_on(today: dt.date) -> ColumnElement[str]:
+    """A row's status on ``today`` (valid while ``computed_on <= today < valid_until``)."""
+    day = bindparam("report_today", today, type_=Date)
+    t = ReportStatus
+    return case(
+        (day < t.change_1, t.status_0),
+        (day < t.change_2, t.status_1),
+        (day < t.change_3, t.status_2),
+        else_=t.status_3,
+    )
+
+
+def due_on(today: dt.date) -> ColumnElement[dt.date | None]:
+    day = bindparam("report_today", today, type_=Date)
+    t = ReportStatus
+    return case(
+        (day < t.change_1, t.due_0),
+        (day < t.change_2, t.due_1),
+        (day < t.change_3, t.due_2),
+        else_=t.due_3,
+    )
+
+
+def _row(
+    school: School,
+    person_id: int,
+    requirement: Requirement,
+    column_id: int,
+    line: Timeline,
+    today: dt.date,
+) -> dict[str, Any]:
+    segments = list(line.segments)
+    changes = [s.starts_on for s in segments[1:]]
+    changes += [NEVER] * (_SEGMENT_COLUMNS - 1 - len(changes))
+    segments += [segments[-1]] * (_SEGMENT_COLUMNS - len(segments))
+    row: dict[str, Any] = {
+        "school_id": school.id,
+        "person_id": person_id,
+        "requirement_id": requirement.id,
+        "organisation_id": school.organisation_id,
+        "module_id": requirement.module_id,
+        "column_id": column_id,
+        "computed_on": today,
+        "valid_until": line.valid_until,
+        "expires_on": line.expires_on,
+        "last_completed_on": line.last_completed_on,
+    }
+    for i, day in enumerate(changes, start=1):
+        row[f"change_{i}"] = day
+    for i, segment in enumerate(segments):
+        row[f"status_{i}"] = segment.status.value
+        row[f"due_{i}"] = segment.due_on
+    return row
+
+
+class StatusFactsService:
+    def __init__(self, session: Session, compliance: ComplianceService | None = None) -> None:
+        self.session = session
+        self.compliance = compliance or ComplianceService(session)
+
+    # -- reading -------------------------------------------------------------------------
+
+    def ensure_fresh(
+        self, organisation_id: int, today: dt.date, school_ids: Iterable[int] | None = None
+    ) -> int:
+        """Recompute the organisation's schools (or just ``school_ids``) whose facts do not
+        hold on ``today``; returns how many were recomputed."""
+        query = (
+            select(School)
+            .outerjoin(ReportStatusSchool, ReportStatusSchool.school_id == School.id)
+            .where(
+                School.organisation_id == organisation_id,
+                or_(
+                    ReportStatusSchool.school_id.is_(None),
+                    not_(
+                        and_(
+                            ReportStatusSchool.computed_on <= today,
+                            ReportStatusSchool.valid_until > today,
+                        )
+                    ),
+                ),
+            )
+            .order_by(School.id)
+        )
+        if school_ids is not None:
+            query = query.where(School.id.in_(list(school_ids)))
+        stale = list(self.session.scalars(query))
+        if stale and self.session.get_bind().dialect.name == "postgresql":
+            # Two requests finding the same school stale: one computes, the other waits for
+            # it (the lock ends with the transaction) and then finds the school fresh.
+            for school in stale:
+                self.session.execute(
+                    text("SELECT pg_advisory_xact_lock(:space, :key)"),
+                    {"space": _LOCK_SPACE, "key": school.id},
+                )
+            stale = list(self.session.scalars(query))
+        for school in stale:
+            self.refresh_school(school, today)
+        return len(stale)
+
+    # -- computing -----------------------------------------------------------------------
+
+    def refresh_school(self, school: School, today: dt.date) -> int:
+        """Replace the school's rows with timelines from ``today``; returns the row count."""
+        requirements = self.compliance.requirements_for_school(school)
+        staff = self.compliance.staff_of(school)
+        people = [m.person_id for m in staff]
+        rows: list[dict[str, Any]] = []
+        if people and requirements:
+            # Every completion, future-dated ones too: a timeline ends on such a date.
+            completions = self.compliance._completions(
+                people, {r.module_id for r in requirements}, dt.date.max
+            )
+            exemptions = self.compliance._exemptions(people, [r.id for r in requirements])
+            extensions = self.compliance._extensions(people, [r.id for r in requirements])
+            for requirement in requirements:
+                facts = requirement_facts(requirement)
+                column_id = (
+                    requirement.overrides_id
+                    if requirement.school_id is not None and requirement.overrides_id
+                    else requirement.id
+                )
+                # As ComplianceService._assess: a requirement bites from its introduction.
+                introduced = requirement.created_at.date()
+                for member in staff:
+                    if not applies_to(requirement, member.roles):
+                        continue
+                    person = PersonFacts(
+                        start_date=later(member.start_date, introduced),
+                        appointed_on=later(appointment_for(requirement, member), introduced),
+                        leaving_date=member.leaving_date,
+                    )
+                    line = timeline(
+                        person,
+                        facts,
+                        completions.get((member.person_id, requirement.module_id), []),
+                        exemptions.get((member.person_id, requirement.id), []),
+                        extensions.get((member.person_id, requirement.id), []),
+                        today,
+                    )
+                    rows.append(_row(school, member.person_id, requirement, column_id, line, today))
+        self._replace(school, rows, today)
+        return len(rows)
+
+    def _replace(self, school: School, rows: Sequence[dict[str, Any]], today: dt.date) -> None:
+        self.session.execute(delete(ReportStatus).where(ReportStatus.school_id == school.id))
+        self.session.execute(
+            delete(ReportStatusSchool).where(ReportStatusSchool.school_id == school.id)
+        )
+        for start in range(0, len(rows), 5000):
+            self.session.execute(insert(ReportStatus), rows[start : start + 5000])
+        until = min([r["valid_until"] for r in rows], default=NEVER)
+        self.session.execute(
+            insert(ReportStatusSchool),
+            [
+                {
+                    "school_id": school.id,
+                    "organisation_id": school.organisation_id,
+                    "computed_on": today,
+                    "valid_until": until,
+                }
+            ],
+        )
+
+
+# ---------------------------------------------------------------- invalidation
+
+_MARKER = cast(Table, ReportStatusSchool.__table__)
+#: Person fields a status depends on (``ComplianceService.staff_of`` and ``_assess``).
+_PERSON_FIELDS = ("start_date", "leaving_date", "active", "organisation_id")
+_STAFF_FACTS = (Completion, Exemption, Extension)
+_ORGANISATION_FACTS = (Requirement, Module)
+_WATCHED_TABLES = {
+    Completion.__tablename__,
+    Exemption.__tablename__,
+    Extension.__tablename__,
+    StaffRole.__tablename__,
+    Person.__tablename__,
+    Requirement.__tablename__,
+    Module.__tablename__,
+}
+
+
+def mark_stale(
+    session: Session,
+    *,
+    person_ids: Iterable[int] = (),
+    school_ids: Iterable[int] = (),
+    organisation_ids: Iterable[int] = (),
+) -> None:
+    """Mark the schools concerned stale (their rows are recomputed on the next read)."""
+    people, schools, orgs = (
+        {i for i in person_ids if i is not None},
+        {i for i in school_ids if i is not None},
+        {i for i in organisation_ids if i is not None},
+    )
+    if not (people or schools or orgs):
+        return
+    marker = ReportStatusSchool
+    conditions = []
+    if schools:
+        conditions.append(marker.school_id.in_(schools))
+    if orgs:
+        conditions.append(marker.organisation_id.in_(orgs))
+    if people:
+        conditions.append(
+            marker.school_id.in_(select(StaffRole.school_id).where(StaffRole.person_id.in_(people)))
+        )
+    session.connection().execute(
+        update(_MARKER)
+        .where(or_(*conditions), marker.valid_until > marker.computed_on)
+        .values(valid_until=marker.computed_on)
+    )
+
+
+def _changed(obj: object, fields: Sequence[str]) -> bool:
+    state = inspect(obj)
+    return any(state.attrs[f].history.has_changes() for f in fields)
+
+
+def _after_flush(session: Session, _context: UOWTransaction) -> None:
+    people: set[int] = set()
+    schools: set[int] = set()
+    orgs: set[int] = set()
+    # ``dirty`` holds every object an attribute was set on, changed or not (a launch sets a
+    # person's roles again): only real changes count.
+    changed = (o for o in session.dirty if session.is_modified(o, include_collections=False))
+    for obj in chain(session.new, changed, session.deleted):
+        if isinstance(obj, _STAFF_FACTS):
+            people.add(obj.person_id)
+        elif isinstance(obj, StaffRole):
+            people.add(obj.person_id)
+            schools.add(obj.school_id)
+            schools.update(inspect(obj).attrs.school_id.history.deleted or ())
+        elif isinstance(obj, Person):
+            if obj in session.deleted or _changed(obj, _PERSON_FIELDS):
+                people.add(obj.id)
+        elif isinstance(obj, _ORGANISATION_FACTS):
+            orgs.add(obj.organisation_id)
+    mark_stale(session, person_ids=people, school_ids=schools, organisation_ids=orgs)
+
+
+def _do_orm_execute(state: ORMExecuteState) -> None:
+    """Bulk INSERT/UPDATE/DELETE (CSV imports) bypass the unit of work and ``after_flush``."""
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    table = getattr(state.statement, "table", None)
+    name = getattr(table, "name", None)
+    if name not in _WATCHED_TABLES:
+        return
+    params = state.parameters
+    rows: list[Any] = params if isinstance(params, list) else [params or {}]
+    if not any(rows) or name in {Requirement.__tablename__, Module.__tablename__}:
+        # No parameters to go on (a WHERE-based statement): every school that could be hit.
+        orgs = {r.get("organisation_id") for r in rows if r}
+        if not orgs - {None}:
+            state.session.connection().execute(
+                update(_MARKER).values(valid_until=ReportStatusSchool.computed_on)
+            )
+            return
+        mark_stale(state.session, organisation_ids=orgs)
+        return
+    key = "id" if name == Person.__tablename__ else "person_id"
+    mark_stale(
+        state.session,
+        person_ids=(r.get(key) for r in rows),
+        school_ids=(r.get("school_id") for r in rows),
+    )
+
+
+def install_status_listeners() -> None:
+    """Listen on every ORM session (idempotent)."""
+    for name, listener in (("after_flush", _after_flush), ("do_orm_execute", _do_orm_execute)):
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)
