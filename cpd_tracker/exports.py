@@ -15,10 +15,15 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from cpd_tracker.rules.money import MoneyText
+
 Cell = str | int | Decimal | dt.date | dt.datetime | None
 
 #: Rows read to size the XLSX columns before the rest is streamed.
 WIDTH_SAMPLE_ROWS = 1000
+#: Pounds with a thousands separator and pence; negatives with the minus sign (U+2212) that
+#: ``rules.money.money_text`` writes, so the cell reads as the page does.
+MONEY_FORMAT = '"£"#,##0.00;"\u2212£"#,##0.00'
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Spreadsheet formula injection: a cell starting with these is data, not a formula.
 _FORMULA = re.compile(r"^[=+\-@\t\r]")
@@ -108,6 +113,11 @@ def _xlsx_cell(sheet: object, value: Cell) -> object:
     if isinstance(value, dt.date):
         cell = WriteOnlyCell(sheet, value=value)  # type: ignore[arg-type]
         cell.number_format = "dd/mm/yyyy"
+        return cell
+    if isinstance(value, MoneyText):
+        # The number, so a spreadsheet can sum it, shown exactly as the page shows the text.
+        cell = WriteOnlyCell(sheet, value=Decimal(value.pence) / 100)  # type: ignore[arg-type]
+        cell.number_format = MONEY_FORMAT
         return cell
     if isinstance(value, str):
         return safe_text(value)

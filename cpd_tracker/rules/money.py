@@ -76,12 +76,25 @@ def round_pence(amount: Decimal) -> int:
 MINUS = "\u2212"
 
 
-def money_text(pence: int) -> str:
+class MoneyText(str):
+    """The text of an amount ("£1,234.50"), remembering its pence: a page and a CSV show the
+    text; an XLSX writes the number with a currency format that displays the same text, so a
+    spreadsheet can add it up (see ``cpd_tracker.exports``)."""
+
+    pence: int
+
+    def __new__(cls, text: str, pence: int) -> MoneyText:
+        made = super().__new__(cls, text)
+        made.pence = pence
+        return made
+
+
+def money_text(pence: int) -> MoneyText:
     """Pence as the text every page, CSV and XLSX shows: 123450 -> "£1,234.50"; negative
     amounts with a minus sign (U+2212) before the pound sign."""
     sign = MINUS if pence < 0 else ""
     whole, part = divmod(abs(pence), 100)
-    return f"{sign}£{whole:,}.{part:02d}"
+    return MoneyText(f"{sign}£{whole:,}.{part:02d}", pence)
 
 
 def percent_text(ratio: Decimal | None) -> str:

@@ -7,14 +7,17 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from decimal import Decimal
+from typing import Any
 
 import pytest
 from flask import Flask
 from openpyxl import load_workbook
 
+from cpd_tracker.exports import MONEY_FORMAT
 from cpd_tracker.extensions import db
 from cpd_tracker.models import Organisation, School
-from cpd_tracker.rules.money import ShareBasis, YearKind
+from cpd_tracker.rules.money import ShareBasis, YearKind, money_text
 from tests.functional.spend.conftest import SignIn
 from tests.functional.spend.support import (
     membership,
@@ -109,11 +112,25 @@ def test_downloads_carry_the_pages_figures(
     response = leader.get(f"/spend/report/{key}.xlsx?year=2025")
     sheet = load_workbook(io.BytesIO(response.data)).active
     assert sheet is not None
-    xlsx_rows = [
-        ["" if v is None else str(v) for v in row]
-        for row in sheet.iter_rows(min_row=2, values_only=True)
-    ]
+    xlsx_rows = [[_shown(cell) for cell in row] for row in sheet.iter_rows(min_row=2)]
     assert xlsx_rows == page_rows
+    # Amounts are numbers a spreadsheet can add up, formatted to read as the page does.
+    money = [
+        c for row in sheet.iter_rows(min_row=2) for c in row if c.number_format == MONEY_FORMAT
+    ]
+    assert money
+    assert all(isinstance(c.value, int | float) for c in money)
+
+
+def _shown(cell: Any) -> str:
+    """What Excel displays for a cell: money cells through their currency format."""
+    value = cell.value
+    if value is None:
+        return ""
+    if cell.number_format == MONEY_FORMAT:
+        pence = round(Decimal(str(value)) * 100)
+        return money_text(int(pence))
+    return str(value)
 
 
 def test_central_spend_is_shared_by_pupils_to_the_penny(
