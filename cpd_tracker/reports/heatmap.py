@@ -67,7 +67,9 @@ def person_url(school_id: int) -> Callable[[int], str]:
     """The staff page's URL for a person at the school, built once (``url_for`` per row
     is a measurable share of a large page)."""
     pattern = tool_url("staff.person", school_id=school_id, person_id=_PLACEHOLDER)
-    return lambda person_id: pattern.replace(str(_PLACEHOLDER), str(person_id))
+    # Only the path segment: the launch token in the query string may contain any digits.
+    segment = f"/{_PLACEHOLDER}"
+    return lambda person_id: pattern.replace(segment, f"/{person_id}", 1)
 
 
 def heatmap_rows(report: SchoolReport, status: str | None = None) -> list[Markup]:
