@@ -19,9 +19,10 @@ import secrets
 import tempfile
 import unicodedata
 from dataclasses import dataclass
+from io import BytesIO
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from flask import current_app
+from flask import Response, current_app, send_file
 
 #: The largest certificate accepted: a phone photo or a scanned page fits easily.
 MAX_EVIDENCE_BYTES = 5 * 1024 * 1024
@@ -70,22 +71,39 @@ def sniff(data: bytes) -> FileType | None:
     return None
 
 
-def check_upload(data: bytes) -> FileType:
-    """The file's type, or ``EvidenceFileError`` with a message a teacher can act on."""
+def check_upload(data: bytes, what: str = "certificate") -> FileType:
+    """The file's type, or ``EvidenceFileError`` with a message a teacher can act on. ``what``
+    names the file in the messages ("certificate", "document")."""
     if not data:
-        raise EvidenceFileError("The selected file is empty. Choose the certificate file again.")
+        raise EvidenceFileError(f"The selected file is empty. Choose the {what} file again.")
     if len(data) > MAX_EVIDENCE_BYTES:
         raise EvidenceFileError(
-            f"The certificate must be smaller than {MAX_EVIDENCE_LABEL}. Choose a smaller "
-            "file, or a photo of the certificate."
+            f"The {what} must be smaller than {MAX_EVIDENCE_LABEL}. Choose a smaller "
+            f"file, or a photo of the {what}."
         )
     found = sniff(data)
     if found is None:
         raise EvidenceFileError(
-            f"The certificate must be {ALLOWED_LABEL}. The file you chose is none of these, "
+            f"The {what} must be {ALLOWED_LABEL}. The file you chose is none of these, "
             "whatever its name says."
         )
     return found
+
+
+def download_response(data: bytes, content_type: str, file_name: str) -> Response:
+    """A stored file served back: only as an attachment, with its sniffed type and
+    ``nosniff``, never cached, so a browser never renders an upload as a page of this tool."""
+    response = send_file(
+        BytesIO(data),
+        mimetype=content_type,
+        as_attachment=True,
+        download_name=file_name,
+        etag=False,
+        conditional=False,
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f\"\\/:*?<>|]")

@@ -14,10 +14,9 @@ flashed message would ride in the session cookie, which an LMS iframe may never 
 from __future__ import annotations
 
 import logging
-from io import BytesIO
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request, send_file
+from flask import Blueprint, abort, redirect, render_template, request
 from flask_login import current_user
 from werkzeug.datastructures import CombinedMultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -50,7 +49,12 @@ from cpd_tracker.services.records import (
     RecordsError,
     Upload,
 )
-from cpd_tracker.storage import MAX_EVIDENCE_BYTES, MAX_EVIDENCE_LABEL, EvidenceMissing
+from cpd_tracker.storage import (
+    MAX_EVIDENCE_BYTES,
+    MAX_EVIDENCE_LABEL,
+    EvidenceMissing,
+    download_response,
+)
 from cpd_tracker.templating import hours, tool_url
 
 log = logging.getLogger(__name__)
@@ -227,17 +231,11 @@ def certificate(evidence_id: int) -> Response:
     except EvidenceMissing:
         log.warning("Evidence %s: certificate file %s is missing", evidence.id, evidence.file_key)
         abort(404)
-    response = send_file(
-        BytesIO(data),
-        mimetype=evidence.content_type or "application/octet-stream",
-        as_attachment=True,
-        download_name=evidence.file_name or "certificate",
-        etag=False,
-        conditional=False,
+    return download_response(
+        data,
+        evidence.content_type or "application/octet-stream",
+        evidence.file_name or "certificate",
     )
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 # --- CPD lead: review evidence -----------------------------------------------------------------

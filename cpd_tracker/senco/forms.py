@@ -17,8 +17,9 @@ from cpd_tracker.storage import (
     ALLOWED_LABEL,
     MAX_EVIDENCE_BYTES,
     MAX_EVIDENCE_LABEL,
+    EvidenceFileError,
     FileType,
-    sniff,
+    check_upload,
 )
 
 KIND_LABELS = {
@@ -204,14 +205,8 @@ class DocumentForm(BaseForm):
             raise ValidationError("Choose a file to upload")
         # One byte more than allowed tells "too large" apart without reading it all.
         data = storage.stream.read(MAX_EVIDENCE_BYTES + 1)
-        if not data:
-            raise ValidationError("The selected file is empty. Choose the file again")
-        if len(data) > MAX_EVIDENCE_BYTES:
-            raise ValidationError(f"The document must be smaller than {MAX_EVIDENCE_LABEL}")
-        file_type = sniff(data)
-        if file_type is None:
-            raise ValidationError(
-                f"The document must be {ALLOWED_LABEL}. The file you chose is none of these, "
-                "whatever its name says"
-            )
+        try:
+            file_type = check_upload(data, what="document")
+        except EvidenceFileError as exc:
+            raise ValidationError(f"{exc} Choose the file again.") from exc
         self.upload = (data, file_type, storage.filename)

@@ -10,10 +10,9 @@ qualifications are then looked up within that school (another school's id is a 4
 from __future__ import annotations
 
 import logging
-from io import BytesIO
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, request, send_file
+from flask import Blueprint, Response, abort, render_template, request
 from flask import redirect as flask_redirect
 from werkzeug.datastructures import CombinedMultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -21,7 +20,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from cpd_tracker.access import login_required, own_school, signed_in, trust_leader_required
 from cpd_tracker.exports import Cell, csv_response, xlsx_response
-from cpd_tracker.models import School, SencoQualification
+from cpd_tracker.models import Person, School, SencoQualification
 from cpd_tracker.registry import clock, get_service
 from cpd_tracker.rules.senco import SencoState
 from cpd_tracker.senco.forms import (
@@ -36,7 +35,12 @@ from cpd_tracker.senco.forms import (
 )
 from cpd_tracker.services.senco import SchoolSenco, SencoError, SencoService
 from cpd_tracker.services.senco_documents import SencoDocumentError, SencoDocumentService
-from cpd_tracker.storage import MAX_EVIDENCE_BYTES, MAX_EVIDENCE_LABEL, EvidenceMissing
+from cpd_tracker.storage import (
+    MAX_EVIDENCE_BYTES,
+    MAX_EVIDENCE_LABEL,
+    EvidenceMissing,
+    download_response,
+)
 from cpd_tracker.templating import tool_url
 
 log = logging.getLogger(__name__)
@@ -62,11 +66,13 @@ STATE_LABELS: dict[str, str] = {
 }
 
 
-def _appoint_form(school: School, formdata: Any = None) -> AppointForm:
+def _appoint_form(
+    school: School, formdata: Any = None, *, staff: list[Person] | None = None
+) -> AppointForm:
     form = AppointForm(formdata)
-    form.person_id.choices = [
-        (p.id, p.display_name) for p in get_service(SencoService).staff_at(school)
-    ]
+    if staff is None:
+        staff = get_service(SencoService).staff_at(school)
+    form.person_id.choices = [(p.id, p.display_name) for p in staff]
     return form
 
 
@@ -78,11 +84,20 @@ def _qualification_form(school: School, formdata: Any = None, obj: Any = None) -
     return form
 
 
-def _head_form(school: School, formdata: Any = None) -> HeadForm:
+def _head_form(
+    school: School,
+    formdata: Any = None,
+    *,
+    staff: list[Person] | None = None,
+    current: Person | None = None,
+) -> HeadForm:
+    """The head teacher form; ``staff`` and ``current`` (the head) when the caller has them."""
     service = get_service(SencoService)
-    current = service.head_of(school)
+    if current is None:
+        current = service.head_of(school)
     form = HeadForm(formdata, head_id=current.id if current else 0)
-    staff = service.staff_at(school)
+    if staff is None:
+        staff = service.staff_at(school)
     form.head_id.choices = [(0, "Not recorded"), *((p.id, p.display_name) for p in staff)]
     return form
 
@@ -100,14 +115,16 @@ def _page(
     service = get_service(SencoService)
     senco = service.school(school)
     quals = [q.id for item in senco.current for q in item.qualifications]
+    staff = service.staff_at(school)
+    current_head = service.head_of(school)
     html = render_template(
         "senco/school.html",
         school=school,
         senco=senco,
-        head=service.head_of(school),
-        head_form=head or _head_form(school),
+        head=current_head,
+        head_form=head or _head_form(school, staff=staff, current=current_head),
         documents=get_service(SencoDocumentService).by_qualification(quals),
-        appoint=appoint or _appoint_form(school),
+        appoint=appoint or _appoint_form(school, staff=staff),
         qualification=qualification or _qualification_form(school),
         end=end or EndForm(),
         end_id=end_id,
@@ -284,17 +301,7 @@ def document(school_id: int, qualification_id: int, doc_id: int) -> Response:
     except EvidenceMissing:
         log.warning("SENCO document %s: file %s is missing", found.id, found.storage_key)
         abort(404)
-    response = send_file(
-        BytesIO(data),
-        mimetype=found.content_type,
-        as_attachment=True,
-        download_name=found.file_name,
-        etag=False,
-        conditional=False,
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return download_response(data, found.content_type, found.file_name)
 
 
 @bp.post("/schools/<int:school_id>/head")

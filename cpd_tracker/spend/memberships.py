@@ -135,11 +135,10 @@ def _membership_form(membership: Any) -> MembershipForm:
     return form
 
 
-def _membership_page(membership: Any, form: MembershipForm, status: int, **extra: Any) -> Response:
+def _with_choices(rule_form: RuleForm, included_form: IncludedForm) -> None:
+    """The organisation's providers and modules as the two sub-forms' choices."""
     user = spend_user()
     records = get_service(SpendService)
-    rule_form = extra.pop("rule_form", None) or RuleForm()
-    included_form = extra.pop("included_form", None) or IncludedForm()
     providers = [("", "Choose a provider")] + [
         (str(p.id), p.name) for p in records.providers(user.organisation_id)
     ]
@@ -149,6 +148,12 @@ def _membership_page(membership: Any, form: MembershipForm, status: int, **extra
     rule_form.provider_id.choices = providers
     rule_form.module_id.choices = modules
     included_form.module_id.choices = modules
+
+
+def _membership_page(membership: Any, form: MembershipForm, status: int, **extra: Any) -> Response:
+    rule_form = extra.pop("rule_form", None) or RuleForm()
+    included_form = extra.pop("included_form", None) or IncludedForm()
+    _with_choices(rule_form, included_form)
     value = None if membership is None else get_service(SpendReportService).value_of(membership)
     return _page(
         "spend/membership_form.html",
@@ -208,7 +213,7 @@ def add_rule(membership_id: int) -> BaseResponse:
     membership = own_membership(membership_id)
     form = RuleForm(request.form)
     page_form = _membership_form(membership)
-    _membership_page(membership, page_form, 200, rule_form=form)  # sets the rule form's choices
+    _with_choices(form, IncludedForm())
     if form.validate():
         details = RuleDetails(
             scope=RuleScope(form.scope.data),
@@ -248,7 +253,7 @@ def add_included(membership_id: int) -> BaseResponse:
     membership = own_membership(membership_id)
     form = IncludedForm(request.form)
     page_form = _membership_form(membership)
-    _membership_page(membership, page_form, 200, included_form=form)
+    _with_choices(RuleForm(), form)
     if form.validate():
         try:
             get_service(SpendService).add_included(
