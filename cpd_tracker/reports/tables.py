@@ -6,13 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from cpd_tracker.exports import Cell
-from cpd_tracker.services.coverage import (
-    EXPIRY_WINDOWS,
-    Counts,
-    PersonRow,
-    SchoolReport,
-    TrustReport,
-)
+from cpd_tracker.services.coverage import Counts, PersonRow, SchoolReport, TrustReport
+from cpd_tracker.services.school_statements import EXPIRY_WINDOWS
 from cpd_tracker.templating import ROLE_LABELS, STATUS_LABELS
 
 Table = tuple[list[str], Iterator[list[Cell]]]

@@ -18,24 +18,26 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Executable, and_, case, exists, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import (
+    Executable,
+    func,
+    select,
+)
+from sqlalchemy.orm import Session
 
 from cpd_tracker.models import (
-    Completion,
-    Evidence,
-    EvidenceStatus,
     Module,
     Person,
     ReportStatus,
     Requirement,
     School,
-    StaffRole,
     StaffRoleKind,
 )
 from cpd_tracker.rules.training import Status
+from cpd_tracker.services import school_statements as statements
 from cpd_tracker.services.compliance import EXCLUDED, VALID
 from cpd_tracker.services.cpd_record import academic_year_of
+from cpd_tracker.services.school_statements import EXPIRY_WINDOWS
 from cpd_tracker.services.status_facts import StatusFactsService, due_on, status_on
 
 TRAINED = tuple(s.value for s in VALID)
@@ -43,6 +45,7 @@ OUTSIDE = tuple(s.value for s in EXCLUDED)
 #: Statuses that count as a gap: expected but not trained.
 GAP = tuple(s.value for s in Status if s not in VALID and s not in EXCLUDED)
 #: Drill-down groups beside the single statuses.
+OVERDUE = ("overdue", "expired")
 GROUPS = {"gap": GAP, "trained": TRAINED, "expected": GAP + TRAINED}
 #: Order of statuses in legends and filters: most urgent first.
 STATUS_ORDER = (
@@ -57,7 +60,6 @@ STATUS_ORDER = (
     "exempt",
     "left",
 )
-EXPIRY_WINDOWS = (30, 60, 90)
 LIST_LIMIT = 50
 
 
@@ -190,6 +192,23 @@ class PersonRow:
     last_completed_on: dt.date | None
 
 
+@dataclass
+class _SchoolFigures:
+    by_requirement: dict[int, Counts] = field(default_factory=dict)
+    by_role: dict[str, Counts] = field(default_factory=dict)
+    total: Counts = field(default_factory=Counts)
+    expiring: dict[int, int] = field(default_factory=dict)
+    evidence_pending: int = 0
+    hours: dict[int, Decimal] = field(default_factory=dict)
+
+
+@dataclass
+class _Gaps:
+    overdue: list[GapLine]
+    expiring: dict[int, list[GapLine]]
+    never_started: set[int]
+
+
 def display_name(name: str | None, given: str | None, family: str | None, email: str | None,
                  person_id: int) -> str:  # fmt: skip
     """``Person.display_name`` for a row read with Core."""
@@ -215,19 +234,6 @@ def _audience(roles: Sequence[str] | None, school_name: str | None) -> str:
     if not roles:
         return f"All staff, {where}"
     return f"{', '.join(ROLE_LABELS.get(r, r) for r in roles)}, {where}"
-
-
-def _has_role(role: str) -> ColumnElement[bool]:
-    # An alias: the role breakdown joins staff_role itself, and must not correlate this away.
-    held = aliased(StaffRole)
-    return exists(
-        select(held.id).where(
-            held.person_id == ReportStatus.person_id,
-            held.school_id == ReportStatus.school_id,
-            held.ended_on.is_(None),
-            held.role == StaffRoleKind(role),
-        )
-    )
 
 
 class ReportService:
@@ -290,121 +296,115 @@ class ReportService:
 
     def school(self, school: School, today: dt.date, role: str | None = None) -> SchoolReport:
         self.facts.ensure_fresh(school.organisation_id, today, [school.id])
-        status = status_on(today).label("status")
-        scope = [
-            ReportStatus.school_id == school.id,
-            ReportStatus.organisation_id == school.organisation_id,
-        ]
-        if role:
-            scope.append(_has_role(role))
-        columns = self.columns(school.organisation_id, school.id)
-        by_requirement: dict[int, Counts] = defaultdict(Counts)
-        total = Counts()
-        for column_id, value, n in self.session.execute(
-            select(ReportStatus.column_id, status, func.count())
-            .where(*scope)
-            .group_by(ReportStatus.column_id, status)
-        ):
-            by_requirement[column_id].add(value, n)
-            total.add(value, n)
-        by_role: dict[str, Counts] = defaultdict(Counts)
-        for role_value, value, n in self.session.execute(
-            select(StaffRole.role, status, func.count())
-            .join(
-                StaffRole,
-                and_(
-                    StaffRole.person_id == ReportStatus.person_id,
-                    StaffRole.school_id == ReportStatus.school_id,
-                    StaffRole.ended_on.is_(None),
-                ),
-            )
-            .where(*scope, StaffRole.school_id == school.id)
-            .group_by(StaffRole.role, status)
-        ):
-            by_role[StaffRoleKind(role_value).value].add(value, n)
-        staff = self.staff(school, role)
-        titles = {c.id: c.title for c in columns}
-        names = {m.person_id: m.name for m in staff}
-        # One pass over the school's rows (the heatmap needs each of them): the cells, and
-        # the people for the gap lists. Their counts come from GROUP BY above and below.
-        cells: dict[int, dict[int, str]] = defaultdict(dict)
-        overdue: list[GapLine] = []
-        expiring: dict[int, list[GapLine]] = {days: [] for days in EXPIRY_WINDOWS}
-        bounds = [(days, today + dt.timedelta(days=days)) for days in EXPIRY_WINDOWS]
-        started: set[int] = set()
-        expected: set[int] = set()
-        for person_id, column_id, value, due, expires, last in self.session.execute(
-            select(
-                ReportStatus.person_id,
-                ReportStatus.column_id,
-                status,
-                due_on(today),
-                ReportStatus.expires_on,
-                ReportStatus.last_completed_on,
-            ).where(*scope)
-        ):
-            cells[person_id][column_id] = value
-            if last is not None:
-                started.add(person_id)
-            if value not in OUTSIDE:
-                expected.add(person_id)
-            name = names.get(person_id)
-            if name is None:
-                continue
-            if value in ("overdue", "expired"):
-                overdue.append(
-                    GapLine(person_id, name, titles.get(column_id, ""), value, due, expires)
-                )
-            elif value in TRAINED and expires is not None and expires >= today:
-                days = next((d for d, high in bounds if expires <= high), None)
-                if days is not None:
-                    expiring[days].append(
-                        GapLine(person_id, name, titles.get(column_id, ""), value, due, expires)
-                    )
-        overdue.sort(key=lambda g: (g.due_on or dt.date.max, g.name, g.title))
-        for lines in expiring.values():
-            lines.sort(key=lambda g: (g.expires_on or dt.date.max, g.name, g.title))
-        never_ids = expected - started
-        overdue_count = total.of("overdue", "expired")
-        expiring_counts = self._expiring_counts(scope, today)
-        overdue = overdue[:LIST_LIMIT]
-        expiring = {days: lines[:LIST_LIMIT] for days, lines in expiring.items()}
         year = academic_year_of(today)
+        values = statements.parameters(
+            school.id, school.organisation_id, today, role, dt.date(year, 9, 1)
+        )
+        columns = self.columns(school.organisation_id, school.id)
+        figures = self._school_figures(values)
+        staff = self.staff(school, role)
+        cells, gaps = self._school_rows(values, today, columns, staff)
         return SchoolReport(
             school=school,
             today=today,
             columns=columns,
             staff=staff,
-            by_requirement=dict(by_requirement),
-            by_role=dict(by_role),
-            total=total,
-            cells=dict(cells),
-            overdue=overdue,
-            overdue_count=overdue_count,
-            expiring=expiring,
-            expiring_counts=expiring_counts,
-            never_started=[m for m in staff if m.person_id in never_ids],
+            by_requirement=figures.by_requirement,
+            by_role=figures.by_role,
+            total=figures.total,
+            cells=cells,
+            overdue=gaps.overdue,
+            overdue_count=figures.total.of(*OVERDUE),
+            expiring=gaps.expiring,
+            expiring_counts=figures.expiring,
+            never_started=[m for m in staff if m.person_id in gaps.never_started],
             never_launched=[m for m in staff if m.last_launch_at is None],
-            evidence_pending=self._evidence_pending(school),
-            hours=self.hours(school, [m.person_id for m in staff], dt.date(year, 9, 1), today),
+            evidence_pending=figures.evidence_pending,
+            hours=figures.hours,
             academic_year=year,
         )
 
+    def _school_figures(self, values: dict[str, Any]) -> _SchoolFigures:
+        """Every count on the school dashboard, and the hours, from one statement."""
+        figures = _SchoolFigures(expiring=dict.fromkeys(EXPIRY_WINDOWS, 0))
+        query = statements.figures("role" in values)
+        for kind, key, value, n in self.session.connection().execute(query, values):
+            if kind == "hours":
+                figures.hours[int(key)] = Decimal(n)
+            elif kind == "requirement":
+                figures.by_requirement.setdefault(int(key), Counts()).add(value, int(n))
+                figures.total.add(value, int(n))
+            elif kind == "role":
+                figures.by_role.setdefault(StaffRoleKind(key).value, Counts()).add(value, int(n))
+            elif kind == "expiring":
+                figures.expiring[int(key)] = int(n)
+            else:
+                figures.evidence_pending = int(n)
+        return figures
+
+    def _school_rows(
+        self,
+        values: dict[str, Any],
+        today: dt.date,
+        columns: Sequence[Column],
+        staff: Sequence[StaffLine],
+    ) -> tuple[dict[int, dict[int, str]], _Gaps]:
+        """One pass over the school's rows, which the heatmap needs each of: its cells, and
+        from the same rows the people on the gap lists (their counts are in the figures)."""
+        names = {m.person_id: m.name for m in staff}
+        horizon = values["expiry_horizon"]
+        cells: dict[int, dict[int, str]] = {}
+        overdue: list[tuple[dt.date, str, int, int, str, dt.date | None, dt.date | None]] = []
+        expiring: list[tuple[dt.date, str, int, int, str, dt.date | None]] = []
+        started: set[int] = set()
+        expected: set[int] = set()
+        query = statements.rows("role" in values)
+        for person_id, column_id, value, due, expires, last in self.session.connection().execute(
+            query, values
+        ):
+            row = cells.get(person_id)
+            if row is None:
+                row = cells[person_id] = {}
+            row[column_id] = value
+            if last is not None:
+                started.add(person_id)
+            if value in OUTSIDE:
+                continue
+            expected.add(person_id)
+            name = names.get(person_id)
+            if name is None:
+                continue
+            if value in OVERDUE:
+                line = (due or dt.date.max, name, person_id, column_id, value, due, expires)
+                overdue.append(line)
+            elif value in TRAINED and expires is not None and today <= expires <= horizon:
+                expiring.append((expires, name, person_id, column_id, value, due))
+        titles = {c.id: c.title for c in columns}
+        overdue.sort(key=lambda g: (g[0], g[1], titles.get(g[3], "")))
+        expiring.sort(key=lambda g: (g[0], g[1], titles.get(g[3], "")))
+        windows: dict[int, list[GapLine]] = {days: [] for days in EXPIRY_WINDOWS}
+        for expires, name, person_id, column_id, value, due in expiring:
+            days = next(d for d in EXPIRY_WINDOWS if expires <= values[f"expiry_{d}"])
+            if len(windows[days]) < LIST_LIMIT:
+                title = titles.get(column_id, "")
+                windows[days].append(GapLine(person_id, name, title, value, due, expires))
+        gaps = _Gaps(
+            overdue=[
+                GapLine(person_id, name, titles.get(column_id, ""), value, due, expires)
+                for _, name, person_id, column_id, value, due, expires in overdue[:LIST_LIMIT]
+            ],
+            expiring=windows,
+            never_started=expected - started,
+        )
+        return cells, gaps
+
     def staff(self, school: School, role: str | None = None) -> list[StaffLine]:
         """The school's current staff with their roles, by family name (one query)."""
-        query = (
-            select(*_PERSON_COLUMNS, Person.last_launch_at, StaffRole.role)
-            .join(StaffRole, StaffRole.person_id == Person.id)
-            .where(
-                StaffRole.school_id == school.id,
-                StaffRole.ended_on.is_(None),
-                Person.organisation_id == school.organisation_id,
-                Person.active.is_(True),
-            )
-            .order_by(Person.family_name, Person.given_name, Person.name, Person.id)
-        )
         found: dict[int, tuple[Any, list[str]]] = {}
-        for row in self.session.execute(query):
+        for row in self.session.connection().execute(
+            statements.staff(),
+            {"school_id": school.id, "organisation_id": school.organisation_id},
+        ):
             found.setdefault(row.id, (row, []))[1].append(StaffRoleKind(row.role).value)
         lines = []
         for row, roles in found.values():
@@ -416,63 +416,6 @@ class ReportService:
                 StaffLine(row.id, _name(row), row.email, tuple(sorted(roles)), row.last_launch_at)
             )
         return lines
-
-    def _expiring_counts(
-        self, scope: Sequence[ColumnElement[bool]], today: dt.date
-    ) -> dict[int, int]:
-        """Trained staff whose training expires within 30, 60 and 90 days (one GROUP BY)."""
-        whens = [
-            (ReportStatus.expires_on <= today + dt.timedelta(days=days), days)
-            for days in EXPIRY_WINDOWS
-        ]
-        bucket = case(*whens).label("bucket")
-        counts = dict.fromkeys(EXPIRY_WINDOWS, 0)
-        for days, n in self.session.execute(
-            select(bucket, func.count())
-            .where(
-                *scope,
-                status_on(today).in_(TRAINED),
-                ReportStatus.expires_on >= today,
-                ReportStatus.expires_on <= today + dt.timedelta(days=EXPIRY_WINDOWS[-1]),
-            )
-            .group_by(bucket)
-        ):
-            counts[days] = n
-        return counts
-
-    def _evidence_pending(self, school: School) -> int:
-        return (
-            self.session.scalar(
-                select(func.count()).where(
-                    Evidence.school_id == school.id,
-                    Evidence.organisation_id == school.organisation_id,
-                    Evidence.status == EvidenceStatus.PENDING,
-                )
-            )
-            or 0
-        )
-
-    def hours(
-        self, school: School, people: Sequence[int], since: dt.date, today: dt.date
-    ) -> dict[int, Decimal]:
-        """CPD hours per person from ``since`` (1 September) to ``today``."""
-        if not people:
-            return {}
-        return {
-            person_id: Decimal(total or 0)
-            for person_id, total in self.session.execute(
-                select(Completion.person_id, func.sum(Completion.cpd_hours))
-                .where(
-                    # ``people`` are the school's staff, read within its organisation. Not
-                    # also filtered on organisation_id: SQLite would then pick that index and
-                    # walk every completion of the trust instead of these people's.
-                    Completion.person_id.in_(people),
-                    Completion.completed_on >= since,
-                    Completion.completed_on <= today,
-                )
-                .group_by(Completion.person_id)
-            )
-        }
 
     # -- the trust -----------------------------------------------------------------------
 
@@ -491,7 +434,7 @@ class ReportService:
         if filters.module_id is not None:
             scope.append(ReportStatus.module_id == filters.module_id)
         if filters.role:
-            scope.append(_has_role(filters.role))
+            scope.append(statements.has_role(StaffRoleKind(filters.role)))
         return scope
 
     def trust(self, organisation_id: int, today: dt.date, filters: TrustFilters) -> TrustReport:

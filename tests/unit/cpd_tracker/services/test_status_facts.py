@@ -29,7 +29,7 @@ from cpd_tracker.models import (
     StaffRoleKind,
 )
 from cpd_tracker.services.compliance import ComplianceService
-from cpd_tracker.services.coverage import ReportService, TrustFilters
+from cpd_tracker.services.coverage import LIST_LIMIT, ReportService, SchoolReport, TrustFilters
 from cpd_tracker.services.status_facts import StatusFactsService, status_on
 from tests.support.factories import make_org
 
@@ -150,6 +150,50 @@ def _engine(school: School, today: dt.date) -> dict[tuple[int, int], str]:
     return {key: row.result.status.value for key, row in compliance.cells.items()}
 
 
+def _assert_school_figures_are_the_engines(report: SchoolReport, today: dt.date) -> None:
+    """The dashboard's other figures (per role, per expiry window, the gap lists, who never
+    started) against the status engine's answers for the same school and day."""
+    compliance = ComplianceService(db.session).school(report.school, today)
+    roles = {m.person_id: m.roles for m in compliance.staff}
+    by_role: Counter[tuple[str, str]] = Counter()
+    windows: Counter[int] = Counter()
+    overdue: set[tuple[int, int]] = set()
+    expected: set[int] = set()
+    started: set[int] = set()
+    for (person_id, _), row in compliance.cells.items():
+        status, expires = row.result.status.value, row.result.expires_on
+        for role in roles.get(person_id, ()):
+            by_role[(role, status)] += 1
+        if row.result.last_completed_on is not None:
+            started.add(person_id)
+        if status in ("exempt", "left"):
+            continue
+        expected.add(person_id)
+        if status in ("overdue", "expired"):
+            overdue.add((person_id, row.module_id))
+        trained = status in ("compliant", "expiring_soon")
+        if trained and expires is not None and 0 <= (expires - today).days <= 90:
+            windows[next(d for d in (30, 60, 90) if (expires - today).days <= d)] += 1
+    got_roles = Counter(
+        {
+            (role, status): n
+            for role, counts in report.by_role.items()
+            for status, n in counts.by_status.items()
+        }
+    )
+    assert got_roles == by_role, today
+    assert report.expiring_counts == {d: windows[d] for d in (30, 60, 90)}, today
+    assert sum(len(lines) for lines in report.expiring.values()) == min(
+        sum(windows.values()), sum(min(n, LIST_LIMIT) for n in windows.values())
+    )
+    assert report.overdue_count == len(overdue), today
+    modules = {c.title: c.module_id for c in report.columns}
+    shown = {(g.person_id, modules[g.title]) for g in report.overdue}
+    assert shown <= overdue, today
+    assert len(shown) == min(len(overdue), LIST_LIMIT), today
+    assert {m.person_id for m in report.never_started} == expected - started, today
+
+
 def _facts(school: School, today: dt.date) -> dict[tuple[int, int], str]:
     return {
         (pid, rid): status
@@ -207,6 +251,7 @@ def test_sql_statuses_and_figures_are_the_engines_on_many_days(app: Flask, seed:
                     }
                 )
                 assert got == expected, today
+                _assert_school_figures_are_the_engines(report, today)
                 in_trust = Counter(
                     {
                         (column, status): n
