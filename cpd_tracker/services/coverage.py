@@ -193,20 +193,37 @@ class PersonRow:
 
 
 @dataclass
-class _SchoolFigures:
+class _SchoolPage:
+    """What ``school_statements.dashboard`` returns, sorted into place."""
+
+    cells: dict[int, dict[int, str]] = field(default_factory=dict)
     by_requirement: dict[int, Counts] = field(default_factory=dict)
     by_role: dict[str, Counts] = field(default_factory=dict)
     total: Counts = field(default_factory=Counts)
-    expiring: dict[int, int] = field(default_factory=dict)
+    expiring_counts: dict[int, int] = field(default_factory=dict)
     evidence_pending: int = 0
     hours: dict[int, Decimal] = field(default_factory=dict)
+    overdue: list[GapLine] = field(default_factory=list)
+    expiring: dict[int, list[GapLine]] = field(
+        default_factory=lambda: {days: [] for days in EXPIRY_WINDOWS}
+    )
+    never_started: set[int] = field(default_factory=set)
 
-
-@dataclass
-class _Gaps:
-    overdue: list[GapLine]
-    expiring: dict[int, list[GapLine]]
-    never_started: set[int]
+    def add(
+        self, kind: str, person_id: int, column_id: int, role: str, status: str, n: Decimal
+    ) -> None:
+        """One figure of the statement (any kind but "cell")."""
+        if kind == "requirement":
+            self.by_requirement.setdefault(column_id, Counts()).add(status, int(n))
+            self.total.add(status, int(n))
+        elif kind == "role":
+            self.by_role.setdefault(StaffRoleKind(role).value, Counts()).add(status, int(n))
+        elif kind == "expiring":
+            self.expiring_counts[column_id] = int(n)
+        elif kind == "evidence":
+            self.evidence_pending = int(n)
+        elif kind == "hours":
+            self.hours[person_id] = Decimal(n)
 
 
 def display_name(name: str | None, given: str | None, family: str | None, email: str | None,
@@ -301,67 +318,52 @@ class ReportService:
             school.id, school.organisation_id, today, role, dt.date(year, 9, 1)
         )
         columns = self.columns(school.organisation_id, school.id)
-        figures = self._school_figures(values)
         staff = self.staff(school, role)
-        cells, gaps = self._school_rows(values, today, columns, staff)
+        page = self._school_page(values, today, columns, staff)
         return SchoolReport(
             school=school,
             today=today,
             columns=columns,
             staff=staff,
-            by_requirement=figures.by_requirement,
-            by_role=figures.by_role,
-            total=figures.total,
-            cells=cells,
-            overdue=gaps.overdue,
-            overdue_count=figures.total.of(*OVERDUE),
-            expiring=gaps.expiring,
-            expiring_counts=figures.expiring,
-            never_started=[m for m in staff if m.person_id in gaps.never_started],
+            by_requirement=page.by_requirement,
+            by_role=page.by_role,
+            total=page.total,
+            cells=page.cells,
+            overdue=page.overdue,
+            overdue_count=page.total.of(*OVERDUE),
+            expiring=page.expiring,
+            expiring_counts=page.expiring_counts,
+            never_started=[m for m in staff if m.person_id in page.never_started],
             never_launched=[m for m in staff if m.last_launch_at is None],
-            evidence_pending=figures.evidence_pending,
-            hours=figures.hours,
+            evidence_pending=page.evidence_pending,
+            hours=page.hours,
             academic_year=year,
         )
 
-    def _school_figures(self, values: dict[str, Any]) -> _SchoolFigures:
-        """Every count on the school dashboard, and the hours, from one statement."""
-        figures = _SchoolFigures(expiring=dict.fromkeys(EXPIRY_WINDOWS, 0))
-        query = statements.figures("role" in values)
-        for kind, key, value, n in self.session.connection().execute(query, values):
-            if kind == "hours":
-                figures.hours[int(key)] = Decimal(n)
-            elif kind == "requirement":
-                figures.by_requirement.setdefault(int(key), Counts()).add(value, int(n))
-                figures.total.add(value, int(n))
-            elif kind == "role":
-                figures.by_role.setdefault(StaffRoleKind(key).value, Counts()).add(value, int(n))
-            elif kind == "expiring":
-                figures.expiring[int(key)] = int(n)
-            else:
-                figures.evidence_pending = int(n)
-        return figures
-
-    def _school_rows(
+    def _school_page(
         self,
         values: dict[str, Any],
         today: dt.date,
         columns: Sequence[Column],
         staff: Sequence[StaffLine],
-    ) -> tuple[dict[int, dict[int, str]], _Gaps]:
-        """One pass over the school's rows, which the heatmap needs each of: its cells, and
-        from the same rows the people on the gap lists (their counts are in the figures)."""
+    ) -> _SchoolPage:
+        """The dashboard's cells and figures (``school_statements.dashboard``, one statement)
+        sorted into place: counts as counted by SQL; the cells, and from the same rows the
+        people on the gap lists, which the heatmap needs every row for anyway."""
+        page = _SchoolPage(expiring_counts=dict.fromkeys(EXPIRY_WINDOWS, 0))
         names = {m.person_id: m.name for m in staff}
         horizon = values["expiry_horizon"]
-        cells: dict[int, dict[int, str]] = {}
+        cells = page.cells
         overdue: list[tuple[dt.date, str, int, int, str, dt.date | None, dt.date | None]] = []
         expiring: list[tuple[dt.date, str, int, int, str, dt.date | None]] = []
         started: set[int] = set()
         expected: set[int] = set()
-        query = statements.rows("role" in values)
-        for person_id, column_id, value, due, expires, last in self.session.connection().execute(
-            query, values
-        ):
+        # fetchall: iterating a result fetches row by row, a measurable cost over 3,000 rows.
+        found = self.session.connection().execute(statements.dashboard("role" in values), values)
+        for kind, person_id, column_id, role, value, due, expires, last, n in found.all():
+            if kind != "cell":
+                page.add(kind, person_id, column_id, role, value, n)
+                continue
             row = cells.get(person_id)
             if row is None:
                 row = cells[person_id] = {}
@@ -382,28 +384,28 @@ class ReportService:
         titles = {c.id: c.title for c in columns}
         overdue.sort(key=lambda g: (g[0], g[1], titles.get(g[3], "")))
         expiring.sort(key=lambda g: (g[0], g[1], titles.get(g[3], "")))
-        windows: dict[int, list[GapLine]] = {days: [] for days in EXPIRY_WINDOWS}
         for expires, name, person_id, column_id, value, due in expiring:
             days = next(d for d in EXPIRY_WINDOWS if expires <= values[f"expiry_{d}"])
-            if len(windows[days]) < LIST_LIMIT:
+            if len(page.expiring[days]) < LIST_LIMIT:
                 title = titles.get(column_id, "")
-                windows[days].append(GapLine(person_id, name, title, value, due, expires))
-        gaps = _Gaps(
-            overdue=[
-                GapLine(person_id, name, titles.get(column_id, ""), value, due, expires)
-                for _, name, person_id, column_id, value, due, expires in overdue[:LIST_LIMIT]
-            ],
-            expiring=windows,
-            never_started=expected - started,
-        )
-        return cells, gaps
+                page.expiring[days].append(GapLine(person_id, name, title, value, due, expires))
+        page.overdue = [
+            GapLine(person_id, name, titles.get(column_id, ""), value, due, expires)
+            for _, name, person_id, column_id, value, due, expires in overdue[:LIST_LIMIT]
+        ]
+        page.never_started = expected - started
+        return page
 
     def staff(self, school: School, role: str | None = None) -> list[StaffLine]:
         """The school's current staff with their roles, by family name (one query)."""
         found: dict[int, tuple[Any, list[str]]] = {}
-        for row in self.session.connection().execute(
-            statements.staff(),
-            {"school_id": school.id, "organisation_id": school.organisation_id},
+        for row in (
+            self.session.connection()
+            .execute(
+                statements.staff(),
+                {"school_id": school.id, "organisation_id": school.organisation_id},
+            )
+            .all()
         ):
             found.setdefault(row.id, (row, []))[1].append(StaffRoleKind(row.role).value)
         lines = []

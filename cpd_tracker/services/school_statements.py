@@ -5,12 +5,8 @@ The dashboard is the page a CPD lead opens most; building these statements and t
 3,000 rows into ORM result rows each time cost more than running them. ``parameters()`` gives
 the values each statement is run with.
 
-Two statements read ``report_status`` for the page (``services/coverage.py``):
-
-- ``figures()``: every count on the page in one statement: staff per requirement and status,
-  per role and status, trained staff per expiry window, evidence awaiting verification and
-  CPD hours per person. The school's rows are read once (a CTE), each figure a ``GROUP BY``.
-- ``rows()``: one row per person and requirement, for the heatmap and the gap lists.
+``dashboard()`` reads every cell and every figure of the page in one statement;
+``staff()`` the staff list with names and roles.
 """
 
 from __future__ import annotations
@@ -25,6 +21,7 @@ from sqlalchemy import (
     Date,
     Executable,
     Numeric,
+    Select,
     String,
     bindparam,
     case,
@@ -32,6 +29,7 @@ from sqlalchemy import (
     exists,
     func,
     literal,
+    null,
     select,
     union_all,
 )
@@ -104,7 +102,7 @@ def _scope(filtered: bool) -> list[ColumnElement[bool]]:
 def parameters(
     school_id: int, organisation_id: int, today: dt.date, role: str | None, since: dt.date
 ) -> dict[str, Any]:
-    """Values for ``figures(role is not None)`` and ``rows(role is not None)``."""
+    """Values for ``dashboard(role is not None)``."""
     values: dict[str, Any] = {
         "school_id": school_id,
         "organisation_id": organisation_id,
@@ -120,12 +118,30 @@ def parameters(
 
 
 @functools.cache
-def figures(filtered: bool) -> Executable:
-    """Rows of (kind, key, status, n); kinds "requirement" (key: column id), "role" (key:
-    role), "expiring" (key: days), "evidence" and "hours" (key: person id, n: hours)."""
-    status = status_on(_BUILT_FOR).label("status")
+def dashboard(filtered: bool) -> Executable:
+    """Every cell and every figure of the dashboard, one row each, in one statement.
+
+    Columns: kind, person, column, role, status, due, expires, last, n. Kinds:
+
+    - "cell": person, column, status, due, expires (on), last (completed on): the heatmap
+      and the gap lists, one row per person and requirement;
+    - "requirement" (column, status, n) and "role" (role, status, n): staff counts;
+    - "expiring" (column: days, n): trained staff whose training expires within 30, 60, 90
+      days; "evidence" (n): evidence awaiting verification;
+    - "hours" (person, n): CPD hours since ``hours_since``.
+
+    The school's rows are read once (a CTE, the status and due date worked out once); each
+    figure is a ``GROUP BY`` over them.
+    """
     rows = (
-        select(ReportStatus.person_id, ReportStatus.column_id, status, ReportStatus.expires_on)
+        select(
+            ReportStatus.person_id,
+            ReportStatus.column_id,
+            status_on(_BUILT_FOR).label("status"),
+            due_on(_BUILT_FOR).label("due"),
+            ReportStatus.expires_on,
+            ReportStatus.last_completed_on,
+        )
         .where(*_scope(filtered))
         .cte("school_rows")
     )
@@ -139,44 +155,36 @@ def figures(filtered: bool) -> Executable:
         .cte("school_roles")
     )
     window = case(
-        *(
-            (
-                rows.c.expires_on <= bindparam(f"expiry_{days}", type_=rows.c.expires_on.type),
-                str(days),
-            )
-            for days in EXPIRY_WINDOWS
-        )
+        *((rows.c.expires_on <= _day(f"expiry_{days}"), days) for days in EXPIRY_WINDOWS)
     ).label("expiry_window")
-    today = bindparam("report_today", type_=rows.c.expires_on.type)
+    today = _day("report_today")
+    r = rows.c
     return union_all(
         select(
-            literal("requirement").label("kind"),
-            cast(rows.c.column_id, String).label("key"),
-            rows.c.status,
-            cast(func.count(), _FIGURE).label("n"),
-        ).group_by(rows.c.column_id, rows.c.status),
-        select(literal("role"), cast(roles.c.role, String), rows.c.status, func.count())
+            literal("cell").label("kind"),
+            r.person_id.label("person"),
+            r.column_id.label("column"),
+            cast(null(), String).label("role"),
+            r.status,
+            r.due,
+            r.expires_on.label("expires"),
+            r.last_completed_on.label("last"),
+            cast(null(), _FIGURE).label("n"),
+        ),
+        _figure("requirement", column=r.column_id, status=r.status).group_by(r.column_id, r.status),
+        _figure("role", role=cast(roles.c.role, String), status=r.status)
         .select_from(rows)
-        .join(roles, roles.c.person_id == rows.c.person_id)
-        .group_by(roles.c.role, rows.c.status),
-        select(literal("expiring"), window, literal(""), func.count())
-        .where(
-            rows.c.status.in_(TRAINED),
-            rows.c.expires_on >= today,
-            rows.c.expires_on <= _day("expiry_horizon"),
-        )
+        .join(roles, roles.c.person_id == r.person_id)
+        .group_by(roles.c.role, r.status),
+        _figure("expiring", column=window)
+        .where(r.status.in_(TRAINED), r.expires_on >= today, r.expires_on <= _day("expiry_horizon"))
         .group_by(window),
-        select(literal("evidence"), literal(""), literal(""), func.count()).where(
+        _figure("evidence").where(
             Evidence.school_id == bindparam("school_id"),
             Evidence.organisation_id == bindparam("organisation_id"),
             Evidence.status == EvidenceStatus.PENDING,
         ),
-        select(
-            literal("hours"),
-            cast(Completion.person_id, String),
-            literal(""),
-            func.sum(Completion.cpd_hours),
-        )
+        _figure("hours", person=Completion.person_id, n=func.sum(Completion.cpd_hours))
         .where(
             # The school's current staff. Not also filtered on organisation_id: SQLite would
             # then pick that index and walk every completion of the trust.
@@ -188,17 +196,27 @@ def figures(filtered: bool) -> Executable:
     )
 
 
-@functools.cache
-def rows(filtered: bool) -> Executable:
-    """(person id, column id, status, due, expires on, last completed on), one per status."""
+def _figure(
+    kind: str,
+    *,
+    person: Any = None,
+    column: Any = None,
+    role: Any = None,
+    status: Any = None,
+    n: Any = None,
+) -> Select[Any]:
+    """One figure's part of ``dashboard()``: the columns it does not use are NULL."""
     return select(
-        ReportStatus.person_id,
-        ReportStatus.column_id,
-        status_on(_BUILT_FOR),
-        due_on(_BUILT_FOR),
-        ReportStatus.expires_on,
-        ReportStatus.last_completed_on,
-    ).where(*_scope(filtered))
+        literal(kind),
+        person if person is not None else null(),
+        column if column is not None else null(),
+        role if role is not None else null(),
+        status if status is not None else null(),
+        null(),
+        null(),
+        null(),
+        n if n is not None else func.count(),
+    )
 
 
 @functools.cache
