@@ -16,6 +16,7 @@ from flask import Flask, current_app, g, request, session
 from flask_login import AnonymousUserMixin
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import HTTPException
 
 from cpd_tracker.extensions import db, login_manager
@@ -193,12 +194,20 @@ def _load_user(_request: object) -> CurrentUser | None:
     launch = _launch_from_request()
     if launch is None:
         return None
-    person = db.session.scalar(
-        select(Person).where(
-            Person.id == launch.person_id,
-            Person.organisation_id == launch.organisation_id,
-            Person.active.is_(True),
+    # One statement for what every page reads: the person, their permissions and the
+    # organisation's name (the header).
+    person = (
+        db.session.scalars(
+            select(Person)
+            .options(joinedload(Person.permissions), joinedload(Person.organisation))
+            .where(
+                Person.id == launch.person_id,
+                Person.organisation_id == launch.organisation_id,
+                Person.active.is_(True),
+            )
         )
+        .unique()
+        .first()
     )
     if person is None:
         return None

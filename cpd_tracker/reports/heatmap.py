@@ -1,6 +1,7 @@
 """The dashboards' grids, built as markup in Python: the school's staff x requirement heatmap
-(3,000 cells) and the trust's schools x requirements matrix (1,800 linked figures). Through
-Jinja's macros and ``url_for`` per cell they cost more than every query of the page together.
+(3,000 cells), its gap lists and hours table (hundreds of rows with links), and the trust's
+schools x requirements matrix (1,800 linked figures). Through Jinja's macros and ``url_for``
+per cell they cost more than every query of the page together.
 
 Each cell names its status twice: a two-letter code on screen (with a legend above the table)
 and the full word for screen readers; colour is the third cue, never the only one.
@@ -12,8 +13,8 @@ from collections.abc import Callable
 
 from markupsafe import Markup, escape
 
-from cpd_tracker.services.coverage import SchoolReport, TrustReport
-from cpd_tracker.templating import ROLE_LABELS, STATUS_LABELS, tool_url
+from cpd_tracker.services.coverage import GapLine, SchoolReport, StaffLine, TrustReport
+from cpd_tracker.templating import ROLE_LABELS, STATUS_LABELS, date_uk, hours, tool_url
 
 #: Status -> the code shown in a cell.
 CODES = {
@@ -92,6 +93,52 @@ def heatmap_rows(report: SchoolReport, status: str | None = None) -> list[Markup
         )
         rows.append(Markup(f'<tr class="govuk-table__row">{head}{body}</tr>'))  # noqa: S704
     return rows
+
+
+def _name_cell(href: str, name: str) -> str:
+    return (
+        f'<th scope="row" class="govuk-table__header"><a class="govuk-link" href="{href}">'
+        f"{escape(name)}</a></th>"
+    )
+
+
+def gap_rows(lines: list[GapLine], url: Callable[[int], str], dated: str) -> Markup:
+    """A gap list's ``<tr>`` rows: the person (linked), the training, the status and the
+    date named by ``dated`` ("due_on" or "expires_on")."""
+    rows = []
+    for line in lines:
+        day = getattr(line, dated)
+        rows.append(
+            f'<tr class="govuk-table__row">{_name_cell(escape(url(line.person_id)), line.name)}'
+            f'<td class="govuk-table__cell">{escape(line.title)}</td>'
+            f'<td class="govuk-table__cell">{STATUS_TAGS[line.status]}</td>'
+            f'<td class="govuk-table__cell app-nowrap">{date_uk(day)}</td></tr>'
+        )
+    return Markup("".join(rows))  # noqa: S704 - every dynamic part escaped above
+
+
+def hours_rows(report: SchoolReport) -> Markup:
+    """The CPD hours table's ``<tr>`` rows, one per member of staff."""
+    rows = []
+    for member in report.staff:
+        roles = ", ".join(ROLE_LABELS.get(r, r) for r in member.roles)
+        rows.append(
+            f'<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">'
+            f"{escape(member.name)}</th>"
+            f'<td class="govuk-table__cell">{escape(roles)}</td>'
+            f'<td class="govuk-table__cell govuk-table__cell--numeric">'
+            f"{hours(report.hours.get(member.person_id, 0))}</td></tr>"
+        )
+    return Markup("".join(rows))  # noqa: S704 - every dynamic part escaped above
+
+
+def staff_links(members: list[StaffLine], url: Callable[[int], str]) -> Markup:
+    """Names linked to their staff pages, separated by commas."""
+    links = (
+        f'<a class="govuk-link" href="{escape(url(m.person_id))}">{escape(m.name)}</a>'
+        for m in members
+    )
+    return Markup(", ".join(links))  # noqa: S704 - every dynamic part escaped above
 
 
 def _band(percent: int) -> str:

@@ -27,7 +27,14 @@ from cpd_tracker.reports.compliance_view import (
     status_table,
 )
 from cpd_tracker.reports.filters import drill_down, trust_filters
-from cpd_tracker.reports.heatmap import STATUS_TAGS, heatmap_rows, matrix_rows, person_url
+from cpd_tracker.reports.heatmap import (
+    gap_rows,
+    heatmap_rows,
+    hours_rows,
+    matrix_rows,
+    person_url,
+    staff_links,
+)
 from cpd_tracker.services.compliance import ComplianceService
 from cpd_tracker.services.coverage import LIST_LIMIT, STATUS_ORDER, PersonRow, ReportService
 from cpd_tracker.services.overview import OverviewService
@@ -73,19 +80,22 @@ def school_page(school_id: int) -> str:
     report = get_service(ReportService).school(school, clock().date(), _role())
     status = request.args.get("status") or None
     status = status if status in STATUS_ORDER else None
+    courses = get_service(OverviewService).school_courses(school)
     return render_template(
         "reports/school.html",
         school=school,
         report=report,
         heatmap=heatmap_rows(report, status),
         person_url=person_url(school.id),
-        status_tags=STATUS_TAGS,
+        gap_rows=gap_rows,
+        hours_rows=hours_rows,
+        staff_links=staff_links,
         status=status,
         role=_role(),
         statuses=STATUS_ORDER,
         list_limit=LIST_LIMIT,
-        courses=get_service(OverviewService).school_courses(school),
-        rosters=get_service(RosterService).statuses(school),
+        courses=courses,
+        rosters=get_service(RosterService).statuses(school, courses),
         roster_form=BaseForm(),
         senco=get_service(SencoService).school(school),
         trend=get_service(SnapshotService).school_trend(school, TREND_MONTHS),

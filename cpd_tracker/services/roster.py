@@ -186,19 +186,28 @@ class RosterService:
             )
         )
 
-    def statuses(self, school: School) -> list[RosterStatus]:
-        """The rosters of the school's courses that offer NRPS."""
-        courses = list(
-            self.session.scalars(
-                select(Course)
-                .where(
-                    Course.school_id == school.id,
-                    Course.organisation_id == school.organisation_id,
-                    Course.memberships_url.is_not(None),
+    def statuses(
+        self, school: School, linked: Sequence[Course] | None = None
+    ) -> list[RosterStatus]:
+        """The rosters of the school's courses that offer NRPS. ``linked``: the school's
+        courses, when the caller has read them already."""
+        if linked is None:
+            courses = list(
+                self.session.scalars(
+                    select(Course)
+                    .where(
+                        Course.school_id == school.id,
+                        Course.organisation_id == school.organisation_id,
+                        Course.memberships_url.is_not(None),
+                    )
+                    .order_by(Course.title, Course.id)
                 )
-                .order_by(Course.title, Course.id)
             )
-        )
+        else:
+            courses = sorted(
+                (c for c in linked if c.school_id == school.id and c.memberships_url),
+                key=lambda c: (c.title or "", c.id),
+            )
         if not courses:
             return []
         ids = [c.id for c in courses]

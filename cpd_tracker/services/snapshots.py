@@ -38,9 +38,9 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
-from markupsafe import Markup
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from markupsafe import Markup, escape
+from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from cpd_tracker.charts import STYLES, Line, line_chart
 from cpd_tracker.models import Completion, CoverageSnapshot, Module, Requirement, School
@@ -313,18 +313,16 @@ class SnapshotService:
     def school_trend(self, school: School, months: int = DEFAULT_WINDOW) -> Trend:
         """One school: a line per training (module) and an overall line, month by month."""
         window = self.window(months)
-        query = (
-            select(CoverageSnapshot, Module.id, Module.title)
-            .join(Requirement, Requirement.id == CoverageSnapshot.requirement_id)
-            .join(Module, Module.id == Requirement.module_id)
-            .where(
+        module = (Module.id, Module.title)
+        rows = self._trend_points(
+            module,
+            [
                 CoverageSnapshot.organisation_id == school.organisation_id,
                 CoverageSnapshot.school_id == school.id,
-                CoverageSnapshot.month >= window[0],
-                CoverageSnapshot.month <= window[-1],
-            )
+            ],
+            window,
+            "module",
         )
-        rows = [(row, f"module-{mid}", title) for row, mid, title in self.session.execute(query)]
         return Trend(
             kind="school",
             scope_id=school.id,
@@ -333,24 +331,22 @@ class SnapshotService:
             series_heading="Training",
             months=tuple(window),
             series=tuple(_series(rows, window, "All required training")),
-            backfilled_until=_backfilled_until(r for r, _, _ in rows),
+            backfilled_until=_backfilled_until(rows),
             window=months,
         ).trimmed()
 
     def trust_trend(self, organisation_id: int, name: str, months: int = DEFAULT_WINDOW) -> Trend:
         """The organisation: a line per school and an overall line, month by month."""
         window = self.window(months)
-        query = (
-            select(CoverageSnapshot, School.id, School.name)
-            .join(School, School.id == CoverageSnapshot.school_id)
-            .where(
+        rows = self._trend_points(
+            (School.id, School.name),
+            [
                 CoverageSnapshot.organisation_id == organisation_id,
                 School.organisation_id == organisation_id,
-                CoverageSnapshot.month >= window[0],
-                CoverageSnapshot.month <= window[-1],
-            )
+            ],
+            window,
+            "school",
         )
-        rows = [(row, f"school-{sid}", school) for row, sid, school in self.session.execute(query)]
         return Trend(
             kind="trust",
             scope_id=organisation_id,
@@ -359,9 +355,54 @@ class SnapshotService:
             series_heading="School",
             months=tuple(window),
             series=tuple(_series(rows, window, "All schools")),
-            backfilled_until=_backfilled_until(r for r, _, _ in rows),
+            backfilled_until=_backfilled_until(rows),
             window=months,
         ).trimmed()
+
+    def _trend_points(
+        self,
+        key: tuple[InstrumentedAttribute[int], InstrumentedAttribute[str]],
+        scope: list[ColumnElement[bool]],
+        window: list[dt.date],
+        prefix: str,
+    ) -> list[_Point]:
+        """The snapshots summed in SQL by ``key`` (a module's or a school's id and name) and
+        month: one point per line and month, however many snapshots are behind it."""
+        key_id, label = key
+        s = CoverageSnapshot
+        query = (
+            select(
+                key_id,
+                label,
+                s.month,
+                func.sum(s.compliant),
+                func.sum(s.applicable),
+                func.sum(s.overdue),
+                func.sum(s.expired),
+                func.sum(s.exempt),
+                func.max(case((s.backfilled, 1), else_=0)),
+            )
+            .where(*scope, s.month >= window[0], s.month <= window[-1])
+            .group_by(key_id, label, s.month)
+        )
+        if key_id is Module.id:
+            query = query.join(Requirement, Requirement.id == s.requirement_id).join(
+                Module, Module.id == Requirement.module_id
+            )
+        else:
+            query = query.join(School, School.id == s.school_id)
+        return [
+            _Point(
+                f"{prefix}-{id_}",
+                name,
+                month,
+                TrendPoint(int(trained), int(expected), int(overdue), int(expired), int(exempt)),
+                bool(backfilled),
+            )
+            for id_, name, month, trained, expected, overdue, expired, exempt, backfilled in (
+                self.session.execute(query).all()
+            )
+        ]
 
 
 def _figures_of(row: CoverageSnapshot) -> dict[str, int]:
@@ -369,8 +410,19 @@ def _figures_of(row: CoverageSnapshot) -> dict[str, int]:
     return {name: getattr(row, name) for name in names}
 
 
-def _backfilled_until(rows: Iterable[CoverageSnapshot]) -> dt.date | None:
-    months = [r.month for r in rows if r.backfilled]
+@dataclass(frozen=True)
+class _Point:
+    """One line's figures for one month, summed from its snapshots."""
+
+    key: str
+    label: str
+    month: dt.date
+    point: TrendPoint
+    backfilled: bool
+
+
+def _backfilled_until(points: Iterable[_Point]) -> dt.date | None:
+    months = [p.month for p in points if p.backfilled]
     return max(months) if months else None
 
 
@@ -488,6 +540,21 @@ class Trend:
             shade_label="Reconstructed from records",
         )
 
+    def table_body(self) -> Markup:
+        """The figures table's rows (the chart's text alternative): a row per line, a cell
+        per month. Built here rather than in Jinja: a trust's table has hundreds of cells."""
+        rows = []
+        for series in self.series:
+            cells = [
+                f'<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">'
+                f"{escape(series.label)}</th>"
+            ]
+            for point in series.points:
+                cells.append(_figure_cell(point))
+            cells.append("</tr>")
+            rows.append("".join(cells))
+        return Markup("".join(rows))  # noqa: S704 - labels escaped, the rest numbers of ours
+
     def rows(self) -> Iterator[tuple[dt.date, TrendSeries, TrendPoint]]:
         """Every figure: month by month, each series in order."""
         for i, month in enumerate(self.months):
@@ -497,25 +564,40 @@ class Trend:
                     yield month, series, point
 
 
+_NUMERIC_CELL = '<td class="govuk-table__cell govuk-table__cell--numeric">'
+_NO_FIGURE = (
+    f'{_NUMERIC_CELL}<span aria-hidden="true">\u2013</span>'
+    '<span class="govuk-visually-hidden">No figure</span></td>'
+)
+
+
+def _figure_cell(point: TrendPoint | None) -> str:
+    if point is None:
+        return _NO_FIGURE
+    if point.percent is None:
+        return f"{_NUMERIC_CELL}No staff</td>"
+    return (
+        f'{_NUMERIC_CELL}{point.percent}%<br><span class="govuk-!-font-size-16">'
+        f"{point.trained} of {point.expected}</span></td>"
+    )
+
+
 def _plus(total: TrendPoint | None, point: TrendPoint) -> TrendPoint:
     return point if total is None else total + point
 
 
-def _series(
-    rows: list[tuple[CoverageSnapshot, str, str]], window: list[dt.date], overall_label: str
-) -> list[TrendSeries]:
+def _series(rows: list[_Point], window: list[dt.date], overall_label: str) -> list[TrendSeries]:
     """An overall series (the sums) first, then one per key, by label. With a single key the
     overall line would repeat it, so that one line is the emphasised one instead."""
     index = {m: i for i, m in enumerate(window)}
     labels: dict[str, str] = {}
     points: dict[str, list[TrendPoint | None]] = defaultdict(lambda: [None] * len(window))
     overall: list[TrendPoint | None] = [None] * len(window)
-    for row, key, label in rows:
-        labels[key] = label
-        point = TrendPoint(row.compliant, row.applicable, row.overdue, row.expired, row.exempt)
+    for row in rows:
+        labels[row.key] = row.label
         i = index[row.month]
-        points[key][i] = _plus(points[key][i], point)
-        overall[i] = _plus(overall[i], point)
+        points[row.key][i] = _plus(points[row.key][i], row.point)
+        overall[i] = _plus(overall[i], row.point)
     ordered = sorted(labels, key=lambda k: (labels[k].casefold(), k))
     if len(ordered) == 1:
         key = ordered[0]

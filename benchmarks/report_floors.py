@@ -1,0 +1,261 @@
+"""The floors the dashboards are timed against (issue 6: "the single aggregate SQL query for
+the same figures timed in the same run as the floor").
+
+Each floor is one SQL statement, run with SQLAlchemy Core on a bare connection and fetched,
+that returns every figure its page shows: nothing rendered, no Python beyond fetching. Built
+here independently of the app's own statements, from the tables, so that a slow shape in
+the app is not copied into its floor.
+
+- School dashboard: every status cell of the school with its dates (the heatmap and gap
+  lists), staff per requirement and status and per role and status, trained staff per
+  expiry window, evidence awaiting verification, CPD hours per person, the staff list with
+  names and roles, the SENCO appointments and the trend's monthly sums per training.
+- Trust dashboard: staff per school, requirement column and status over every status row
+  (the matrix, the ranking and the totals), the trust trend's monthly sums per school and
+  the SENCO appointments of every school.
+
+``narrow_*`` are the previous floors (coverage counts only), still printed for comparison.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import (
+    Date,
+    Engine,
+    Integer,
+    Numeric,
+    String,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
+
+from cpd_tracker.models import (
+    Completion,
+    CoverageSnapshot,
+    Evidence,
+    EvidenceStatus,
+    Person,
+    ReportStatus,
+    Requirement,
+    SencoAppointment,
+    StaffRole,
+)
+from cpd_tracker.services.status_facts import due_on, status_on
+
+TRAINED = ("compliant", "expiring_soon")
+WINDOWS = (30, 60, 90)
+
+
+def _part(
+    kind: str,
+    a: Any = None,
+    b: Any = None,
+    text: Any = None,
+    day: Any = None,
+    n1: Any = None,
+    n2: Any = None,
+    day2: Any = None,
+    day3: Any = None,
+) -> list[Any]:
+    """One part of a floor's UNION ALL: (kind, a, b, text, day, n1, n2, day2, day3), the
+    unused ones NULL."""
+
+    def typed(value: Any, type_: Any) -> Any:
+        return cast(value if value is not None else null(), type_)
+
+    return [
+        literal(kind).label("kind"),
+        typed(a, Integer).label("a"),
+        typed(b, Integer).label("b"),
+        typed(text, String).label("text"),
+        typed(day, Date).label("day"),
+        typed(n1, Numeric(12, 2)).label("n1"),
+        typed(n2, Numeric(12, 2)).label("n2"),
+        typed(day2, Date).label("day2"),
+        typed(day3, Date).label("day3"),
+    ]
+
+
+def school_floor(
+    engine: Engine, org_id: int, school_id: int, today: dt.date, first_month: dt.date
+) -> Callable[[], int]:
+    """Every figure of ``GET /schools/<id>`` in one statement; returns the rows fetched."""
+    rows = (
+        select(
+            ReportStatus.person_id,
+            ReportStatus.column_id,
+            status_on(today).label("status"),
+            due_on(today).label("due"),
+            ReportStatus.expires_on,
+            ReportStatus.last_completed_on,
+        )
+        .where(ReportStatus.school_id == school_id, ReportStatus.organisation_id == org_id)
+        .cte("rows")
+    )
+    staff = (
+        select(StaffRole.person_id, StaffRole.role)
+        .where(StaffRole.school_id == school_id, StaffRole.ended_on.is_(None))
+        .cte("staff")
+    )
+    r = rows.c
+    window = case(*((r.expires_on <= today + dt.timedelta(days=d), d) for d in WINDOWS))
+    since = dt.date(today.year if today.month >= 9 else today.year - 1, 9, 1)
+    query = union_all(
+        select(
+            *_part(
+                "cell",
+                r.person_id,
+                r.column_id,
+                r.status,
+                r.due,
+                day2=r.expires_on,
+                day3=r.last_completed_on,
+            )
+        ),
+        select(*_part("requirement", None, r.column_id, r.status, None, func.count())).group_by(
+            r.column_id, r.status
+        ),
+        select(*_part("role", None, None, staff.c.role + ":" + r.status, None, func.count()))
+        .select_from(rows)
+        .join(staff, staff.c.person_id == r.person_id)
+        .group_by(staff.c.role, r.status),
+        select(*_part("expiring", window, None, None, None, func.count()))
+        .where(
+            r.status.in_(TRAINED),
+            r.expires_on >= today,
+            r.expires_on <= today + dt.timedelta(days=WINDOWS[-1]),
+        )
+        .group_by(window),
+        select(*_part("evidence", n1=func.count())).where(
+            Evidence.school_id == school_id, Evidence.status == EvidenceStatus.PENDING
+        ),
+        select(*_part("hours", Completion.person_id, n1=func.sum(Completion.cpd_hours)))
+        .where(
+            Completion.person_id.in_(select(staff.c.person_id)),
+            Completion.completed_on >= since,
+            Completion.completed_on <= today,
+        )
+        .group_by(Completion.person_id),
+        select(
+            *_part(
+                "staff",
+                Person.id,
+                None,
+                func.coalesce(Person.name, Person.given_name + " " + Person.family_name)
+                + ":"
+                + staff.c.role,
+                cast(Person.last_launch_at, Date),
+            )
+        )
+        .select_from(Person)
+        .join(staff, staff.c.person_id == Person.id),
+        select(
+            *_part("senco", SencoAppointment.person_id, None, None, SencoAppointment.started_on)
+        ).where(SencoAppointment.school_id == school_id, SencoAppointment.ended_on.is_(None)),
+        select(
+            *_part(
+                "trend",
+                Requirement.module_id,
+                None,
+                None,
+                CoverageSnapshot.month,
+                func.sum(CoverageSnapshot.compliant),
+                func.sum(CoverageSnapshot.applicable),
+            )
+        )
+        .join(Requirement, Requirement.id == CoverageSnapshot.requirement_id)
+        .where(CoverageSnapshot.school_id == school_id, CoverageSnapshot.month >= first_month)
+        .group_by(Requirement.module_id, CoverageSnapshot.month),
+    )
+    return _fetched(engine, query)
+
+
+def trust_floor(
+    engine: Engine, org_id: int, today: dt.date, first_month: dt.date
+) -> Callable[[], int]:
+    """Every figure of ``GET /trust`` in one statement; returns the staff counted (the
+    status rows behind the matrix), so a run can check it against the table."""
+    status = status_on(today)
+    query = union_all(
+        select(
+            *_part(
+                "cell",
+                ReportStatus.school_id,
+                ReportStatus.column_id,
+                status,
+                None,
+                func.count(),
+            )
+        )
+        .where(ReportStatus.organisation_id == org_id)
+        .group_by(ReportStatus.school_id, ReportStatus.column_id, status),
+        select(
+            *_part(
+                "trend",
+                CoverageSnapshot.school_id,
+                None,
+                None,
+                CoverageSnapshot.month,
+                func.sum(CoverageSnapshot.compliant),
+                func.sum(CoverageSnapshot.applicable),
+            )
+        )
+        .where(CoverageSnapshot.organisation_id == org_id, CoverageSnapshot.month >= first_month)
+        .group_by(CoverageSnapshot.school_id, CoverageSnapshot.month),
+        select(
+            *_part(
+                "senco",
+                SencoAppointment.school_id,
+                SencoAppointment.person_id,
+                None,
+                SencoAppointment.started_on,
+            )
+        ).where(SencoAppointment.organisation_id == org_id, SencoAppointment.ended_on.is_(None)),
+    )
+
+    def run() -> int:
+        with engine.connect() as conn:
+            return sum(int(row.n1) for row in conn.execute(query).all() if row.kind == "cell")
+
+    return run
+
+
+def narrow_school_floor(
+    engine: Engine, org_id: int, school_id: int, today: dt.date
+) -> Callable[[], int]:
+    """The previous floor: the coverage counts of one school (one GROUP BY)."""
+    status = status_on(today)
+    query = (
+        select(ReportStatus.column_id, status, func.count())
+        .where(ReportStatus.school_id == school_id, ReportStatus.organisation_id == org_id)
+        .group_by(ReportStatus.column_id, status)
+    )
+    return _fetched(engine, query)
+
+
+def narrow_trust_floor(engine: Engine, org_id: int, today: dt.date) -> Callable[[], int]:
+    """The previous floor: the matrix's counts alone (one GROUP BY over every row)."""
+    status = status_on(today)
+    query = (
+        select(ReportStatus.school_id, ReportStatus.column_id, status, func.count())
+        .where(ReportStatus.organisation_id == org_id)
+        .group_by(ReportStatus.school_id, ReportStatus.column_id, status)
+    )
+    return _fetched(engine, query)
+
+
+def _fetched(engine: Engine, query: Any) -> Callable[[], int]:
+    def run() -> int:
+        with engine.connect() as conn:
+            return len(conn.execute(query).all())
+
+    return run
