@@ -9,10 +9,11 @@ the app is not copied into its floor.
 - School dashboard: every status cell of the school with its dates (the heatmap and gap
   lists), staff per requirement and status and per role and status, trained staff per
   expiry window, evidence awaiting verification, CPD hours per person, the staff list with
-  names and roles, the SENCO appointments and the trend's monthly sums per training.
+  names and roles, the requirements' titles and audiences, the school, its LMS courses, the
+  SENCO appointments and the trend's monthly sums (the dashboard draws the overall line).
 - Trust dashboard: staff per school, requirement column and status over every status row
-  (the matrix, the ranking and the totals), the trust trend's monthly sums per school and
-  the SENCO appointments of every school.
+  (the matrix, the ranking and the totals), the trust trend's monthly sums (the overall
+  line) and the SENCO appointments of every school.
 
 ``narrow_*`` are the previous floors (coverage counts only), still printed for comparison.
 """
@@ -40,12 +41,15 @@ from sqlalchemy import (
 
 from cpd_tracker.models import (
     Completion,
+    Course,
     CoverageSnapshot,
     Evidence,
     EvidenceStatus,
+    Module,
     Person,
     ReportStatus,
     Requirement,
+    School,
     SencoAppointment,
     StaffRole,
 )
@@ -164,7 +168,7 @@ def school_floor(
         select(
             *_part(
                 "trend",
-                Requirement.module_id,
+                None,
                 None,
                 None,
                 CoverageSnapshot.month,
@@ -172,9 +176,28 @@ def school_floor(
                 func.sum(CoverageSnapshot.applicable),
             )
         )
-        .join(Requirement, Requirement.id == CoverageSnapshot.requirement_id)
         .where(CoverageSnapshot.school_id == school_id, CoverageSnapshot.month >= first_month)
-        .group_by(Requirement.module_id, CoverageSnapshot.month),
+        .group_by(CoverageSnapshot.month),
+        select(
+            *_part(
+                "column",
+                Requirement.id,
+                Requirement.school_id,
+                Module.title + ":" + cast(Requirement.roles, String),
+            )
+        )
+        .join(Module, Module.id == Requirement.module_id)
+        .where(
+            Requirement.organisation_id == org_id,
+            Requirement.school_id.is_(None) | (Requirement.school_id == school_id),
+            Requirement.retired_at.is_(None),
+        ),
+        select(*_part("school", School.id, None, School.name + ":" + School.urn)).where(
+            School.id == school_id
+        ),
+        select(*_part("course", Course.id, None, Course.title)).where(
+            Course.school_id == school_id
+        ),
     )
     return _fetched(engine, query)
 
@@ -201,7 +224,7 @@ def trust_floor(
         select(
             *_part(
                 "trend",
-                CoverageSnapshot.school_id,
+                None,
                 None,
                 None,
                 CoverageSnapshot.month,
@@ -210,7 +233,7 @@ def trust_floor(
             )
         )
         .where(CoverageSnapshot.organisation_id == org_id, CoverageSnapshot.month >= first_month)
-        .group_by(CoverageSnapshot.school_id, CoverageSnapshot.month),
+        .group_by(CoverageSnapshot.month),
         select(
             *_part(
                 "senco",

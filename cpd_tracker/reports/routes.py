@@ -47,7 +47,8 @@ bp = Blueprint("reports", __name__)
 
 #: Rows shown on the drill-down page; the CSV has them all.
 PEOPLE_PAGE_ROWS = 500
-#: The dashboards' trend charts show the last year; the trend pages offer longer.
+#: The dashboards' trend charts show the last year's overall line; the trend pages offer
+#: longer, with a line per training (school) or per school (trust).
 TREND_MONTHS = 12
 DRILL_DOWN_ARGS = ("phase", "school", "role", "module", "column", "status")
 
@@ -98,7 +99,7 @@ def school_page(school_id: int) -> str:
         rosters=get_service(RosterService).statuses(school, courses),
         roster_form=BaseForm(),
         senco=get_service(SencoService).school(school),
-        trend=get_service(SnapshotService).school_trend(school, TREND_MONTHS),
+        trend=get_service(SnapshotService).school_trend(school, TREND_MONTHS, lines=False),
         trend_more=True,
     )
 
@@ -173,7 +174,7 @@ def trust() -> str:
         roles=ROLE_LABELS,
         sencos=get_service(SencoService).trust(user.organisation_id),
         trend=get_service(SnapshotService).trust_trend(
-            user.organisation_id, organisation.name, TREND_MONTHS
+            user.organisation_id, organisation.name, TREND_MONTHS, lines=False
         ),
         trend_more=True,
     )

@@ -210,20 +210,20 @@ class _SchoolPage:
     never_started: set[int] = field(default_factory=set)
 
     def add(
-        self, kind: str, person_id: int, column_id: int, role: str, status: str, n: Decimal
+        self, kind: str, person_id: int, column_id: int, role: str, status: str, n: int
     ) -> None:
         """One figure of the statement (any kind but "cell")."""
         if kind == "requirement":
-            self.by_requirement.setdefault(column_id, Counts()).add(status, int(n))
-            self.total.add(status, int(n))
+            self.by_requirement.setdefault(column_id, Counts()).add(status, n)
+            self.total.add(status, n)
         elif kind == "role":
-            self.by_role.setdefault(StaffRoleKind(role).value, Counts()).add(status, int(n))
+            self.by_role.setdefault(role, Counts()).add(status, n)
         elif kind == "expiring":
-            self.expiring_counts[column_id] = int(n)
+            self.expiring_counts[column_id] = n
         elif kind == "evidence":
-            self.evidence_pending = int(n)
+            self.evidence_pending = n
         elif kind == "hours":
-            self.hours[person_id] = Decimal(n)
+            self.hours[person_id] = Decimal(n) / 100
 
 
 def display_name(name: str | None, given: str | None, family: str | None, email: str | None,

@@ -37,9 +37,10 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from markupsafe import Markup, escape
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, case, func, literal, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from cpd_tracker.charts import STYLES, Line, line_chart
@@ -310,12 +311,14 @@ class SnapshotService:
         current = month_of(self.clock().date())
         return months_from(add_months(current, -(months - 1)), current)
 
-    def school_trend(self, school: School, months: int = DEFAULT_WINDOW) -> Trend:
-        """One school: a line per training (module) and an overall line, month by month."""
+    def school_trend(
+        self, school: School, months: int = DEFAULT_WINDOW, *, lines: bool = True
+    ) -> Trend:
+        """One school: a line per training (module) and an overall line, month by month;
+        without ``lines``, the overall line alone (the dashboard's headline)."""
         window = self.window(months)
-        module = (Module.id, Module.title)
         rows = self._trend_points(
-            module,
+            (Module.id, Module.title) if lines else None,
             [
                 CoverageSnapshot.organisation_id == school.organisation_id,
                 CoverageSnapshot.school_id == school.id,
@@ -335,11 +338,14 @@ class SnapshotService:
             window=months,
         ).trimmed()
 
-    def trust_trend(self, organisation_id: int, name: str, months: int = DEFAULT_WINDOW) -> Trend:
-        """The organisation: a line per school and an overall line, month by month."""
+    def trust_trend(
+        self, organisation_id: int, name: str, months: int = DEFAULT_WINDOW, *, lines: bool = True
+    ) -> Trend:
+        """The organisation: a line per school and an overall line, month by month; without
+        ``lines``, the overall line alone (the dashboard's headline)."""
         window = self.window(months)
         rows = self._trend_points(
-            (School.id, School.name),
+            (School.id, School.name) if lines else None,
             [
                 CoverageSnapshot.organisation_id == organisation_id,
                 School.organisation_id == organisation_id,
@@ -361,15 +367,18 @@ class SnapshotService:
 
     def _trend_points(
         self,
-        key: tuple[InstrumentedAttribute[int], InstrumentedAttribute[str]],
+        key: tuple[InstrumentedAttribute[int], InstrumentedAttribute[str]] | None,
         scope: list[ColumnElement[bool]],
         window: list[dt.date],
         prefix: str,
     ) -> list[_Point]:
         """The snapshots summed in SQL by ``key`` (a module's or a school's id and name) and
-        month: one point per line and month, however many snapshots are behind it."""
-        key_id, label = key
+        month: one point per line and month, however many snapshots are behind it. Without
+        ``key``: by month alone, the overall line."""
         s = CoverageSnapshot
+        key_id: Any = literal(0) if key is None else key[0]
+        label: Any = literal("") if key is None else key[1]
+        grouping: list[Any] = [] if key is None else [key_id, label]
         query = (
             select(
                 key_id,
@@ -383,24 +392,24 @@ class SnapshotService:
                 func.max(case((s.backfilled, 1), else_=0)),
             )
             .where(*scope, s.month >= window[0], s.month <= window[-1])
-            .group_by(key_id, label, s.month)
+            .group_by(*grouping, s.month)
         )
-        if key_id is Module.id:
+        if key is not None and key[0] is Module.id:
             query = query.join(Requirement, Requirement.id == s.requirement_id).join(
                 Module, Module.id == Requirement.module_id
             )
-        else:
+        elif prefix == "school":
             query = query.join(School, School.id == s.school_id)
         return [
             _Point(
-                f"{prefix}-{id_}",
+                "overall" if key is None else f"{prefix}-{id_}",
                 name,
                 month,
                 TrendPoint(int(trained), int(expected), int(overdue), int(expired), int(exempt)),
                 bool(backfilled),
             )
             for id_, name, month, trained, expected, overdue, expired, exempt, backfilled in (
-                self.session.execute(query).all()
+                self.session.connection().execute(query).all()
             )
         ]
 
@@ -599,6 +608,8 @@ def _series(rows: list[_Point], window: list[dt.date], overall_label: str) -> li
         points[row.key][i] = _plus(points[row.key][i], row.point)
         overall[i] = _plus(overall[i], row.point)
     ordered = sorted(labels, key=lambda k: (labels[k].casefold(), k))
+    if ordered == ["overall"]:  # summed by month alone: the overall line only
+        return [TrendSeries("overall", overall_label, tuple(overall), emphasis=True)]
     if len(ordered) == 1:
         key = ordered[0]
         return [TrendSeries(key, labels[key], tuple(points[key]), emphasis=True)]

@@ -248,5 +248,6 @@ def test_the_partial_renders_for_a_dashboard(app: Flask, history: History) -> No
         )
     assert 'role="img"' in html
     assert "Show the figures" in html
-    assert f'href="/schools/{history.alder}/trend">See the trend over more months' in html
+    link = "See the trend by training and over more months"
+    assert f'href="/schools/{history.alder}/trend">{link}' in html
     assert f'href="/schools/{history.alder}/trend.csv?months=12"' in html

@@ -323,6 +323,24 @@ def test_trust_trend_sums_the_schools(service: SnapshotService, history: History
     assert trend.left_out == 0
 
 
+def test_a_dashboards_headline_is_the_overall_line_summed_in_sql(
+    service: SnapshotService, history: History
+) -> None:
+    take_all(service)
+    full = service.trust_trend(history.organisation_id, "Test Trust", months=6)
+    headline = service.trust_trend(history.organisation_id, "Test Trust", months=6, lines=False)
+    [line] = headline.series
+    assert line == full.series[0]
+    assert line.label == "All schools"
+    assert headline.months == full.months
+    assert headline.backfilled_until == full.backfilled_until
+    school = db.session.get(School, history.alder)
+    assert school is not None
+    [alone] = service.school_trend(school, months=12, lines=False).series
+    assert alone.label == "All required training"
+    assert alone.points == service.school_trend(school, months=12).series[0].points
+
+
 def test_a_short_window_and_no_snapshots(service: SnapshotService, history: History) -> None:
     school = db.session.get(School, history.alder)
     assert school is not None
