@@ -224,6 +224,8 @@ class _SchoolPage:
             self.evidence_pending = n
         elif kind == "hours":
             self.hours[person_id] = Decimal(n) / 100
+        elif kind == "never_started":
+            self.never_started.add(person_id)
 
 
 def display_name(name: str | None, given: str | None, family: str | None, email: str | None,
@@ -352,34 +354,28 @@ class ReportService:
         people on the gap lists, which the heatmap needs every row for anyway."""
         page = _SchoolPage(expiring_counts=dict.fromkeys(EXPIRY_WINDOWS, 0))
         names = {m.person_id: m.name for m in staff}
-        horizon = values["expiry_horizon"]
         cells = page.cells
         overdue: list[tuple[dt.date, str, int, int, str, dt.date | None, dt.date | None]] = []
         expiring: list[tuple[dt.date, str, int, int, str, dt.date | None]] = []
-        started: set[int] = set()
-        expected: set[int] = set()
         # fetchall: iterating a result fetches row by row, a measurable cost over 3,000 rows.
         found = self.session.connection().execute(statements.dashboard("role" in values), values)
-        for kind, person_id, column_id, role, value, due, expires, last, n in found.all():
+        for kind, person_id, column_id, listed, value, due, expires, n in found.all():
             if kind != "cell":
-                page.add(kind, person_id, column_id, role, value, n)
+                page.add(kind, person_id, column_id, listed, value, n)
                 continue
             row = cells.get(person_id)
             if row is None:
                 row = cells[person_id] = {}
             row[column_id] = value
-            if last is not None:
-                started.add(person_id)
-            if value in OUTSIDE:
+            if listed is None:
                 continue
-            expected.add(person_id)
             name = names.get(person_id)
             if name is None:
                 continue
-            if value in OVERDUE:
+            if listed == "overdue":
                 line = (due or dt.date.max, name, person_id, column_id, value, due, expires)
                 overdue.append(line)
-            elif value in TRAINED and expires is not None and today <= expires <= horizon:
+            else:
                 expiring.append((expires, name, person_id, column_id, value, due))
         titles = {c.id: c.title for c in columns}
         overdue.sort(key=lambda g: (g[0], g[1], titles.get(g[3], "")))
@@ -393,7 +389,6 @@ class ReportService:
             GapLine(person_id, name, titles.get(column_id, ""), value, due, expires)
             for _, name, person_id, column_id, value, due, expires in overdue[:LIST_LIMIT]
         ]
-        page.never_started = expected - started
         return page
 
     def staff(self, school: School, role: str | None = None) -> list[StaffLine]:

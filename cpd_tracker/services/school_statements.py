@@ -44,11 +44,14 @@ from cpd_tracker.models import (
     StaffRole,
     StaffRoleKind,
 )
-from cpd_tracker.services.compliance import VALID
+from cpd_tracker.services.compliance import EXCLUDED, VALID
 from cpd_tracker.services.status_facts import due_on, status_on
 
 EXPIRY_WINDOWS = (30, 60, 90)
 TRAINED = tuple(s.value for s in VALID)
+#: Outside every figure: exempt staff and leavers.
+OUTSIDE = tuple(s.value for s in EXCLUDED)
+OVERDUE = ("overdue", "expired")
 #: Placeholder for the day bound at construction; every run passes ``report_today``.
 _BUILT_FOR = dt.date(2000, 1, 1)
 
@@ -119,10 +122,13 @@ def parameters(
 def dashboard(filtered: bool) -> Executable:
     """Every cell and every figure of the dashboard, one row each, in one statement.
 
-    Columns: kind, person, column, role, status, due, expires, last, n. Kinds:
+    Columns: kind, person, column, role, status, due, expires, n. Kinds:
 
-    - "cell": person, column, status, due, expires (on), last (completed on): the heatmap
-      and the gap lists, one row per person and requirement;
+    - "cell": person, column, status, one row per person and requirement (the heatmap);
+      for the gap lists, role names the list the row belongs on ("overdue": overdue or
+      expired; "expiring": trained, expiring within 90 days), due and expires the dates;
+    - "never_started" (person): expected to train (neither exempt nor a leaver) for some
+      requirement, and never completed any of them;
     - "requirement" (column, status, n) and "role" (role, status, n): staff counts;
     - "expiring" (column: days, n): trained staff whose training expires within 30, 60, 90
       days; "evidence" (n): evidence awaiting verification;
@@ -163,17 +169,27 @@ def dashboard(filtered: bool) -> Executable:
         .group_by(r.person_id, r.status)
         .subquery("per_person")
     )
+    horizon = _day("expiry_horizon")
+    listed = case(
+        (r.status.in_(OVERDUE), "overdue"),
+        ((r.status.in_(TRAINED)) & (r.expires_on >= today) & (r.expires_on <= horizon), "expiring"),
+    )
     return union_all(
         select(
             literal("cell").label("kind"),
             r.person_id.label("person"),
             r.column_id.label("column"),
-            cast(null(), String).label("role"),
+            cast(listed, String).label("role"),
             r.status,
             r.due,
             r.expires_on.label("expires"),
-            r.last_completed_on.label("last"),
             cast(null(), Integer).label("n"),
+        ),
+        _figure("never_started", person=r.person_id)
+        .group_by(r.person_id)
+        .having(
+            func.max(r.last_completed_on).is_(None)
+            & (func.sum(case((r.status.in_(OUTSIDE), 0), else_=1)) > 0)
         ),
         _figure("requirement", column=r.column_id, status=r.status).group_by(r.column_id, r.status),
         # Counted per person first (a hundred people, a few statuses each), then per role:
@@ -188,7 +204,7 @@ def dashboard(filtered: bool) -> Executable:
         .join(roles, roles.c.person_id == per_person.c.person_id)
         .group_by(roles.c.role, per_person.c.status),
         _figure("expiring", column=window)
-        .where(r.status.in_(TRAINED), r.expires_on >= today, r.expires_on <= _day("expiry_horizon"))
+        .where(r.status.in_(TRAINED), r.expires_on >= today, r.expires_on <= horizon)
         .group_by(window),
         _figure("evidence").where(
             Evidence.school_id == bindparam("school_id"),
@@ -228,7 +244,6 @@ def _figure(
         column if column is not None else null(),
         role if role is not None else null(),
         status if status is not None else null(),
-        null(),
         null(),
         null(),
         n if n is not None else func.count(),
