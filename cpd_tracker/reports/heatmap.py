@@ -10,8 +10,9 @@ and the full word for screen readers; colour is the third cue, never the only on
 from __future__ import annotations
 
 from collections.abc import Callable
+from html import escape as _escape
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from cpd_tracker.services.coverage import GapLine, SchoolReport, StaffLine, TrustReport
 from cpd_tracker.templating import ROLE_LABELS, STATUS_LABELS, date_uk, hours, tool_url
@@ -29,7 +30,15 @@ CODES = {
     "exempt": "XM",
     "left": "LF",
 }
-# Every dynamic part below goes through escape() (or is a number, or a constant of ours).
+
+
+# Every dynamic part below goes through _html() (or is a number, or a constant of ours):
+# the standard library's escape of & < > " ', as markupsafe's, without making a Markup of
+# each of the page's thousand or so names, titles and links.
+def _html(text: str) -> str:
+    return _escape(text, quote=True)
+
+
 _CELLS = {
     status: Markup(  # noqa: S704
         f'<td class="app-heat app-heat--{status}"><span aria-hidden="true">{code}</span>'
@@ -82,11 +91,11 @@ def heatmap_rows(report: SchoolReport, status: str | None = None) -> list[Markup
         if status and status not in cells.values():
             continue
         roles = ", ".join(ROLE_LABELS.get(r, r) for r in member.roles)
-        href = escape(url(member.person_id))
+        href = _html(url(member.person_id))
         head = (
             f'<th scope="row" class="govuk-table__header app-heatmap__name">'
-            f'<a class="govuk-link" href="{href}">{escape(member.name)}</a>'
-            f'<span class="app-heatmap__roles">{escape(roles)}</span></th>'
+            f'<a class="govuk-link" href="{href}">{_html(member.name)}</a>'
+            f'<span class="app-heatmap__roles">{_html(roles)}</span></th>'
         )
         body = "".join(
             _CELLS[cells[c.id]] if c.id in cells else _NOT_REQUIRED for c in report.columns
@@ -98,7 +107,7 @@ def heatmap_rows(report: SchoolReport, status: str | None = None) -> list[Markup
 def _name_cell(href: str, name: str) -> str:
     return (
         f'<th scope="row" class="govuk-table__header"><a class="govuk-link" href="{href}">'
-        f"{escape(name)}</a></th>"
+        f"{_html(name)}</a></th>"
     )
 
 
@@ -109,8 +118,8 @@ def gap_rows(lines: list[GapLine], url: Callable[[int], str], dated: str) -> Mar
     for line in lines:
         day = getattr(line, dated)
         rows.append(
-            f'<tr class="govuk-table__row">{_name_cell(escape(url(line.person_id)), line.name)}'
-            f'<td class="govuk-table__cell">{escape(line.title)}</td>'
+            f'<tr class="govuk-table__row">{_name_cell(_html(url(line.person_id)), line.name)}'
+            f'<td class="govuk-table__cell">{_html(line.title)}</td>'
             f'<td class="govuk-table__cell">{STATUS_TAGS[line.status]}</td>'
             f'<td class="govuk-table__cell app-nowrap">{date_uk(day)}</td></tr>'
         )
@@ -124,8 +133,8 @@ def hours_rows(report: SchoolReport) -> Markup:
         roles = ", ".join(ROLE_LABELS.get(r, r) for r in member.roles)
         rows.append(
             f'<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">'
-            f"{escape(member.name)}</th>"
-            f'<td class="govuk-table__cell">{escape(roles)}</td>'
+            f"{_html(member.name)}</th>"
+            f'<td class="govuk-table__cell">{_html(roles)}</td>'
             f'<td class="govuk-table__cell govuk-table__cell--numeric">'
             f"{hours(report.hours.get(member.person_id, 0))}</td></tr>"
         )
@@ -135,7 +144,7 @@ def hours_rows(report: SchoolReport) -> Markup:
 def staff_links(members: list[StaffLine], url: Callable[[int], str]) -> Markup:
     """Names linked to their staff pages, separated by commas."""
     links = (
-        f'<a class="govuk-link" href="{escape(url(m.person_id))}">{escape(m.name)}</a>'
+        f'<a class="govuk-link" href="{_html(url(m.person_id))}">{_html(m.name)}</a>'
         for m in members
     )
     return Markup(", ".join(links))  # noqa: S704 - every dynamic part escaped above
@@ -163,12 +172,12 @@ def matrix_rows(report: TrustReport) -> list[Markup]:
             href = f"{base}{joiner}school={school.id}&column={column.id}"
             cells.append(
                 f'<td class="app-heat app-cov--{_band(percent)}"><a class="govuk-link" '
-                f'href="{escape(href)}">{percent}<span class="govuk-visually-hidden">% of '
+                f'href="{_html(href)}">{percent}<span class="govuk-visually-hidden">% of '
                 f"{counts.expected}</span></a></td>"
             )
         head = (
             f'<th scope="row" class="govuk-table__header app-heatmap__name">'
-            f"{escape(school.name)}</th>"
+            f"{_html(school.name)}</th>"
         )
         row = f'<tr class="govuk-table__row">{head}{"".join(cells)}</tr>'
         rows.append(Markup(row))  # noqa: S704
