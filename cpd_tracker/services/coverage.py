@@ -1,9 +1,11 @@
 """The figures behind the school and trust dashboards, counted in SQL from the status facts
 (``services/status_facts.py``; issue 6, "School dashboard", "Trust dashboard").
 
-Every count is a ``GROUP BY``. The school's rows are read once more for what the page lists
-person by person (the heatmap's cells, and from the same pass the gap lists, cut to
-``LIST_LIMIT``); the trust's only as aggregates; exports stream rows from the database.
+Every count is a ``GROUP BY``. The school dashboard's cells and figures come from one
+statement (``services/school_statements.py``): its rows are read once, the counts grouped in
+SQL, and each cell returned for the heatmap, the gap-list rows marked there (cut to
+``LIST_LIMIT`` here). The trust's figures are aggregates only; exports stream rows from the
+database.
 
 "Trained" and "expected" follow ``services/compliance.py``: trained is compliant or expiring
 soon; leavers and exempt staff are outside both figures.
@@ -37,15 +39,12 @@ from cpd_tracker.rules.training import Status
 from cpd_tracker.services import school_statements as statements
 from cpd_tracker.services.compliance import EXCLUDED, VALID
 from cpd_tracker.services.cpd_record import academic_year_of
-from cpd_tracker.services.school_statements import EXPIRY_WINDOWS
+from cpd_tracker.services.school_statements import EXPIRY_WINDOWS, OUTSIDE, OVERDUE, TRAINED
 from cpd_tracker.services.status_facts import StatusFactsService, due_on, status_on
 
-TRAINED = tuple(s.value for s in VALID)
-OUTSIDE = tuple(s.value for s in EXCLUDED)
 #: Statuses that count as a gap: expected but not trained.
 GAP = tuple(s.value for s in Status if s not in VALID and s not in EXCLUDED)
 #: Drill-down groups beside the single statuses.
-OVERDUE = ("overdue", "expired")
 GROUPS = {"gap": GAP, "trained": TRAINED, "expected": GAP + TRAINED}
 #: Order of statuses in legends and filters: most urgent first.
 STATUS_ORDER = (
