@@ -36,6 +36,7 @@ from sqlalchemy import (
     literal,
     null,
     select,
+    type_coerce,
     union_all,
 )
 
@@ -74,7 +75,8 @@ def _part(
     unused ones NULL."""
 
     def typed(value: Any, type_: Any) -> Any:
-        return cast(value if value is not None else null(), type_)
+        # Typed for SQLAlchemy, not CAST in SQL: SQLite's CAST(... AS DATE) makes a number.
+        return type_coerce(value if value is not None else null(), type_)
 
     return [
         literal(kind).label("kind"),
@@ -157,7 +159,9 @@ def school_floor(
                 func.coalesce(Person.name, Person.given_name + " " + Person.family_name)
                 + ":"
                 + staff.c.role,
-                cast(Person.last_launch_at, Date),
+                None,
+                None,
+                case((Person.last_launch_at.is_(None), 0), else_=1),
             )
         )
         .select_from(Person)
