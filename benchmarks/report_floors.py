@@ -75,8 +75,9 @@ def _part(
     unused ones NULL."""
 
     def typed(value: Any, type_: Any) -> Any:
-        # Typed for SQLAlchemy, not CAST in SQL: SQLite's CAST(... AS DATE) makes a number.
-        return type_coerce(value if value is not None else null(), type_)
+        # A NULL is CAST, for PostgreSQL to match the branches' types; a value is typed for
+        # SQLAlchemy only, as SQLite's CAST(... AS DATE) would make a date a number.
+        return cast(null(), type_) if value is None else type_coerce(value, type_)
 
     return [
         literal(kind).label("kind"),
