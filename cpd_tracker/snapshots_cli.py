@@ -29,13 +29,8 @@ from cpd_tracker.extensions import db
 from cpd_tracker.models import Organisation, School
 from cpd_tracker.registry import clock
 from cpd_tracker.services.compliance import ComplianceService
-from cpd_tracker.services.snapshots import (
-    Job,
-    SnapshotService,
-    TakeReport,
-    month_label,
-    parse_month,
-)
+from cpd_tracker.services.months import month_label, parse_month
+from cpd_tracker.services.snapshots import Job, SnapshotService, TakeReport
 
 snapshots_group = click.Group("snapshots", help="Monthly coverage snapshots for the trend charts.")
 

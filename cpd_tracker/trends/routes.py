@@ -10,7 +10,8 @@ from cpd_tracker.exports import csv_response, xlsx_response
 from cpd_tracker.models import School
 from cpd_tracker.registry import clock, get_service
 from cpd_tracker.services.overview import OverviewService
-from cpd_tracker.services.snapshots import DEFAULT_WINDOW, WINDOWS, SnapshotService, Trend
+from cpd_tracker.services.snapshots import SnapshotService
+from cpd_tracker.services.trends import DEFAULT_WINDOW, WINDOWS, Trend
 from cpd_tracker.trends import tables
 
 bp = Blueprint("trends", __name__)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from cpd_tracker.exports import Cell
-from cpd_tracker.services.snapshots import Trend
+from cpd_tracker.services.trends import Trend
 
 
 def header(trend: Trend) -> list[str]:

@@ -16,15 +16,8 @@ from sqlalchemy import select
 from cpd_tracker.extensions import db
 from cpd_tracker.models import CoverageSnapshot, Requirement, School
 from cpd_tracker.services.compliance import ComplianceService
-from cpd_tracker.services.snapshots import (
-    MAX_BACKFILL_MONTHS,
-    Job,
-    SnapshotService,
-    TakeReport,
-    month_end,
-    months_from,
-    parse_month,
-)
+from cpd_tracker.services.months import month_end, months_from, parse_month
+from cpd_tracker.services.snapshots import MAX_BACKFILL_MONTHS, Job, SnapshotService, TakeReport
 from tests.functional.staff.support import (
     add_completion,
     add_module,
