@@ -208,15 +208,13 @@ class _SchoolPage:
     )
     never_started: set[int] = field(default_factory=set)
 
-    def add(
-        self, kind: str, person_id: int, column_id: int, role: str, status: str, n: int
-    ) -> None:
+    def add(self, kind: str, person_id: int, column_id: int, tag: str, status: str, n: int) -> None:
         """One figure of the statement (any kind but "cell")."""
         if kind == "requirement":
             self.by_requirement.setdefault(column_id, Counts()).add(status, n)
             self.total.add(status, n)
         elif kind == "role":
-            self.by_role.setdefault(role, Counts()).add(status, n)
+            self.by_role.setdefault(tag, Counts()).add(status, n)
         elif kind == "expiring":
             self.expiring_counts[column_id] = n
         elif kind == "evidence":
@@ -320,7 +318,7 @@ class ReportService:
         )
         columns = self.columns(school.organisation_id, school.id)
         staff = self.staff(school, role)
-        page = self._school_page(values, today, columns, staff)
+        page = self._school_page(values, columns, staff)
         return SchoolReport(
             school=school,
             today=today,
@@ -344,7 +342,6 @@ class ReportService:
     def _school_page(
         self,
         values: dict[str, Any],
-        today: dt.date,
         columns: Sequence[Column],
         staff: Sequence[StaffLine],
     ) -> _SchoolPage:
@@ -355,32 +352,31 @@ class ReportService:
         names = {m.person_id: m.name for m in staff}
         cells = page.cells
         overdue: list[tuple[dt.date, str, int, int, str, dt.date | None, dt.date | None]] = []
-        expiring: list[tuple[dt.date, str, int, int, str, dt.date | None]] = []
+        expiring: list[tuple[dt.date, str, int, int, str, dt.date | None, int]] = []
         # fetchall: iterating a result fetches row by row, a measurable cost over 3,000 rows.
         found = self.session.connection().execute(statements.dashboard("role" in values), values)
-        for kind, person_id, column_id, listed, value, due, expires, n in found.all():
+        for kind, person_id, column_id, tag, value, due, expires, n in found.all():
             if kind != "cell":
-                page.add(kind, person_id, column_id, listed, value, n)
+                page.add(kind, person_id, column_id, tag, value, n)
                 continue
             row = cells.get(person_id)
             if row is None:
                 row = cells[person_id] = {}
             row[column_id] = value
-            if listed is None:
+            if tag is None:
                 continue
             name = names.get(person_id)
             if name is None:
                 continue
-            if listed == "overdue":
+            if tag == "overdue":
                 line = (due or dt.date.max, name, person_id, column_id, value, due, expires)
                 overdue.append(line)
             else:
-                expiring.append((expires, name, person_id, column_id, value, due))
+                expiring.append((expires, name, person_id, column_id, value, due, int(tag)))
         titles = {c.id: c.title for c in columns}
         overdue.sort(key=lambda g: (g[0], g[1], titles.get(g[3], "")))
         expiring.sort(key=lambda g: (g[0], g[1], titles.get(g[3], "")))
-        for expires, name, person_id, column_id, value, due in expiring:
-            days = next(d for d in EXPIRY_WINDOWS if expires <= values[f"expiry_{d}"])
+        for expires, name, person_id, column_id, value, due, days in expiring:
             if len(page.expiring[days]) < LIST_LIMIT:
                 title = titles.get(column_id, "")
                 page.expiring[days].append(GapLine(person_id, name, title, value, due, expires))

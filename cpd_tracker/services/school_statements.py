@@ -122,14 +122,15 @@ def parameters(
 def dashboard(filtered: bool) -> Executable:
     """Every cell and every figure of the dashboard, one row each, in one statement.
 
-    Columns: kind, person, column, role, status, due, expires, n. Kinds:
+    Columns: kind, person, column, tag, status, due, expires, n. Kinds:
 
     - "cell": person, column, status, one row per person and requirement (the heatmap);
-      for the gap lists, role names the list the row belongs on ("overdue": overdue or
-      expired; "expiring": trained, expiring within 90 days), due and expires the dates;
+      for the gap lists, tag names the list the row belongs on ("overdue": overdue or
+      expired; "30", "60", "90": trained, expiring within that many days), due and expires
+      the dates;
     - "never_started" (person): expected to train (neither exempt nor a leaver) for some
       requirement, and never completed any of them;
-    - "requirement" (column, status, n) and "role" (role, status, n): staff counts;
+    - "requirement" (column, status, n) and "role" (tag: the role, status, n): staff counts;
     - "expiring" (column: days, n): trained staff whose training expires within 30, 60, 90
       days; "evidence" (n): evidence awaiting verification;
     - "hours" (person, n): CPD hours since ``hours_since``, in hundredths of an hour (n is
@@ -172,14 +173,17 @@ def dashboard(filtered: bool) -> Executable:
     horizon = _day("expiry_horizon")
     listed = case(
         (r.status.in_(OVERDUE), "overdue"),
-        ((r.status.in_(TRAINED)) & (r.expires_on >= today) & (r.expires_on <= horizon), "expiring"),
+        (
+            (r.status.in_(TRAINED)) & (r.expires_on >= today) & (r.expires_on <= horizon),
+            cast(window, String),
+        ),
     )
     return union_all(
         select(
             literal("cell").label("kind"),
             r.person_id.label("person"),
             r.column_id.label("column"),
-            cast(listed, String).label("role"),
+            cast(listed, String).label("tag"),
             r.status,
             r.due,
             r.expires_on.label("expires"),
@@ -196,7 +200,7 @@ def dashboard(filtered: bool) -> Executable:
         # joining the roles to every row first costs PostgreSQL twice as much.
         _figure(
             "role",
-            role=cast(roles.c.role, String),
+            tag=cast(roles.c.role, String),
             status=per_person.c.status,
             n=cast(func.sum(per_person.c.n), Integer),
         )
@@ -233,7 +237,7 @@ def _figure(
     *,
     person: Any = None,
     column: Any = None,
-    role: Any = None,
+    tag: Any = None,
     status: Any = None,
     n: Any = None,
 ) -> Select[Any]:
@@ -242,7 +246,7 @@ def _figure(
         literal(kind),
         person if person is not None else null(),
         column if column is not None else null(),
-        role if role is not None else null(),
+        tag if tag is not None else null(),
         status if status is not None else null(),
         null(),
         null(),
