@@ -35,12 +35,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, case, func, literal, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import Session
 
 from cpd_tracker.models import Completion, CoverageSnapshot, Module, Requirement, School
 from cpd_tracker.rules.training import Status, add_months
@@ -287,13 +287,12 @@ class SnapshotService:
         without ``lines``, the overall line alone (the dashboard's headline)."""
         window = self.window(months)
         rows = self._trend_points(
-            (Module.id, Module.title) if lines else None,
             [
                 CoverageSnapshot.organisation_id == school.organisation_id,
                 CoverageSnapshot.school_id == school.id,
             ],
             window,
-            "module",
+            by="module" if lines else None,
         )
         return Trend(
             kind="school",
@@ -314,13 +313,9 @@ class SnapshotService:
         ``lines``, the overall line alone (the dashboard's headline)."""
         window = self.window(months)
         rows = self._trend_points(
-            (School.id, School.name) if lines else None,
-            [
-                CoverageSnapshot.organisation_id == organisation_id,
-                School.organisation_id == organisation_id,
-            ],
+            [CoverageSnapshot.organisation_id == organisation_id],
             window,
-            "school",
+            by="school" if lines else None,
         )
         return Trend(
             kind="trust",
@@ -335,24 +330,25 @@ class SnapshotService:
         ).trimmed()
 
     def _trend_points(
-        self,
-        key: tuple[InstrumentedAttribute[int], InstrumentedAttribute[str]] | None,
-        scope: list[ColumnElement[bool]],
-        window: list[dt.date],
-        prefix: str,
+        self, scope: list[ColumnElement[bool]], window: list[dt.date], by: str | None
     ) -> list[LinePoint]:
-        """The snapshots summed in SQL by ``key`` (a module's or a school's id and name) and
-        month: one point per line and month, however many snapshots are behind it. Without
-        ``key``: by month alone, the overall line."""
+        """The snapshots summed in SQL by month and, with ``by``, by training ("module") or
+        school: one point per line and month, however many snapshots are behind it. Without
+        ``by``: by month alone, the overall line."""
         s = CoverageSnapshot
-        key_id: Any = literal(0) if key is None else key[0]
-        label: Any = literal("") if key is None else key[1]
-        grouping: list[Any] = [] if key is None else [key_id, label]
+        line: list[Any] = [literal(0), literal("")]
+        query = select(s.month)
+        if by == "module":
+            line = [Module.id, Module.title]
+            query = query.join(Requirement, Requirement.id == s.requirement_id).join(
+                Module, Module.id == Requirement.module_id
+            )
+        elif by == "school":
+            line = [School.id, School.name]
+            query = query.join(School, School.id == s.school_id)
         query = (
-            select(
-                key_id,
-                label,
-                s.month,
+            query.add_columns(
+                *line,
                 func.sum(s.compliant),
                 func.sum(s.applicable),
                 func.sum(s.overdue),
@@ -361,25 +357,18 @@ class SnapshotService:
                 func.max(case((s.backfilled, 1), else_=0)),
             )
             .where(*scope, s.month >= window[0], s.month <= window[-1])
-            .group_by(*grouping, s.month)
+            .group_by(s.month, *(line if by else []))
         )
-        if key is not None and key[0] is Module.id:
-            query = query.join(Requirement, Requirement.id == s.requirement_id).join(
-                Module, Module.id == Requirement.module_id
-            )
-        elif prefix == "school":
-            query = query.join(School, School.id == s.school_id)
+        found: Sequence[Any] = self.session.connection().execute(query).all()
         return [
             LinePoint(
-                "overall" if key is None else f"{prefix}-{id_}",
+                f"{by}-{id_}" if by else "overall",
                 name,
                 month,
                 TrendPoint(int(trained), int(expected), int(overdue), int(expired), int(exempt)),
                 bool(backfilled),
             )
-            for id_, name, month, trained, expected, overdue, expired, exempt, backfilled in (
-                self.session.connection().execute(query).all()
-            )
+            for month, id_, name, trained, expected, overdue, expired, exempt, backfilled in found
         ]
 
 
