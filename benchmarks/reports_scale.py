@@ -400,17 +400,6 @@ def _seed_snapshots(
 # ---------------------------------------------------------------- timing
 
 
-def timed(fn: Callable[[], object], runs: int, warmup: int) -> list[float]:
-    for _ in range(warmup):
-        fn()
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
-
-
 def timed_together(
     fns: Sequence[Callable[[], object]], runs: int, warmup: int
 ) -> list[list[float]]:
