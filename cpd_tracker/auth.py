@@ -214,6 +214,19 @@ def _load_user(_request: object) -> CurrentUser | None:
     return CurrentUser(person, launch, effective_grants(list(person.permissions)))
 
 
+def shown_organisation_id() -> int | None:
+    """The organisation a response belongs to, for its framing policy: the signed-in person's
+    when the request loaded one, otherwise the launch this browser carries (no query)."""
+    if "_login_user" in g:
+        user = g._login_user
+        return user.organisation_id if isinstance(user, CurrentUser) else None
+    token = _token_in_request()
+    launch = read_token(token) if token else None
+    if launch is None:
+        launch = LaunchSession.from_dict(session.get(SESSION_KEY))
+    return launch.organisation_id if launch else None
+
+
 class Anonymous(AnonymousUserMixin):  # type: ignore[misc]
     display_name = None
     grants: frozenset[Grant] = frozenset()

@@ -7,11 +7,13 @@ import json
 import logging
 import secrets
 
+import jwt
 from flask import Flask, Response, g, render_template, request
 from jinja2 import Template
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from cpd_tracker.extensions import db
+from cpd_tracker.framing import allow_framing_by
 from lti.errors import LtiError
 from lti.registration_errors import RegistrationError
 
@@ -100,9 +102,25 @@ def error_response(
     return response
 
 
+def _claimed_platform() -> list[str]:
+    """The URLs a refused LTI request says it comes from (not verified: they only let that
+    LMS frame the refusal, which holds nothing but the reason)."""
+    values = request.values
+    claimed = [values.get("iss", ""), values.get("openid_configuration", "")]
+    token = values.get("id_token", "")
+    if token and len(token) < 100_000:
+        try:
+            claims = jwt.decode(token, options={"verify_signature": False})
+        except jwt.PyJWTError:
+            claims = {}
+        claimed.append(str(claims.get("iss", "")))
+    return claimed
+
+
 def handle_lti_error(error: LtiError) -> Response:
     # The login state a failed launch consumed stays consumed: commit only that.
     db.session.commit()
+    allow_framing_by(*_claimed_platform())
     log.warning("LTI refused [%s] %s: %s", correlation_id(), error.code, error.message)
     # Registration problems are read by an LMS administrator registering the tool, not by a
     # teacher whose course link broke.

@@ -1,24 +1,24 @@
-"""Response headers for a tool that lives in other people's iframes.
+"""Response headers for a tool that lives in other people's iframes: the content security
+policy (its ``frame-ancestors`` from :mod:`cpd_tracker.framing`), referrer policy, nosniff.
 
-``frame-ancestors`` allows this tool's own origin and the registered platforms only: each
-registration's issuer and login URL origins, plus the origins learned from its launches (a
-hosted Canvas frames the tool from the school's own host, not from its issuer).
+Every response is also given its content type here when a view left it at Werkzeug's
+``text/plain`` default although it rendered a page: HTML is ``text/html; charset=utf-8``
+whichever response class a blueprint used.
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
-import time
 
-from flask import Flask, Response, current_app, g
-from sqlalchemy import select
+from flask import Flask, Response, current_app, g, request
 
 from cpd_tracker.errors import correlation_id
-from cpd_tracker.extensions import db
-from cpd_tracker.models import PlatformRegistration
-from cpd_tracker.services.identity import frame_origin
+from cpd_tracker.framing import frame_ancestors
 
-_ORIGINS_TTL = 30.0
+log = logging.getLogger(__name__)
+
+HTML_TYPE = "text/html; charset=utf-8"
 
 
 def csp_nonce() -> str:
@@ -28,36 +28,21 @@ def csp_nonce() -> str:
     return nonce
 
 
-def platform_origins() -> list[str]:
-    """Every registered platform origin, cached briefly per process (registrations are rare)."""
-    cached = current_app.extensions.get("frame_origins")
-    now = time.monotonic()
-    if cached and now - cached[0] < _ORIGINS_TTL:
-        origins: list[str] = cached[1]
-        return origins
-    found: set[str] = set()
-    for issuer, login, learned in db.session.execute(
-        select(
-            PlatformRegistration.issuer,
-            PlatformRegistration.auth_login_url,
-            PlatformRegistration.frame_origins,
-        )
-    ):
-        for url in (issuer, login, *(learned or [])):
-            origin = frame_origin(url)
-            if origin:
-                found.add(origin)
-    origins = sorted(found)
-    current_app.extensions["frame_origins"] = (now, origins)
-    return origins
-
-
-def forget_platform_origins() -> None:
-    current_app.extensions.pop("frame_origins", None)
+def _html_type(response: Response) -> None:
+    """A page rendered into a response whose type was left at ``text/plain`` is HTML."""
+    if response.mimetype != "text/plain" or response.is_streamed or response.direct_passthrough:
+        return
+    if response.headers.get("Content-Disposition"):
+        return  # a download keeps its own type
+    head = response.get_data()[:64].lstrip().lower()
+    if head.startswith((b"<!doctype html", b"<html")):
+        log.warning("Page %s was built as text/plain; sent as HTML", request.endpoint)
+        response.headers["Content-Type"] = HTML_TYPE
 
 
 def set_security_headers(response: Response) -> Response:
-    ancestors = " ".join(["'self'", *platform_origins()])
+    _html_type(response)
+    ancestors = " ".join(frame_ancestors())
     local = " http://localhost:* http://127.0.0.1:*" if current_app.config["DEMO_MODE"] else ""
     # form-action stays open to https: the OIDC auth request and the deep-linking response
     # are form posts to the platform.

@@ -6,6 +6,7 @@ rendered by ``errors.handle_lti_error`` as a 4xx page an LMS admin can act on.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -25,6 +26,8 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from cpd_tracker.access import launch_course, login_required, signed_in
 from cpd_tracker.auth import LaunchSession, start_session
+from cpd_tracker.errors import correlation_id
+from cpd_tracker.framing import allow_framing_by
 from cpd_tracker.launch.forms import ChooseSchoolForm
 from cpd_tracker.models import PermissionKind
 from cpd_tracker.registry import get_service
@@ -39,6 +42,7 @@ from lti.dynamic_registration import DEFAULT_SCOPES
 from lti.errors import LtiLaunchError
 
 bp = Blueprint("launch", __name__)
+log = logging.getLogger("cpd_tracker")
 
 STATE_COOKIE_SECONDS = 600
 
@@ -103,9 +107,18 @@ def launch() -> BaseResponse:
                         target_origin=pending.platform_origin,
                     )
                 )
+            # A refused launch like any other: logged with the reference the page shows.
+            log.warning(
+                "LTI refused [%s] cookies_blocked: the browser sent no state cookie for "
+                "this launch (platform %s)",
+                correlation_id(),
+                pending.platform_name or pending.platform_origin or "unknown",
+            )
+            allow_framing_by(pending.platform_origin)
             return Response(
                 render_template(
                     "lti/cookies_blocked.html",
+                    correlation_id=correlation_id(),
                     # Login initiation accepts GET: the new tab starts the same login again,
                     # top-level, where our cookie is first-party.
                     new_tab_url=tool_base_url()
@@ -119,6 +132,10 @@ def launch() -> BaseResponse:
     sign_in = launched.sign_in
     response: BaseResponse
     if sign_in.person is None:
+        registration = launched.registration
+        allow_framing_by(
+            registration.issuer, registration.auth_login_url, *(registration.frame_origins or [])
+        )
         response = Response(render_template("launch/anonymous.html"), status=200)
     else:
         session_ = LaunchSession.new(

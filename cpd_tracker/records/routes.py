@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request
+from flask import Blueprint, abort, make_response, redirect, render_template, request
 from flask_login import current_user
 from werkzeug.datastructures import CombinedMultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -113,7 +113,7 @@ def _pending_evidence_count(school: School) -> int:
 
 def _page(template: str, status: int = 200, **context: Any) -> Response:
     context.setdefault("done", DONE.get(request.args.get("done", "")))
-    return Response(render_template(template, **context), status=status)
+    return make_response(render_template(template, **context), status)
 
 
 def _see_other(endpoint: str, **values: Any) -> Response:

@@ -13,10 +13,10 @@ import hashlib
 from flask import Blueprint, Response, abort, current_app, g, render_template, request
 
 from cpd_tracker.extensions import db
+from cpd_tracker.framing import allow_framing_by
 from cpd_tracker.models import Organisation, OrganisationKind
 from cpd_tracker.registration.forms import RegisterForm, RegisterNewOrganisationForm
 from cpd_tracker.registry import get_service
-from cpd_tracker.security import forget_platform_origins
 from cpd_tracker.services.dynamic_registration import (
     DynamicRegistrationService,
     NewOrganisation,
@@ -54,6 +54,9 @@ def register() -> Response:
     token = values.get("registration_token") or None
     if not config_url:
         return Response(render_template("registration/start_from_lms.html"), status=400)
+    # The LMS being registered opens this page in an iframe on its own site (Moodle's Manage
+    # tools, Canvas's developer keys); it is not registered yet, so only this page says so.
+    allow_framing_by(config_url)
     # CSRF is bound to this registration attempt: there is no signed-in user yet.
     g.csrf_binding = "register:" + hashlib.sha256(f"{config_url}|{token}".encode()).hexdigest()
     organisation = _organisation(values.get("invite"))
@@ -82,7 +85,6 @@ def register() -> Response:
             registration = service.register(config, token, target)
         except RegistrationConflict as exc:
             abort(409, description=str(exc) + " Remove the old registration first, or use it.")
-        forget_platform_origins()
         return Response(render_template("registration/done.html", registration=registration))
     status = 400 if form.errors else 200
     return Response(

@@ -3,15 +3,19 @@ signed launch token when they stay refused, and the new-tab page when nothing el
 
 from __future__ import annotations
 
+import logging
 import re
 from html import unescape
 from urllib.parse import parse_qsl, urlsplit
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
-from tests.support.factories import school_id
-from tests.support.launching import launch, login
+from tests.support.factories import make_org, register, school_id
+from tests.support.http import FakeHttp
+from tests.support.launching import follow, launch, login
 from tests.support.platform import TOOL_HOST, TestPlatform
 
 
@@ -152,27 +156,56 @@ def test_expired_or_forged_token_is_not_a_session(app: Flask) -> None:
     assert browser.get("/my-training?lt=forged.token.value").status_code == 401
 
 
-def test_csp_frames_only_registered_platforms(client: FlaskClient, platform: TestPlatform) -> None:
-    response = client.get("/lti/config")
+def _ancestors(response: TestResponse) -> list[str]:
     csp = response.headers["Content-Security-Policy"]
-    ancestors = re.search(r"frame-ancestors ([^;]+)", csp).group(1).split()
-    assert "'self'" in ancestors
-    issuer_origin = "{0.scheme}://{0.netloc}".format(urlsplit(platform.issuer))
-    assert issuer_origin in ancestors
-    assert "*" not in ancestors
-    assert "https://evil.example" not in ancestors
+    return re.search(r"frame-ancestors ([^;]+)", csp).group(1).split()
+
+
+def test_csp_frames_pages_by_their_own_organisations_platforms_only(
+    app: Flask, client: FlaskClient, fake_http: FakeHttp, platform: TestPlatform
+) -> None:
+    other_org = make_org(app, "Other Trust", schools=[("300001", "Hazel School")])
+    stranger = TestPlatform(platform.dialect, issuer="https://lms.other-trust.example")
+    stranger.serve_jwks(fake_http)
+    register(app, stranger, other_org)
+
+    # A page of no organisation: the tool itself only.
+    anonymous = client.get("/lti/config")
+    assert _ancestors(anonymous) == ["'self'"]
+    csp = anonymous.headers["Content-Security-Policy"]
     assert "script-src 'self'" in csp
-    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert anonymous.headers["Referrer-Policy"] == "same-origin"
+
+    page = follow(client, launch(client, platform).response)
+    ancestors = _ancestors(page)
+    assert "'self'" in ancestors
+    assert "{0.scheme}://{0.netloc}".format(urlsplit(platform.issuer)) in ancestors
+    assert "https://lms.other-trust.example" not in ancestors
+    assert "*" not in ancestors
 
 
 def test_canvas_school_host_learned_from_launch_may_frame_the_tool(
     client: FlaskClient, canvas: TestPlatform
 ) -> None:
     platform = canvas
-    launch(client, platform)
-    from cpd_tracker.security import forget_platform_origins
+    page = follow(client, launch(client, platform).response)
+    assert f"https://{platform.canvas_domain}" in _ancestors(page)
 
-    with client.application.app_context():
-        forget_platform_origins()
-    csp = client.get("/lti/config").headers["Content-Security-Policy"]
-    assert f"https://{platform.canvas_domain}" in csp
+
+def test_cookies_blocked_refusal_is_logged_with_the_reference_it_shows(
+    app: Flask, platform: TestPlatform, caplog: pytest.LogCaptureFixture
+) -> None:
+    browser = cookieless(app)
+    first = login(browser, platform)
+    form = platform.launch_form_from_redirect(first.headers["Location"])
+    with caplog.at_level(logging.WARNING, logger="cpd_tracker"):
+        page = browser.post("/lti/launch", data=form)
+    assert page.status_code == 401
+    reference = page.headers["X-Correlation-Id"]
+    assert reference in page.get_data(as_text=True)
+    logged = [r.getMessage() for r in caplog.records if reference in r.getMessage()]
+    assert logged
+    assert "cookies_blocked" in logged[0]
+    # The LMS that sent the launch may frame the refusal (its teacher reads it there).
+    issuer_origin = "{0.scheme}://{0.netloc}".format(urlsplit(platform.auth_login_url))
+    assert issuer_origin in _ancestors(page)

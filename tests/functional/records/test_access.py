@@ -255,3 +255,18 @@ def test_cookieless_iframe_keeps_the_launch_token_in_links_and_forms(
     assert "lt=" in response.headers["Location"]
     with world.app.app_context():
         assert db.session.get(Evidence, ids.evidence).status is EvidenceStatus.VERIFIED  # type: ignore[union-attr]
+
+
+def test_every_records_page_is_html(world: World, ids: Ids) -> None:
+    """Browsers refuse to render text/plain under nosniff: the pages showed raw source."""
+    pages = [url for method, url in lead_routes(world.school_a, ids) if method == "GET"]
+    lead = world.client("lead_a")
+    for url in pages:
+        response = lead.get(url)
+        assert response.status_code == 200, url
+        assert response.headers["Content-Type"] == "text/html; charset=utf-8", url
+    staff = world.client("staff_a")
+    for url in ("/records/external/new", "/records/evidence"):
+        response = staff.get(url)
+        assert response.status_code == 200, url
+        assert response.headers["Content-Type"] == "text/html; charset=utf-8", url

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
@@ -18,6 +19,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
+from cpd_tracker import create_app
 from cpd_tracker.extensions import db
 from cpd_tracker.models import (
     AuditEntry,
@@ -630,3 +632,79 @@ def test_close_script_posts_the_lti_close_message(client: FlaskClient) -> None:
     assert script.status_code == 200
     assert "org.imsglobal.lti.close" in script.get_data(as_text=True)
     script.close()
+
+
+# ---------------------------------------------------------------- framing (issue 13)
+
+
+def frame_ancestors(response: TestResponse) -> list[str]:
+    csp = response.headers["Content-Security-Policy"]
+    (directive,) = [d.strip() for d in csp.split(";") if d.strip().startswith("frame-ancestors")]
+    return directive.split()[1:]
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def test_the_lms_being_registered_may_frame_the_registration_pages(
+    app: Flask, client: FlaskClient, fake_http: FakeHttp, lms: DynamicPlatform, invite: str
+) -> None:
+    """Moodle and Canvas open the registration page in an iframe on their own site, and that
+    LMS is not registered yet: with only 'self' and registered platforms, Chromium refused it."""
+    lms_origin = origin_of(lms.openid_configuration)
+    page = open_registration(client, lms, invite)
+    assert page.status_code == 200
+    assert lms_origin in frame_ancestors(page)
+
+    done = confirm(client, page)
+    assert done.status_code == 200
+    assert lms_origin in frame_ancestors(done)
+
+    # A refusal on that page is framed too, so the admin reads it rather than a grey box.
+    other = moodle("https://moodle.elsewhere.example", client_id="other")
+    fake_http.fail(other.openid_configuration)
+    refused = client.get("/lti/register", query_string=other.query(invite))
+    assert 400 <= refused.status_code < 500
+    assert "https://moodle.elsewhere.example" in frame_ancestors(refused)
+
+
+def test_only_the_registration_page_is_framed_by_an_unregistered_lms(
+    client: FlaskClient, lms: DynamicPlatform, invite: str
+) -> None:
+    lms_origin = origin_of(lms.openid_configuration)
+    assert open_registration(client, lms, invite).status_code == 200
+    for path in ("/lti/config", "/my-training", "/no-such-page"):
+        ancestors = frame_ancestors(client.get(path))
+        assert lms_origin not in ancestors, path
+        assert ancestors == ["'self'"], path
+
+
+def test_a_new_registration_frames_at_once_on_every_worker(
+    app: Flask, database_url: str, fake_http: FakeHttp, lms: DynamicPlatform, invite: str
+) -> None:
+    """Two workers (two apps on one database): the one that did not take the registration
+    accepts the new LMS's frames on its very next launch, with no cache to wait out."""
+    other_worker = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": app.config["SECRET_KEY"],
+            "BASE_URL": app.config["BASE_URL"],
+        }
+    )
+    other_worker.extensions["http"] = fake_http
+    second = _client(other_worker)
+    assert frame_ancestors(second.get("/lti/config")) == ["'self'"]  # a page served before
+
+    assert register(_client(app), lms, invite).status_code == 200
+    platform = lms.test_platform()
+    platform.serve_jwks(fake_http)
+    result = launch(second, platform)
+    assert result.response.status_code == 303
+    page = follow(second, result.response)
+    assert page.status_code == 200
+    assert origin_of(lms.issuer) in frame_ancestors(page)
+    with other_worker.app_context():
+        db.engine.dispose()

@@ -1,0 +1,52 @@
+"""Who may frame a response (CSP ``frame-ancestors``), decided per response.
+
+Never from a per-process cache that another worker could hold stale after a registration:
+this tool's own origin, plus
+
+* on a page of an organisation (someone signed in, or a launch just made), the origins of
+  **that organisation's** registered platforms: each registration's issuer and login URL
+  origins and the origins learned from its launches (a hosted Canvas frames the tool from the
+  school's own host, not from its issuer). Another organisation's LMS cannot frame it;
+* origins a view adds for its one response with :func:`allow_framing_by`: the Dynamic
+  Registration page allows the LMS being registered (Moodle and Canvas open it in an iframe
+  on their own site, and that LMS is by definition not registered yet); a refused launch
+  allows the LMS that sent it, so its administrator sees the reason rather than a grey box.
+"""
+
+from __future__ import annotations
+
+from flask import g
+from sqlalchemy import select
+
+from cpd_tracker.auth import shown_organisation_id
+from cpd_tracker.extensions import db
+from cpd_tracker.models import PlatformRegistration
+from cpd_tracker.services.identity import frame_origin
+
+
+def allow_framing_by(*urls: object) -> None:
+    """Let the https origins of ``urls`` frame this one response (in addition to the rest)."""
+    extra: set[str] = g.setdefault("frame_origins", set())
+    extra.update(o for o in map(frame_origin, urls) if o)
+
+
+def organisation_origins(organisation_id: int) -> set[str]:
+    """The origins from which the platforms registered to one organisation frame the tool."""
+    found: set[str] = set()
+    for issuer, login, learned in db.session.execute(
+        select(
+            PlatformRegistration.issuer,
+            PlatformRegistration.auth_login_url,
+            PlatformRegistration.frame_origins,
+        ).where(PlatformRegistration.organisation_id == organisation_id)
+    ):
+        found.update(o for o in map(frame_origin, (issuer, login, *(learned or []))) if o)
+    return found
+
+
+def frame_ancestors() -> list[str]:
+    origins: set[str] = set(g.get("frame_origins", ()))
+    organisation_id = shown_organisation_id()
+    if organisation_id is not None:
+        origins |= organisation_origins(organisation_id)
+    return ["'self'", *sorted(origins)]
