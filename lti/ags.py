@@ -32,13 +32,13 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 import requests
 
 from lti.advantage_errors import LineItemError, ScorePublishError, ServiceTokenError
 from lti.http import HttpClient, HttpError
-from lti.platforms import scores_url_for
+from lti.platforms import score_already_held, scores_url_for
 from lti.registration import Registration
 from lti.service_tokens import (
     ServiceTokenClient,
@@ -53,6 +53,9 @@ from lti.urls import with_query
 SCORE_MEDIA_TYPE = "application/vnd.ims.lis.v1.score+json"
 LINEITEM_MEDIA_TYPE = "application/vnd.ims.lis.v2.lineitem+json"
 LINEITEM_CONTAINER_MEDIA_TYPE = "application/vnd.ims.lis.v2.lineitemcontainer+json"
+
+#: How a score POST ended (see :meth:`ScoreClient.publish`).
+Published = Literal["delivered", "already_held"]
 SCOPE_SCORE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
 SCOPE_LINEITEM = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
 SCOPE_LINEITEM_READONLY = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly"
@@ -144,12 +147,15 @@ class ScoreClient:
         self._http = http
         self._tokens = tokens
 
-    def publish(self, registration: Registration, lineitem_url: str, score: Score) -> None:
+    def publish(self, registration: Registration, lineitem_url: str, score: Score) -> Published:
         """POST ``score`` to the line item's scores URL.
 
+        Returns ``"delivered"``, or ``"already_held"`` when the platform refused the score
+        because it holds this one or a newer one already (a resend after a lost answer:
+        Moodle's 409, Open edX's and Canvas's 400s, :func:`lti.platforms.score_already_held`).
         Raises :class:`~lti.advantage_errors.ScorePublishError`; its ``retryable`` is True for
         timeouts, connection failures, 408, 429 and 5xx (try again later), False for any other
-        refusal (an admin must act, or, for Moodle's 409, a newer grade is already there).
+        refusal (an admin must act).
         """
         url = scores_url_for(lineitem_url)
         try:
@@ -163,9 +169,19 @@ class ScoreClient:
                 headers={"Content-Type": SCORE_MEDIA_TYPE, "Accept": "application/json"},
                 data=json.dumps(score.to_json()).encode(),
             )
-        except (ServiceTokenError, HttpError) as exc:
-            what = f"The grade for user “{score.user_id[:60]}” could not be sent to {url[:200]}"
-            raise service_error(ScorePublishError, what, exc, hints=_SCORE_HINTS) from exc
+        except HttpError as exc:
+            answer = exc.response
+            if answer is not None and score_already_held(answer.status_code, answer.text):
+                return "already_held"
+            raise _score_error(score, url, exc) from exc
+        except ServiceTokenError as exc:
+            raise _score_error(score, url, exc) from exc
+        return "delivered"
+
+
+def _score_error(score: Score, url: str, exc: HttpError | ServiceTokenError) -> ScorePublishError:
+    what = f"The grade for user “{score.user_id[:60]}” could not be sent to {url[:200]}"
+    return service_error(ScorePublishError, what, exc, hints=_SCORE_HINTS)
 
 
 _SCORE_HINTS = {
@@ -175,9 +191,14 @@ _SCORE_HINTS = {
         "The gradebook column is gone: the activity or its grade item was deleted in the LMS. "
         "Relaunching the activity from the course gives the tool its current address."
     ),
-    409: (
-        "The LMS already holds a grade for this learner recorded at the same time or later "
-        "(Moodle refuses older scores); nothing needs doing."
+    400: (
+        "The LMS refused the grade as sent, so sending it again will not help: check that the "
+        "activity is still graded in the LMS and that the learner is still enrolled, using the "
+        "LMS's reason quoted above."
+    ),
+    422: (
+        "The LMS refused the grade as sent, so sending it again will not help: check the "
+        "activity's grade settings in the LMS, using its reason quoted above."
     ),
 }
 
@@ -225,14 +246,27 @@ class LineItemClient:
         self._max_pages = max_pages
 
     def find(
-        self, registration: Registration, lineitems_url: str, resource_id: str
+        self,
+        registration: Registration,
+        lineitems_url: str,
+        resource_id: str,
+        *,
+        resource_link_id: str | None = None,
+        tag: str | None = None,
     ) -> LineItem | None:
-        """The line item whose ``resourceId`` is ``resource_id``, or None.
+        """The line item of a resource link, or the one whose ``resourceId`` is ours, or None.
 
-        The container is asked for ``?resource_id=`` (§3.2.3), and the answer is filtered again
-        here, since a platform may ignore the filter; its ``next`` pages are followed.
+        With ``resource_link_id`` the container is asked for ``?resource_link_id=`` (§3.2.3),
+        else for ``?resource_id=``; the answer is matched again here, since a platform may
+        ignore the filter, and its ``next`` pages are followed. A line item the LMS made for
+        the link (its own gradebook column) counts; of several, the one with our ``tag`` wins.
         """
-        url: str | None = with_query(lineitems_url, {"resource_id": resource_id})
+        if resource_link_id is not None:
+            query = {"resource_link_id": resource_link_id}
+        else:
+            query = {"resource_id": resource_id}
+        url: str | None = with_query(lineitems_url, query)
+        best: LineItem | None = None
         pages = 0
         while url is not None:
             if pages >= self._max_pages:
@@ -253,8 +287,14 @@ class LineItemClient:
                 )
             for raw in body:
                 item = LineItem.from_json(raw)
-                if item is not None and item.resource_id == resource_id:
+                if item is None:
+                    continue
+                ours = item.resource_id == resource_id and (tag is None or item.tag == tag)
+                linked = resource_link_id is not None and item.resource_link_id == resource_link_id
+                if linked and (tag is None or item.tag == tag):
                     return item
+                if (linked or ours) and best is None:
+                    best = item
             url = parse_links(response.headers.get("Link"), url).get("next")
             if url is not None and not same_origin(url, lineitems_url):
                 # The token never goes to another site, and stopping could duplicate a column.
@@ -262,7 +302,7 @@ class LineItemClient:
                     f"The LMS's line items at {lineitems_url[:200]} continue on another site "
                     f"({url[:200]})."
                 )
-        return None
+        return best
 
     def create(
         self,
@@ -316,10 +356,12 @@ class LineItemClient:
     ) -> LineItem:
         """The line item for ``resource_id``, created when the context has none.
 
-        For a resource link that came with no ``lineitem`` in its AGS claim (e.g. a Moodle
-        activity without grading, or a link placed before grading was switched on).
+        For a resource link that came with no ``lineitem`` in its AGS claim, only the context's
+        ``lineitems`` (Open edX in programmatic mode, a link not yet graded in the LMS).
         """
-        found = self.find(registration, lineitems_url, resource_id)
+        found = self.find(
+            registration, lineitems_url, resource_id, resource_link_id=resource_link_id, tag=tag
+        )
         if found is not None:
             return found
         return self.create(

@@ -154,6 +154,14 @@ def describe_failure(exc: HttpError) -> ServiceFailure:
     )
 
 
+#: For a refusal that sending again will not change (any 4xx but 408 and 429).
+PERMANENT_HINT = (
+    "The LMS refused this request, so trying again will not help until something is changed "
+    "in the LMS: its reason is quoted above. Ask your LMS administrator to check the tool's "
+    "settings and services there."
+)
+
+
 def service_error(
     cls: type[E],
     what: str,
@@ -179,9 +187,12 @@ def service_error(
         detail = failure.reason or str(exc)
     else:
         detail = f"HTTP {failure.status}" + (f": {failure.reason}" if failure.reason else "")
+    hint = (hints or {}).get(failure.status or 0)
+    if hint is None and not failure.retryable:
+        hint = PERMANENT_HINT
     return cls(
         f"{what} ({detail}).",
-        hint=(hints or {}).get(failure.status or 0),
+        hint=hint,
         retryable=failure.retryable,
         platform_status=failure.status,
         platform_reason=failure.reason,

@@ -32,7 +32,7 @@ from cpd_tracker.services.keys import KeyService
 from cpd_tracker.services.outbox import Handlers, OutboxRunner
 from cpd_tracker.services.roster import RosterService
 from cpd_tracker.services.scores import ScoreSender, ScoreService
-from lti.ags import ScoreClient
+from lti.ags import LineItemClient, ScoreClient
 from lti.claims import DEEP_LINKING_REQUEST
 from lti.context import LaunchContext
 from lti.errors import LtiLaunchError
@@ -175,7 +175,9 @@ def job_handlers(
         audit = AuditService(session, Actor("lti-outbox"))
         roster = RosterService(session, audit, clock, NamesRolesClient(http, tokens))
         return {
-            JobKind.SCORE: ScoreSender(session, ScoreClient(http, tokens)),
+            JobKind.SCORE: ScoreSender(
+                session, ScoreClient(http, tokens), LineItemClient(http, tokens)
+            ),
             JobKind.ROSTER: roster.run_job,
         }
 

@@ -51,6 +51,7 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    or_,
     select,
     update,
 )
@@ -69,7 +70,7 @@ from cpd_tracker.models import (
     ServiceJob,
 )
 from cpd_tracker.services.audit import AuditService
-from lti.ags import SCOPE_SCORE, format_timestamp
+from lti.ags import SCOPE_LINEITEM, SCOPE_SCORE, format_timestamp
 from lti.errors import LtiError
 
 log = logging.getLogger(__name__)
@@ -170,6 +171,17 @@ def _insert_ignoring_duplicates(connection: Connection, rows: list[dict[str, Any
     return ids
 
 
+def takes_scores(
+    lineitem_url: str | None, lineitems_url: str | None, scopes: Sequence[str] | None
+) -> bool:
+    """Whether scores may go to a resource link: its own line item (AGS ``lineitem``), or the
+    context's line items (``lineitems`` alone) where the lineitem scope lets the tool find or
+    create the link's column; and the score scope either way."""
+    granted = scopes or []
+    column = lineitem_url is not None or (lineitems_url is not None and SCOPE_LINEITEM in granted)
+    return column and SCOPE_SCORE in granted
+
+
 def enqueue_scores(
     connection: Connection, completions: Sequence[CompletionFacts], now: dt.datetime
 ) -> list[int]:
@@ -189,19 +201,20 @@ def enqueue_scores(
             ResourceLink.course_id,
             ResourceLink.module_id,
             ResourceLink.lineitem_url,
+            ResourceLink.lineitems_url,
             ResourceLink.ags_scopes,
         )
         .join(ResourceLink, ResourceLink.id == LineItemBinding.resource_link_id)
         .where(
             LineItemBinding.person_id.in_(people),
             ResourceLink.module_id.in_(modules),
-            ResourceLink.lineitem_url.is_not(None),
+            or_(ResourceLink.lineitem_url.is_not(None), ResourceLink.lineitems_url.is_not(None)),
         )
         .order_by(ResourceLink.id)
     ).all()
     by_pair: dict[tuple[int, int], list[Any]] = {}
     for link in links:
-        if SCOPE_SCORE in (link.ags_scopes or []):
+        if takes_scores(link.lineitem_url, link.lineitems_url, link.ags_scopes):
             by_pair.setdefault((link.person_id, link.module_id), []).append(link)
     rows: list[dict[str, Any]] = []
     for completion in completions:
@@ -214,7 +227,11 @@ def enqueue_scores(
                     "organisation_id": completion.organisation_id,
                     "registration_id": link.registration_id,
                     "kind": JobKind.SCORE,
-                    "dedupe_key": score_dedupe_key(completion.id, link.lineitem_url),
+                    # A link with only the context's line items gets its column when the
+                    # first score is sent (ScoreSender); until then it is keyed by the link.
+                    "dedupe_key": score_dedupe_key(
+                        completion.id, link.lineitem_url or f"link:{link.id}"
+                    ),
                     "course_id": link.course_id,
                     "person_id": completion.person_id,
                     "completion_id": completion.id,

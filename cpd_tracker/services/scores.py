@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from cpd_tracker.models import (
@@ -42,13 +42,20 @@ from cpd_tracker.services.outbox import (
     Release,
     enqueue_scores,
     note_scores,
+    takes_scores,
 )
-from lti.advantage_errors import ScorePublishError
-from lti.ags import SCOPE_SCORE, ScoreClient, completion_score
+from lti.ags import LineItemClient, ScoreClient, completion_score
 from lti.context import LaunchContext
+from lti.registration import Registration
 from lti.service_tokens import is_secure_url
 
 MAX_URL = 1000
+#: The tag on the gradebook columns the tool creates (AGS 2.0 §3.2.7), and their resourceId.
+LINE_ITEM_TAG = "send-cpd-tracker"
+
+
+def line_item_resource_id(module_slug: str) -> str:
+    return f"send-cpd-tracker:{module_slug}"
 
 
 def _url(value: object) -> str | None:
@@ -110,7 +117,7 @@ class ScoreService:
         link.updated_at = now
         self._bind(link, person, launch.sub, now)
         self.session.flush()
-        graded = link.lineitem_url is not None and SCOPE_SCORE in link.ags_scopes
+        graded = takes_scores(link.lineitem_url, link.lineitems_url, link.ags_scopes)
         queued = 0
         if graded:
             queued = self._queue_latest(person, module)
@@ -208,25 +215,56 @@ class ScoreService:
 class ScoreSender:
     """The outbox handler for score jobs."""
 
-    def __init__(self, session: Session, scores: ScoreClient) -> None:
+    def __init__(self, session: Session, scores: ScoreClient, lineitems: LineItemClient) -> None:
         self.session = session
         self.scores = scores
+        self.lineitems = lineitems
 
     def __call__(self, job: ServiceJob, release: Release) -> str:
         row = self.session.get(PlatformRegistration, job.registration_id)
-        if row is None or not job.lineitem_url or not job.user_id:
+        if row is None or not job.user_id:
             raise JobGone("The LMS registration or the gradebook column of this grade is gone.")
         registration = to_lti_registration(row)
+        lineitem_url = job.lineitem_url or self._lineitem_of_link(job, registration)
         score = completion_score(
             job.user_id, dt.datetime.fromisoformat(str(job.payload["timestamp"]))
         )
-        lineitem_url = job.lineitem_url
         release()
-        try:
-            self.scores.publish(registration, lineitem_url, score)
-        except ScorePublishError as exc:
-            if exc.platform_status == 409:
-                # Moodle refuses a score not newer than the grade it holds: it has this one.
-                return "the LMS already holds this grade or a newer one"
-            raise
+        if self.scores.publish(registration, lineitem_url, score) == "already_held":
+            # A resend after a lost answer (Moodle 409, Open edX and Canvas 400s).
+            return "the LMS already holds this grade or a newer one"
         return "delivered"
+
+    def _lineitem_of_link(self, job: ServiceJob, registration: Registration) -> str:
+        """The link's gradebook column when its launch gave only the context's ``lineitems``
+        (Open edX in programmatic mode, a link not yet graded): found by the link's id and our
+        tag, or created, once per link, and kept on the link for every later score.
+
+        The link's row is locked (an UPDATE, which SQLite and PostgreSQL both serialise) while
+        the LMS is asked, so two senders never create two columns for one link; it happens once
+        per link."""
+        link_id = job.resource_link_id
+        self.session.execute(
+            update(ResourceLink)
+            .where(ResourceLink.id == link_id)
+            .values(updated_at=ResourceLink.updated_at)
+            .execution_options(synchronize_session=False)
+        )
+        link = self.session.get(ResourceLink, link_id, populate_existing=True)
+        if link is None or not (link.lineitem_url or link.lineitems_url):
+            raise JobGone("The LMS activity this grade was for no longer has a gradebook.")
+        if link.lineitem_url is None:
+            assert link.lineitems_url is not None
+            module = link.module
+            item = self.lineitems.find_or_create(
+                registration,
+                link.lineitems_url,
+                resource_id=line_item_resource_id(link.module_slug or str(link.module_id)),
+                label=(module.title if module is not None else link.title) or "SEND training",
+                score_maximum=1,
+                tag=LINE_ITEM_TAG,
+                resource_link_id=link.resource_link_id,
+            )
+            link.lineitem_url = item.id
+        job.lineitem_url = link.lineitem_url
+        return link.lineitem_url

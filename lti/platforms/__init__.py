@@ -82,3 +82,19 @@ def detect_family(claims: Mapping[str, Any]) -> str | None:
     if canvas.sent(claims):
         return canvas.PRODUCT_FAMILY
     return None
+
+
+def score_already_held(status: int, body: str) -> bool:
+    """Whether a platform's refusal of a score means it already holds that score or a newer
+    one (a resend after an answer was lost): the grade is delivered, nothing needs doing.
+
+    Each platform says so in its own way; see ``score_already_held`` in
+    :mod:`lti.platforms.moodle`, :mod:`lti.platforms.canvas` and :mod:`lti.platforms.openedx`.
+    Asked of all of them, since a platform's family is not known for certain from a score's
+    answer and the answers do not overlap.
+    """
+    from lti.platforms import canvas, moodle, openedx
+
+    return any(
+        platform.score_already_held(status, body[:2000]) for platform in (moodle, canvas, openedx)
+    )

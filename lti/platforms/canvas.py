@@ -97,3 +97,11 @@ def sent(claims: Mapping[str, Any]) -> bool:
     if isinstance(issuer, str) and environment_of(issuer) is not None:
         return True
     return any(key.startswith(_CLAIM_PREFIXES) for key in claims)
+
+
+def score_already_held(status: int, body: str) -> bool:
+    """Canvas stores a resend with the same timestamp again (no error), and refuses an older
+    one with 400 "Provided timestamp of ... before last updated timestamp of ..."
+    (``app/controllers/lti/ims/scores_controller.rb``, ``verify_valid_timestamp``): it holds
+    a newer grade."""
+    return status == 400 and "before last updated timestamp" in body

@@ -88,3 +88,10 @@ def _site_root(site_url: str) -> str:
             f"got {site_url!r}"
         )
     return value.rstrip("/")
+
+
+def score_already_held(status: int, body: str) -> bool:
+    """Moodle's answer to a score not newer than the grade it holds: 409 "Refusing score with
+    an earlier timestamp" (``mod/lti/service/gradebookservices/classes/local/resources/
+    scores.php``), also for the same timestamp, i.e. a resend after a lost answer."""
+    return status == 409

@@ -111,15 +111,22 @@ class Lms:
         custom: dict[str, Any] | None = None,
         resource_link_id: str | None = None,
         nrps: bool = True,
+        lineitems_only: bool = False,
         **login_options: Any,
     ) -> Launch:
         """A resource link launch; ``module`` sets the custom parameter, ``lineitem`` the AGS
-        claim's line item (``ags=False`` drops the claim)."""
+        claim's line item (``ags=False`` drops the claim; ``lineitems_only`` sends the
+        context's ``lineitems`` and no ``lineitem``, as Open edX does in programmatic mode)."""
         custom = dict(custom or {})
         if module is not None:
             custom["module"] = module
         overrides: dict[str, Any] = dict(login_options.pop("overrides", {}))
-        if ags and lineitem is not None:
+        if ags and lineitems_only:
+            overrides[c.AGS] = {
+                "scope": list(AGS_SCOPES if scopes is None else scopes),
+                "lineitems": self.services.lineitems_url,
+            }
+        elif ags and lineitem is not None:
             overrides[c.AGS] = {
                 "scope": list(AGS_SCOPES if scopes is None else scopes),
                 "lineitems": self.services.lineitems_url,

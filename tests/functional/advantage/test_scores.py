@@ -26,6 +26,7 @@ from cpd_tracker.models import (
 from cpd_tracker.services.audit import Actor, AuditService
 from cpd_tracker.services.compliance import ComplianceService
 from cpd_tracker.services.records import InsetDetails, InsetService
+from cpd_tracker.services.scores import LINE_ITEM_TAG
 from lti.platforms import scores_url_for
 from tests.functional.advantage.helpers import (
     IN_TOOL,
@@ -39,6 +40,7 @@ from tests.functional.advantage.helpers import (
     run_outbox,
     text,
 )
+from tests.support.advantage_platform import respond
 from tests.support.clock import FakeClock
 from tests.support.csv_files import completion_row, completions_csv
 
@@ -361,3 +363,124 @@ def test_verified_evidence_posts_a_score(app: Flask, lms: Lms, clock: FakeClock)
 
 def tmp_store(app: Flask) -> Path:
     return Path(app.instance_path) / "evidence"
+
+
+# ---------------------------------------------------------------- only ``lineitems`` (issue 13)
+
+
+def _items_for(lms: Lms, link_id: str) -> list[dict[str, Any]]:
+    return [i for i in lms.gradebook.items if i.get("resourceLinkId") == link_id]
+
+
+def test_with_only_lineitems_the_links_column_is_created_once_and_scored(
+    app: Flask, lms: Lms
+) -> None:
+    """Open edX in programmatic mode (and any LMS whose link is not graded yet) sends the
+    context's lineitems and no lineitem: the grade used to be dropped without a word."""
+    first = new_client(app)
+    land(first, lms.launch(first, module=IN_TOOL, lineitems_only=True, resource_link_id="rl-7"))
+    second = new_client(app)
+    land(
+        second,
+        lms.launch(
+            second,
+            "instructor",
+            module=IN_TOOL,
+            lineitems_only=True,
+            resource_link_id="rl-7",
+            nrps=False,  # no roster job beside the scores
+        ),
+    )
+    assert lms.gradebook.items == []
+    pass_module(first, module(app, lms.org_id))
+    pass_module(second, module(app, lms.org_id))
+    assert len(jobs(app)) == 2
+
+    report = run_outbox(app)
+
+    assert report.done == 2
+    (column,) = _items_for(lms, "rl-7")
+    assert len(lms.gradebook.items) == 1  # one column for the link, not one per score
+    assert column["tag"] == LINE_ITEM_TAG
+    assert column["scoreMaximum"] == 1
+    assert sorted(s.body["userId"] for s in lms.gradebook.scores) == sorted(
+        [lms.sub("learner"), lms.sub("instructor")]
+    )
+    assert {s.url for s in lms.gradebook.scores} == {scores_url_for(column["id"])}
+    assert all(j.status is JobStatus.DONE for j in jobs(app))
+
+
+def test_with_only_lineitems_the_lms_own_column_for_the_link_is_used(app: Flask, lms: Lms) -> None:
+    other = lms.gradebook.add_item("Another activity", "elsewhere")
+    existing = lms.gradebook.add_item("SEND awareness (LMS column)", None)
+    lms.gradebook.items[-1]["resourceLinkId"] = "rl-8"
+    client = new_client(app)
+    land(client, lms.launch(client, module=IN_TOOL, lineitems_only=True, resource_link_id="rl-8"))
+    pass_module(client, module(app, lms.org_id))
+
+    assert run_outbox(app).done == 1
+
+    assert len(lms.gradebook.items) == 2  # nothing created
+    (score,) = lms.gradebook.scores
+    assert score.url == scores_url_for(existing)
+    assert score.url != scores_url_for(other)
+
+
+def test_without_the_lineitem_scope_only_lineitems_sends_nothing(app: Flask, lms: Lms) -> None:
+    client = new_client(app)
+    land(
+        client,
+        lms.launch(
+            client,
+            module=IN_TOOL,
+            lineitems_only=True,
+            scopes=["https://purl.imsglobal.org/spec/lti-ags/scope/score"],
+        ),
+    )
+    result = pass_module(client, module(app, lms.org_id))
+    assert jobs(app) == []
+    assert "gradebook will be updated" not in text(result)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"timestamp": ["Score already exists for the provided timestamp"]},  # Open edX
+        {"errors": [{"message": "Provided timestamp of x before last updated timestamp of y"}]},
+    ],
+)
+def test_a_resend_the_lms_already_holds_ends_as_delivered(
+    app: Flask, lms: Lms, answer: dict[str, Any]
+) -> None:
+    """The first answer was lost; the LMS refuses the resend because it holds the score. That
+    is a delivered grade, not a failed one on LMS updates."""
+    client, lineitem = _launch(app, lms)
+    pass_module(client, module(app, lms.org_id))
+    lms.services.http.handle(
+        scores_url_for(lineitem), lambda _request: respond(answer, status=400), method="POST"
+    )
+
+    assert run_outbox(app).done == 1
+
+    (job,) = jobs(app)
+    assert job.status is JobStatus.DONE
+    assert job.outcome == "the LMS already holds this grade or a newer one"
+
+
+def test_a_permanent_refusal_says_what_to_check_not_to_wait(
+    app: Flask, lms: Lms, clock: FakeClock
+) -> None:
+    client, lineitem = _launch(app, lms)
+    pass_module(client, module(app, lms.org_id))
+    lms.services.http.handle(
+        scores_url_for(lineitem),
+        lambda _request: respond({"userId": ["Not a member of this course."]}, status=400),
+        method="POST",
+    )
+    run_outbox(app)
+    (job,) = jobs(app)
+    assert job.status is JobStatus.PENDING
+    assert job.last_status == 400
+    assert job.last_error is not None
+    assert "try again in a few minutes" not in job.last_error.lower()
+    assert "still enrolled" in job.last_error

@@ -24,12 +24,14 @@ from lti.ags import (
     completion_score,
     format_timestamp,
 )
+from lti.platforms import scores_url_for
 from lti.registration import Registration
 from lti.service_tokens import MemoryTokenCache, ServiceTokenClient
 from tests.support.advantage_platform import (
     MOODLE_ISO8601,
     AdvantagePlatform,
     ServiceHttp,
+    respond,
     tool_signer,
 )
 from tests.support.clock import FakeClock
@@ -291,21 +293,75 @@ def test_a_job_that_retries_gets_through_after_transient_failures(
     assert len(lms.gradebook.scores) == 1
 
 
-def test_moodle_refuses_a_score_no_newer_than_the_one_it_holds(clock: FakeClock) -> None:
+def test_moodle_refusing_a_score_no_newer_than_the_one_it_holds_means_delivered(
+    clock: FakeClock,
+) -> None:
     lms, client, registration = moodle(clock)
     lineitem = lms.gradebook.add_item("SEND awareness", "module-7")
-    client.publish(registration, lineitem, completion_score("4", clock()))
+    assert client.publish(registration, lineitem, completion_score("4", clock())) == "delivered"
     clock.advance(0.5)  # Moodle compares whole seconds
 
-    with pytest.raises(ScorePublishError) as caught:
-        client.publish(registration, lineitem, completion_score("4", clock()))
+    # Moodle answers 409: it holds this grade already (a resend after a lost answer).
+    again = client.publish(registration, lineitem, completion_score("4", clock()))
 
-    assert caught.value.platform_status == 409
-    assert caught.value.retryable is False
-    assert "newer" in caught.value.hint or "later" in caught.value.hint
+    assert again == "already_held"
+    assert len(lms.gradebook.scores) == 1
     clock.advance(1)
     client.publish(registration, lineitem, completion_score("4", clock()))
     assert len(lms.gradebook.scores) == 2
+
+
+# What each platform answers to a score it already holds (a resend after a lost answer), and
+# a refusal that only looks alike. Open edX: lti_consumer/lti_1p3/extensions/rest_framework/
+# serializers.py; Canvas: app/controllers/lti/ims/scores_controller.rb.
+ALREADY_HELD = [
+    (409, {"error": "Refusing score with an earlier timestamp"}, True),
+    (400, {"timestamp": ["Score already exists for the provided timestamp"]}, True),
+    (400, {"timestamp": ["Score timestamp can only be updated to a later point in time"]}, True),
+    (
+        400,
+        {
+            "errors": [
+                {
+                    "message": "Provided timestamp of 2025-01-15T10:00:00.000+00:00 before last "
+                    "updated timestamp of 2025-01-15T10:05:00.000Z"
+                }
+            ]
+        },
+        True,
+    ),
+    (400, {"userId": ["This field is required."]}, False),
+    (400, {"errors": [{"message": "Provided timestamp of x not a valid timestamp"}]}, False),
+    (422, {"errors": [{"message": "ScoreMaximum not supplied when ScoreGiven present."}]}, False),
+]
+
+
+@pytest.mark.parametrize(("status", "body", "held"), ALREADY_HELD)
+def test_a_platform_that_already_holds_the_score_ends_it_as_delivered(
+    lms: AdvantagePlatform,
+    scores: ScoreClient,
+    registration: Registration,
+    lineitem_url: str,
+    clock: FakeClock,
+    status: int,
+    body: dict[str, Any],
+    held: bool,
+) -> None:
+    lms.http.handle(
+        scores_url_for(lineitem_url), lambda _request: respond(body, status=status), method="POST"
+    )
+    score = completion_score("u", clock())
+    if held:
+        assert scores.publish(registration, lineitem_url, score) == "already_held"
+        return
+    with pytest.raises(ScorePublishError) as caught:
+        scores.publish(registration, lineitem_url, score)
+    error = caught.value
+    assert error.retryable is False
+    assert error.platform_status == status
+    # A permanent refusal says what to check, never "try again in a few minutes".
+    assert "try again in a few minutes" not in (error.hint or "").lower()
+    assert "will not help" in (error.hint or "")
 
 
 def test_token_failures_become_score_errors_that_keep_retryability(
