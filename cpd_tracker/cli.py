@@ -69,8 +69,18 @@ def register_commands(app: Flask) -> None:
             app.cli.add_command(command)
 
 
+class ToolGroup(FlaskGroup):
+    """Flask's group, listing only its own commands: every command of the app is one of
+    them, so ``--help`` need not build the app (which fails, with a traceback printed before
+    the usage, when ``SECRET_KEY`` is not set yet). A command that needs the app still loads
+    it when it runs and says what is missing in one line."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(self.commands)
+
+
 @click.group(
-    cls=FlaskGroup,
+    cls=ToolGroup,
     create_app=_create_app,
     add_default_commands=False,
     load_dotenv=False,
@@ -132,6 +142,8 @@ def serve(host: str, port: int, workers: int | None) -> None:
             str(count),
             "--access-logfile",
             "-",
+            # Build the app once, in the master, before forking: workers start ready.
+            "--preload",
             "cpd_tracker.wsgi:app",
         ]
         # Replace this process, so a signal to `serve` reaches gunicorn itself.

@@ -119,3 +119,12 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.globals["tool_url"] = tool_url
     app.context_processor(_context)
     _register_filters(app)
+
+
+def compile_templates(app: Flask) -> int:
+    """Compile every page and e-mail template now rather than on its first request; returns
+    how many. Jinja keeps compiled templates in its cache (400 by default, more than we have)."""
+    names = [n for n in app.jinja_env.list_templates() if n.endswith((".html", ".txt"))]
+    for name in names:
+        app.jinja_env.get_template(name)
+    return len(names)

@@ -111,7 +111,10 @@ class IdentityService:
             return SignIn(None, None, suggestion)
         person = self._upsert_person(registration, launch)
         course = self._upsert_course(registration, launch) if launch.context_id else None
-        if course is not None and course.school_id is not None:
+        # A site administrator opening an activity (Moodle gives them every course, enrolled
+        # or not) is not thereby one of the school's staff: if they are, the course roster
+        # or the staff import puts them on the list.
+        if course is not None and course.school_id is not None and not launch.roles.is_system_admin:
             self._ensure_on_staff(person, course.school_id)
         self._sync_permissions(person, suggestion, course)
         self.session.flush()

@@ -8,6 +8,7 @@ initiation, the demo LMS's authorisation step, and the signed launch.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -803,3 +804,28 @@ def test_the_demo_trust_has_monthly_coverage_history(app: Flask) -> None:
             select(func.count(func.distinct(CoverageSnapshot.school_id)))
         ).one()
         assert schools == 3
+
+
+def test_help_works_before_the_tool_is_configured(tmp_path: Path) -> None:
+    """An operator's first command: no SECRET_KEY yet, and no traceback before the usage."""
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "CPD_TRACKER_DEMO"}}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'none.db'}"
+    command = [sys.executable, "-c", "from cpd_tracker.cli import main; main()"]
+    shown = subprocess.run(
+        [*command, "--help"], env=env, cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert shown.returncode == 0
+    assert "Traceback" not in shown.stdout + shown.stderr
+    assert "Commands:" in shown.stdout
+    for name in ("db", "serve", "demo", "org", "platform", "lti-outbox", "roster"):
+        assert re.search(rf"^\s+{re.escape(name)}\s", shown.stdout, re.M), name
+
+    refused = subprocess.run(
+        [*command, "keys", "list"], env=env, cwd=tmp_path, capture_output=True, text=True
+    )
+    assert refused.returncode == 1
+    assert "Traceback" not in refused.stdout + refused.stderr
+    assert "SECRET_KEY is not set" in refused.stderr

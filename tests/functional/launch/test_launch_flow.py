@@ -114,6 +114,27 @@ def test_lms_administrator_without_course_role_lands_as_trust_leader(
     assert "Birch Academy" in html
 
 
+@pytest.mark.parametrize("platform", ["moodle"], indirect=True)
+def test_a_moodle_site_admin_who_opens_an_activity_is_not_on_the_staff_list(
+    app: Flask, client: FlaskClient, platform: TestPlatform
+) -> None:
+    """Moodle lets a site administrator into every course, enrolled or not, and names them
+    Instructor there: they used to become staff of the course's school and were counted."""
+    custom = {"school_urn": "100001"}
+    launch(client, platform, login_options={"user": "instructor", "custom": custom})
+    result = launch(client, platform, login_options={"user": "admin", "custom": custom})
+    assert follow(client, result.response).status_code == 200
+    with app.app_context():
+        on_staff = {
+            person.display_name: [r.school_id for r in person.staff_roles]
+            for person in db.session.scalars(select(Person))
+        }
+    admin = platform.user("admin").name
+    teacher = platform.user("instructor").name
+    assert on_staff[admin] == []
+    assert on_staff[teacher] == [school_id(app, "100001")]
+
+
 def test_canvas_account_admin_enrolled_as_student_is_a_staff_member(
     client: FlaskClient, canvas: TestPlatform
 ) -> None:
