@@ -332,8 +332,10 @@ class EdxTool:
     def enrol(self, *learners: Learner) -> None:
         self.platform.members.setdefault(self.course_key, []).extend(learners)
 
-    def login_url(self, learner: Learner, *, deep_link: bool = False) -> str:
-        """The OIDC login initiation URL the XBlock's view points the browser at."""
+    def login_url(self, learner: Learner, *, deep_link: bool = False, pii: bool = True) -> str:
+        """The OIDC login initiation URL the XBlock's view points the browser at. Without
+        ``pii`` (Open edX's default: the block's "send username/email" settings are off) the
+        launch carries no name, username or email."""
         from lti_consumer.api import get_lti_1p3_launch_start_url
         from lti_consumer.data import Lti1p3LaunchData
 
@@ -343,9 +345,9 @@ class EdxTool:
             config_id=self.config.config_id,
             resource_link_id=self.resource_link_id,
             external_user_id=learner.external_user_id,
-            preferred_username=learner.username,
-            name=learner.name,
-            email=learner.email,
+            preferred_username=learner.username if pii else None,
+            name=learner.name if pii else None,
+            email=learner.email if pii else None,
             launch_presentation_document_target="iframe",
             context_id=self.course_key,
             context_type=["course_offering"],

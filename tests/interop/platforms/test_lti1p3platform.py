@@ -222,7 +222,8 @@ def test_roster_sync_reads_the_librarys_membership_container(
             "name": f"Staff {n}",
             "email": f"staff{n}@alder.example",
         }
-        for n in range(100, 112)
+        # More than the tool's page size (100): the tool follows the library's next link.
+        for n in range(100, 230)
     ]
     # The library fills in "status": "Active" where the platform's rows have none.
     staff[0]["status"] = "Inactive"
@@ -247,5 +248,5 @@ def test_roster_sync_reads_the_librarys_membership_container(
     # Everyone active in the course is on the school's list; the one the platform marks
     # inactive (and who never opened the tool) is not added.
     assert set(known) == {TEACHER_USER.id} | {m["user_id"] for m in staff[1:]}
-    assert known["lms-user-105"].name == "Staff 105"
-    assert known["lms-user-105"].email == "staff105@alder.example"
+    assert known["lms-user-229"].name == "Staff 229"
+    assert known["lms-user-229"].email == "staff229@alder.example"

@@ -128,6 +128,24 @@ def test_learner_launch_lands_on_the_module(
     assert learner.email == LEARNER.email
 
 
+def test_learner_launch_without_personal_data_lands(
+    app: Flask, org_id: int, placed: tuple[EdxTool, int]
+) -> None:
+    # Open edX sends no name, username or email unless the block is set to share them.
+    tool, registration_id = placed
+    tool.enrol(LEARNER)
+    mod = module(app, org_id)
+    person = browser(app)
+    result = person.launch(tool.login_url(LEARNER, pii=False))
+    claims = id_token_claims(result.form.fields)
+    assert not {"name", "email", "preferred_username"} & set(claims)
+    page = person.land(result)
+    assert page.status_code == 200
+    assert page.request.path == f"/modules/{mod.id}"
+    (learner,) = people(app, registration_id).values()
+    assert learner.sub == LEARNER.external_user_id
+
+
 @pytest.mark.parametrize("teacher", [TEACHER, STAFF], ids=["instructor", "staff"])
 def test_instructor_launch_lands_on_the_modules_compliance_at_the_school(
     app: Flask, org_id: int, placed: tuple[EdxTool, int], teacher: Learner
@@ -283,7 +301,8 @@ def test_roster_sync_reads_open_edx_course_members(
     tool, registration_id = placed
     staff = [
         Learner(300 + n, f"staff{n}", f"Staff {n}", f"staff{n}@alder.example", "student")
-        for n in range(12)
+        # More than the tool's page size (100): the tool follows Open edX's next link.
+        for n in range(130)
     ]
     tool.enrol(TEACHER, *staff)
     from lti_consumer.models import CourseAllowPIISharingInLTIFlag
@@ -298,6 +317,6 @@ def test_roster_sync_reads_open_edx_course_members(
     assert job.status is JobStatus.DONE, job.last_error
     known = people(app, registration_id)
     assert set(known) == {m.external_user_id for m in (TEACHER, *staff)}
-    fifth = known[staff[5].external_user_id]
-    assert fifth.name == "Staff 5"
-    assert fifth.email == "staff5@alder.example"
+    last = known[staff[-1].external_user_id]
+    assert last.name == "Staff 129"
+    assert last.email == "staff129@alder.example"
