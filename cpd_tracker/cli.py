@@ -37,6 +37,7 @@ from cpd_tracker.services.registrations import (
 from cpd_tracker.snapshots_cli import snapshots_group
 from cpd_tracker.spend.cli import spend_group
 from lti.platforms import canvas, moodle
+from lti.service_tokens import is_secure_url
 
 
 @contextmanager
@@ -396,6 +397,18 @@ def _platform_details(
             ]
             if missing:
                 raise click.UsageError("custom needs " + ", ".join(missing))
+            for option, url in (
+                ("--issuer", issuer),
+                ("--auth-url", auth_url),
+                ("--token-url", token_url),
+                ("--jwks-url", jwks_url),
+            ):
+                if not is_secure_url(str(url)):
+                    raise click.BadParameter(
+                        f"{url} is not an https URL: the platform's keys, tokens and sign-ins "
+                        "must not travel in clear text (http is accepted for localhost only).",
+                        param_hint=option,
+                    )
             return PlatformDetails(
                 name=name or str(issuer),
                 issuer=str(issuer),

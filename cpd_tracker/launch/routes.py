@@ -148,7 +148,11 @@ def launch() -> BaseResponse:
         target, values = _landing(launched)
         _say_what_happened(launched)
         response = redirect(url_for(target, lt=token, **values), code=303)
-    response.delete_cookie(state_cookie_name(state), path="/lti/", secure=True, samesite="None")
+    # Deleted with the attributes it was set with: a partitioning browser keeps a Partitioned
+    # cookie that a plain deletion does not name.
+    response.delete_cookie(
+        state_cookie_name(state), path="/lti/", secure=True, samesite="None", partitioned=True
+    )
     return response
 
 

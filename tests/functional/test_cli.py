@@ -323,6 +323,20 @@ def test_platform_added_by_cli_can_launch(
             "custom needs --token-url, --jwks-url",
         ),
         (["blackboard"], "'blackboard' is not one of"),
+        (
+            [
+                "custom",
+                "--issuer",
+                "https://lms.example.org",
+                "--auth-url",
+                "https://lms.example.org/auth",
+                "--token-url",
+                "https://lms.example.org/token",
+                "--jwks-url",
+                "http://lms.example.org/jwks",
+            ],
+            "http://lms.example.org/jwks is not an https URL",
+        ),
     ],
 )
 def test_platform_add_usage_errors(

@@ -50,6 +50,15 @@ def test_launch_cookies_are_partitioned_third_party_cookies(
     )
     for attribute in ("Secure", "HttpOnly", "SameSite=None", "Partitioned"):
         assert attribute in session_cookie
+    # The used state cookie is deleted as it was set: a partitioning browser keeps a
+    # Partitioned cookie that a deletion without the attribute does not name.
+    state_name = result.login.headers["Set-Cookie"].split("=", 1)[0]
+    deletion = next(
+        v for v in result.response.headers.getlist("Set-Cookie") if v.startswith(state_name + "=")
+    )
+    assert "Expires=Thu, 01 Jan 1970" in deletion
+    for attribute in ("Secure", "SameSite=None", "Partitioned", "Path=/lti/"):
+        assert attribute in deletion
 
 
 def test_blocked_cookies_without_platform_storage_offer_a_new_tab(
