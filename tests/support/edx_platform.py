@@ -332,7 +332,14 @@ class EdxTool:
     def enrol(self, *learners: Learner) -> None:
         self.platform.members.setdefault(self.course_key, []).extend(learners)
 
-    def login_url(self, learner: Learner, *, deep_link: bool = False, pii: bool = True) -> str:
+    def login_url(
+        self,
+        learner: Learner,
+        *,
+        deep_link: bool = False,
+        content_item: int | None = None,
+        pii: bool = True,
+    ) -> str:
         """The OIDC login initiation URL the XBlock's view points the browser at. Without
         ``pii`` (Open edX's default: the block's "send username/email" settings are off) the
         launch carries no name, username or email."""
@@ -355,7 +362,11 @@ class EdxTool:
             context_label="CPD101",
             custom_parameters=self.custom,
         )
-        return str(get_lti_1p3_launch_start_url(launch_data, deep_link_launch=deep_link))
+        return str(
+            get_lti_1p3_launch_start_url(
+                launch_data, deep_link_launch=deep_link, dl_content_id=content_item
+            )
+        )
 
     def line_items(self) -> list[Any]:
         from lti_consumer.models import LtiAgsLineItem

@@ -129,11 +129,13 @@ def test_deep_linking_response_is_verified_by_the_library(
 # ---------------------------------------------------------------- AGS
 
 
-def _complete(app: Flask, org_id: int, lms: Lti1p3Platform, *, ags: str) -> None:
+def _complete(
+    app: Flask, org_id: int, lms: Lti1p3Platform, *, ags: str, user: User = LEARNER_USER
+) -> None:
     person = browser(app)
     result = person.launch(
         lms.login_url(
-            LEARNER_USER,
+            user,
             resource_link_id=RESOURCE_LINK,
             ags=ags,
             custom={"module": IN_TOOL, **MAPPED},
@@ -204,9 +206,15 @@ def test_with_only_lineitems_and_no_column_the_tool_creates_one(
     assert item["scoreMaximum"] > 0
     assert item["label"]
     _assert_one_full_score(lms, item["id"])
-    # Completing again later does not add a second column.
+    # A colleague completing the same activity later is scored in that column, not a new one.
+    colleague = User("lms-user-88", "Jo Bell", "jo.bell@alder.example", [LEARNER])
+    _complete(app, org_id, lms, ags="lineitems", user=colleague)
     run_until_idle(app)
-    assert len(lms.course.line_items) == 1
+    assert lms.course.line_items == [item]
+    assert [(s.line_item_id, s.body["userId"]) for s in lms.course.scores] == [
+        (item["id"], LEARNER_USER.id),
+        (item["id"], colleague.id),
+    ]
 
 
 # ---------------------------------------------------------------- NRPS
@@ -250,3 +258,16 @@ def test_roster_sync_reads_the_librarys_membership_container(
     assert set(known) == {TEACHER_USER.id} | {m["user_id"] for m in staff[1:]}
     assert known["lms-user-229"].name == "Staff 229"
     assert known["lms-user-229"].email == "staff229@alder.example"
+
+
+def test_two_completions_queued_before_the_column_exists_share_one_created_column(
+    app: Flask, org_id: int, lms: Lti1p3Platform, registration_id: int
+) -> None:
+    colleague = User("lms-user-88", "Jo Bell", "jo.bell@alder.example", [LEARNER])
+    _complete(app, org_id, lms, ags="lineitems")
+    _complete(app, org_id, lms, ags="lineitems", user=colleague)
+    run_until_idle(app)
+    (item,) = lms.course.line_items
+    assert sorted((s.line_item_id, s.body["userId"]) for s in lms.course.scores) == sorted(
+        [(item["id"], LEARNER_USER.id), (item["id"], colleague.id)]
+    )

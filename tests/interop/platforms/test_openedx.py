@@ -188,6 +188,14 @@ def test_deep_linking_response_is_verified_and_kept_by_open_edx(
     assert [i.content_type for i in items] == ["ltiResourceLink", "ltiResourceLink"]
     assert [i.attributes["title"] for i in items] == [first.title, second.title]
     assert [i.attributes["custom"]["module"] for i in items] == [first.slug, second.slug]
+    # A learner opening the second item launches with that item's URL and custom parameters.
+    tool.enrol(LEARNER)
+    learner = browser(app)
+    result = learner.launch(tool.login_url(LEARNER, content_item=items[1].id))
+    assert id_token_claims(result.form.fields)[CLAIM + "custom"]["module"] == second.slug
+    page = learner.land(result)
+    assert page.request.path == f"/modules/{second.id}"
+    assert second.title in text(page)
 
 
 # ---------------------------------------------------------------- AGS
