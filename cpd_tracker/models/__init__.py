@@ -1,5 +1,6 @@
 """Typed models on one ``Base``, one module per aggregate."""
 
+from cpd_tracker.models.access import Invitation, RateCounter
 from cpd_tracker.models.audit import AuditEntry
 from cpd_tracker.models.base import Base
 from cpd_tracker.models.catalogue import (
@@ -85,6 +86,7 @@ __all__ = [
     "ImportUpload",
     "IncludedTraining",
     "InsetSession",
+    "Invitation",
     "JobKind",
     "JobStatus",
     "LineItemBinding",
@@ -107,6 +109,7 @@ __all__ = [
     "QualificationResult",
     "Question",
     "QuestionOption",
+    "RateCounter",
     "ReportStatus",
     "ReportStatusSchool",
     "Requirement",

@@ -60,6 +60,8 @@ class Person(Base):
     active: Mapped[bool] = mapped_column(default=True)
     last_launch_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: Sessions started before this moment are over (sign-out, permissions revoked).
+    sessions_valid_after: Mapped[dt.datetime | None]
 
     organisation: Mapped[Organisation] = relationship()
     staff_roles: Mapped[list[StaffRole]] = relationship(

@@ -35,6 +35,13 @@ class PlatformRegistration(Base):
     #: own host, not from its issuer).
     frame_origins: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: The invitation a Dynamic Registration used (None: made by hand, or open registration).
+    #: (Added after the tables, since invitations name people who name registrations.)
+    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitation.id", use_alter=True))
+    #: A registration into an organisation that already has a trust leader waits, inert (no
+    #: launch, no framing), until a trust leader approves it: None while it waits. Who
+    #: approved it is in the audit.
+    approved_at: Mapped[dt.datetime | None]
 
     organisation: Mapped[Organisation] = relationship()
     deployments: Mapped[list[Deployment]] = relationship(

@@ -81,7 +81,11 @@ class RegistrationService:
         deployment_ids: Iterable[str] = (),
         accept_new_deployments: bool = False,
         created_via: str,
+        awaiting_approval: bool = False,
+        invitation_id: int | None = None,
     ) -> PlatformRegistration:
+        """Register a platform; ``awaiting_approval`` leaves it inert (no launch, no framing)
+        until a trust leader approves it."""
         existing = self.session.scalar(
             select(PlatformRegistration.id).where(
                 PlatformRegistration.issuer == details.issuer,
@@ -106,6 +110,8 @@ class RegistrationService:
             accept_new_deployments=accept_new_deployments,
             created_via=created_via,
             frame_origins=[],
+            invitation_id=invitation_id,
+            approved_at=None if awaiting_approval else utcnow(),
         )
         self.session.add(registration)
         self.session.flush()
@@ -117,6 +123,7 @@ class RegistrationService:
             issuer=details.issuer,
             client_id=details.client_id,
             via=created_via,
+            awaiting_approval=awaiting_approval,
         )
         for deployment_id in deployment_ids:
             self.add_deployment(registration, deployment_id, created_via=created_via)
