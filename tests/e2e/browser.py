@@ -56,7 +56,10 @@ def axe_violations(view: Any) -> list[dict[str, Any]]:
                                                resultTypes: ['violations']});
             return {passed: r.passes.length, violations: r.violations.map(v => ({
                 id: v.id, impact: v.impact, help: v.help,
-                targets: v.nodes.slice(0, 5).map(n => n.target.join(' '))}))};
+                targets: v.nodes.slice(0, 5).map(n => n.target.join(' ')),
+                first: v.nodes.length ? (v.nodes[0].html || '').slice(0, 300) + ' -- ' +
+                    (v.nodes[0].failureSummary || '').split(String.fromCharCode(10))
+                    .join(' ') : ''}))};
         }""",
         AXE_TAGS,
     )
