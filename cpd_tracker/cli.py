@@ -40,6 +40,12 @@ from lti.platforms import canvas, moodle
 from lti.service_tokens import is_secure_url
 
 
+#: gunicorn's access log without the query string or the referrer (``%(U)s`` is the path
+#: alone): launch tokens, invitation links and registration tokens travel in query strings,
+#: and a referrer is one of our own URLs with its token.
+ACCESS_LOG_FORMAT = '%(h)s - - %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms "%(a)s"'
+
+
 @contextmanager
 def cli_session() -> Iterator[tuple[Session, AuditService]]:
     session = db.new_session()
@@ -143,6 +149,8 @@ def serve(host: str, port: int, workers: int | None) -> None:
             str(count),
             "--access-logfile",
             "-",
+            "--access-logformat",
+            ACCESS_LOG_FORMAT,
             # Build the app once, in the master, before forking: workers start ready.
             "--preload",
             "cpd_tracker.wsgi:app",
@@ -252,16 +260,31 @@ def org_list() -> None:
 @org_group.command("invite")
 @click.option("--org", "org_id", required=True, type=int)
 @click.option("--base-url", help="The tool's public URL (default CPD_TRACKER_BASE_URL)")
+@click.option("--days", default=7, show_default=True, type=click.IntRange(1, 30))
+@click.option(
+    "--uses", default=1, show_default=True, type=click.IntRange(1, 20), help="LMSs it may register"
+)
 @with_appcontext
-def org_invite(org_id: int, base_url: str | None) -> None:
-    """Print a Dynamic Registration link that registers an LMS into this organisation."""
-    from cpd_tracker.services.invitations import make_invite
+def org_invite(org_id: int, base_url: str | None, days: int, uses: int) -> None:
+    """Print a Dynamic Registration link that registers an LMS into this organisation.
+
+    The link works once (or --uses times) for --days days; trust leaders see it, and can
+    withdraw it, on the LMS registrations page. It is printed once and not kept."""
+    from cpd_tracker.services.invitations import InvitationService, invite_url
 
     base = base_url or current_app.config.get("BASE_URL")
     if not base:
         raise click.UsageError("Give --base-url or set CPD_TRACKER_BASE_URL.")
-    _organisation(org_id)
-    click.echo(f"{base.rstrip('/')}/lti/register?invite={make_invite(org_id)}")
+    with cli_session() as (session, audit):
+        org = session.get(Organisation, org_id)
+        if org is None:
+            raise click.BadParameter(
+                f"there is no organisation {org_id} (see `cpd-tracker org list`)"
+            )
+        _invitation, secret = InvitationService(session, audit, clock).create(
+            org, by=None, days=days, uses=uses
+        )
+    click.echo(invite_url(secret, base))
 
 
 def _organisation(org_id: int) -> Organisation:

@@ -119,7 +119,9 @@ def load_config(
         "BASE_URL": base_url,
         "PROXIES": int(env.get("CPD_TRACKER_PROXIES") or 0),
         "DEMO_MODE": demo,
-        "OPEN_REGISTRATION": _flag(env.get("CPD_TRACKER_OPEN_REGISTRATION"), True),
+        # Anyone who can reach the tool could otherwise create organisations: off unless the
+        # operator turns it on knowingly.
+        "OPEN_REGISTRATION": _flag(env.get("CPD_TRACKER_OPEN_REGISTRATION"), False),
         # Inside an LMS iframe the session cookie is third party: it must be SameSite=None;
         # Secure; Partitioned (CHIPS) or browsers drop it. Chrome and Firefox accept Secure
         # cookies on http://localhost and 127.0.0.1, so the demo works without TLS.

@@ -38,7 +38,10 @@ def organisation_origins(organisation_id: int) -> set[str]:
             PlatformRegistration.issuer,
             PlatformRegistration.auth_login_url,
             PlatformRegistration.frame_origins,
-        ).where(PlatformRegistration.organisation_id == organisation_id)
+        ).where(
+            PlatformRegistration.organisation_id == organisation_id,
+            PlatformRegistration.approved_at.is_not(None),
+        )
     ):
         found.update(o for o in map(frame_origin, (issuer, login, *(learned or []))) if o)
     return found

@@ -18,6 +18,7 @@ from cpd_tracker.services.deep_linking import DeepLinkingService
 from cpd_tracker.services.dynamic_registration import DynamicRegistrationService
 from cpd_tracker.services.identity import IdentityService
 from cpd_tracker.services.imports import ImportService
+from cpd_tracker.services.invitations import InvitationService
 from cpd_tracker.services.keys import KeyService
 from cpd_tracker.services.launch import LaunchService
 from cpd_tracker.services.launch_state import DbLaunchStateStore, DbRegistrationStore
@@ -120,6 +121,7 @@ def init_services(app: Flask) -> None:
             DbLaunchStateStore: lambda: DbLaunchStateStore(db.session),
             PlatformKeys: _platform_keys,
             RegistrationService: lambda: RegistrationService(db.session, _audit()),
+            InvitationService: lambda: InvitationService(db.session, _audit(), clock),
             LaunchService: _launch,
             OverviewService: lambda: OverviewService(db.session),
             PermissionAdminService: lambda: PermissionAdminService(db.session, _audit()),

@@ -88,6 +88,24 @@ class UnknownPlatform(LtiLoginError, LtiLaunchError):
         super().__init__(message, hint=hint)
 
 
+class RegistrationNotApproved(LtiLoginError, LtiLaunchError):
+    """The registration exists but waits for the tool's side to approve it."""
+
+    code = "registration_not_approved"
+    status = 403
+    title = "This LMS's registration is waiting for approval"
+
+    def __init__(self, issuer: str, client_id: str) -> None:
+        self.issuer = issuer
+        self.client_id = client_id
+        super().__init__(
+            f"The LMS with issuer “{issuer}” and client ID “{client_id}” registered itself "
+            "with the tool, and the registration has not been approved yet.",
+            hint="A trust leader approves it on the tool's LMS registrations page (or removes "
+            "it if nobody expected it); the tool opens from this LMS from then on.",
+        )
+
+
 class ForeignTargetLink(LtiLoginError, LtiLaunchError):
     """``target_link_uri`` is not an address of this tool (an open-redirect attempt or a typo)."""
 

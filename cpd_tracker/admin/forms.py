@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from cpd_tracker.forms import BaseForm
 
@@ -33,3 +33,22 @@ class RevokeForm(BaseForm):
     person_id = IntegerField(validators=[InputRequired()])
     kind = HiddenField(validators=[InputRequired()])
     school_id = IntegerField(validators=[Optional()])
+
+
+class InviteForm(BaseForm):
+    days = IntegerField(
+        "Valid for (days)",
+        default=7,
+        validators=[
+            InputRequired(message="Enter how many days the link works, from 1 to 30."),
+            NumberRange(min=1, max=30, message="Enter a number of days from 1 to 30."),
+        ],
+    )
+    uses = IntegerField(
+        "Number of LMSs it may register",
+        default=1,
+        validators=[
+            InputRequired(message="Enter how many LMSs the link may register, from 1 to 20."),
+            NumberRange(min=1, max=20, message="Enter a number from 1 to 20."),
+        ],
+    )

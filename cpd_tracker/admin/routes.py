@@ -2,42 +2,130 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+)
 from werkzeug.wrappers import Response as BaseResponse
 
 from cpd_tracker.access import signed_in, trust_leader_required
-from cpd_tracker.admin.forms import GrantForm, RevokeForm
+from cpd_tracker.admin.forms import GrantForm, InviteForm, RevokeForm
 from cpd_tracker.extensions import db
 from cpd_tracker.forms import BaseForm
-from cpd_tracker.models import JobStatus, PermissionKind, Person, School
-from cpd_tracker.registry import get_service
-from cpd_tracker.services.invitations import registration_invite_url
+from cpd_tracker.models import JobStatus, PermissionKind, Person, PlatformRegistration, School
+from cpd_tracker.registry import clock, get_service
+from cpd_tracker.services.invitations import InvitationService, invite_url
 from cpd_tracker.services.outbox import PERMANENT_ATTEMPTS, OutboxService
 from cpd_tracker.services.overview import OverviewService
 from cpd_tracker.services.permission_admin import PermissionAdminService, PermissionChangeError
-from cpd_tracker.services.registrations import RegistrationService
+from cpd_tracker.services.registrations import RegistrationConflict, RegistrationService
 from cpd_tracker.templating import tool_url
 from cpd_tracker.urls import tool_base_url
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-@bp.get("/registrations")
-@trust_leader_required
-def registrations() -> str:
+def _registrations_page(
+    form: InviteForm | None = None, new_link: str | None = None, status: int = 200
+) -> BaseResponse:
     user = signed_in()
     base = tool_base_url()
-    return render_template(
-        "admin/registrations.html",
-        registrations=get_service(RegistrationService).registrations_of(user.organisation_id),
-        tool_urls={
-            "Login initiation URL": base + "/lti/login",
-            "Redirect (launch) URL": base + "/lti/launch",
-            "Public keyset (JWKS) URL": base + "/.well-known/jwks.json",
-            "Dynamic Registration URL": base + "/lti/register",
-        },
-        invite_url=registration_invite_url(user.organisation_id),
+    return make_response(
+        render_template(
+            "admin/registrations.html",
+            registrations=get_service(RegistrationService).registrations_of(user.organisation_id),
+            tool_urls={
+                "Login initiation URL": base + "/lti/login",
+                "Redirect (launch) URL": base + "/lti/launch",
+                "Public keyset (JWKS) URL": base + "/.well-known/jwks.json",
+                "Dynamic Registration URL": base + "/lti/register",
+            },
+            invitations=get_service(InvitationService).of_organisation(user.organisation_id),
+            invite_form=form or InviteForm(),
+            new_link=new_link,
+            form=BaseForm(),
+        ),
+        status,
     )
+
+
+@bp.get("/registrations")
+@trust_leader_required
+def registrations() -> BaseResponse:
+    return _registrations_page()
+
+
+@bp.post("/registrations/invitations")
+@trust_leader_required
+def invite() -> BaseResponse:
+    """A new registration link, shown once on the page that answers (only its hash is kept)."""
+    user = signed_in()
+    form = InviteForm(request.form)
+    if not form.validate():
+        return _registrations_page(form, status=400)
+    organisation = user.person.organisation
+    _invitation, secret = get_service(InvitationService).create(
+        organisation, by=user.person, days=form.days.data or 7, uses=form.uses.data or 1
+    )
+    return _registrations_page(new_link=invite_url(secret), status=201)
+
+
+@bp.post("/registrations/invitations/<int:invitation_id>/revoke")
+@trust_leader_required
+def revoke_invitation(invitation_id: int) -> BaseResponse:
+    user = signed_in()
+    _checked_form()
+    service = get_service(InvitationService)
+    invitation = service.get(user.organisation_id, invitation_id)
+    if invitation is None:
+        abort(404)
+    service.revoke(invitation, by=user.person)
+    flash("The registration link no longer works.", "success")
+    return redirect(tool_url("admin.registrations"))
+
+
+@bp.post("/registrations/<int:registration_id>/approve")
+@trust_leader_required
+def approve_registration(registration_id: int) -> BaseResponse:
+    user = signed_in()
+    _checked_form()
+    registration = _registration(user.organisation_id, registration_id)
+    get_service(RegistrationService).approve(registration, by=user.person, now=clock())
+    flash(f"{registration.name} is approved: the tool opens from it now.", "success")
+    return redirect(tool_url("admin.registrations"))
+
+
+@bp.post("/registrations/<int:registration_id>/refuse")
+@trust_leader_required
+def refuse_registration(registration_id: int) -> BaseResponse:
+    user = signed_in()
+    _checked_form()
+    registration = _registration(user.organisation_id, registration_id)
+    name = registration.name
+    try:
+        get_service(RegistrationService).refuse(registration)
+    except RegistrationConflict as exc:
+        abort(409, description=str(exc))
+    flash(f"{name} is removed: it cannot open the tool.", "success")
+    return redirect(tool_url("admin.registrations"))
+
+
+def _checked_form() -> None:
+    if not BaseForm(request.form).validate():
+        abort(400, description="That request was not complete. Reload the page and try again.")
+
+
+def _registration(organisation_id: int, registration_id: int) -> PlatformRegistration:
+    registration = db.session.get(PlatformRegistration, registration_id)
+    if registration is None or registration.organisation_id != organisation_id:
+        abort(404)
+    return registration
 
 
 def _grant_form(organisation_id: int) -> GrantForm:

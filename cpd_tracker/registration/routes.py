@@ -12,7 +12,6 @@ import hashlib
 
 from flask import Blueprint, Response, abort, current_app, g, render_template, request
 
-from cpd_tracker.extensions import db
 from cpd_tracker.framing import allow_framing_by
 from cpd_tracker.models import Organisation, OrganisationKind
 from cpd_tracker.registration.forms import RegisterForm, RegisterNewOrganisationForm
@@ -21,7 +20,7 @@ from cpd_tracker.services.dynamic_registration import (
     DynamicRegistrationService,
     NewOrganisation,
 )
-from cpd_tracker.services.invitations import read_invite
+from cpd_tracker.services.invitations import InvitationRefused, InvitationService
 from cpd_tracker.services.registrations import RegistrationConflict
 
 bp = Blueprint("registration", __name__)
@@ -32,19 +31,16 @@ def _organisation(invite: str | None) -> Organisation | None:
         if not current_app.config["OPEN_REGISTRATION"]:
             abort(
                 403,
-                description="Registering this tool needs an invitation link. Ask the "
-                "tool's administrator for one (cpd-tracker org invite).",
+                description="Registering this tool needs an invitation link. Ask a trust "
+                "leader for one (LMS registrations page), or the tool's administrator "
+                "(cpd-tracker org invite).",
             )
         return None
-    org_id = read_invite(invite)
-    org = db.session.get(Organisation, org_id) if org_id is not None else None
-    if org is None:
-        abort(
-            400,
-            description="This registration link has expired or is not valid. Ask for a "
-            "new one from the tool's LMS registrations page.",
-        )
-    return org
+    try:
+        invitation = get_service(InvitationService).find(invite)
+    except InvitationRefused as exc:
+        abort(400, description=str(exc))
+    return invitation.organisation
 
 
 @bp.route("/lti/register", methods=["GET", "POST"])
@@ -81,8 +77,15 @@ def register() -> Response:
                 (form.organisation_name.data or "").strip(),
                 OrganisationKind(form.organisation_kind.data),
             )
+        invite = values.get("invite") or None
         try:
-            registration = service.register(config, token, target)
+            # The use is part of this request's transaction: a refusal below gives it back.
+            invitation = get_service(InvitationService).use(invite) if invite else None
+            registration = service.register(
+                config, token, target, invitation_id=invitation.id if invitation else None
+            )
+        except InvitationRefused as exc:
+            abort(400, description=str(exc))
         except RegistrationConflict as exc:
             abort(409, description=str(exc) + " Remove the old registration first, or use it.")
         return Response(render_template("registration/done.html", registration=registration))

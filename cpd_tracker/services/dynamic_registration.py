@@ -73,7 +73,13 @@ class DynamicRegistrationService:
         config: PlatformConfiguration,
         token: str | None,
         organisation: Organisation | NewOrganisation,
+        *,
+        invitation_id: int | None = None,
     ) -> PlatformRegistration:
+        """Register with the LMS and record it. Into an organisation that already has a trust
+        leader, the registration waits, inert, for one of them to approve it; the first
+        registration of an organisation (from the command line's invitation, or a new
+        organisation under open registration) does not."""
         body = build_registration_request(config, self.tool())
         result = register_tool(
             self.http, config, body, token, allow_loopback_http=self.allow_loopback_http
@@ -82,6 +88,7 @@ class DynamicRegistrationService:
             organisation = self.registrations.create_organisation(
                 organisation.name, organisation.kind
             )
+        awaiting_approval = self.registrations.has_trust_leader(organisation)
         lms_host = urlsplit(config.openid_configuration_url).netloc
         endpoints = config.endpoints
         registration = self.registrations.add_platform(
@@ -101,6 +108,8 @@ class DynamicRegistrationService:
             # audited) on their first valid launch.
             accept_new_deployments=result.deployment_id is None,
             created_via="dynamic",
+            awaiting_approval=awaiting_approval,
+            invitation_id=invitation_id,
         )
         origin = frame_origin(config.openid_configuration_url)
         if origin:

@@ -13,6 +13,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from cpd_tracker.models import LoginState, PlatformRegistration
+from lti.errors import RegistrationNotApproved
 from lti.registration import LoginRecord, Registration
 
 
@@ -47,8 +48,14 @@ class DbRegistrationStore:
         return rows[0] if len(rows) == 1 else None
 
     def find_registration(self, issuer: str, client_id: str | None) -> Registration | None:
+        """The registration that may launch; one waiting for a trust leader's approval is
+        refused by name (before any login state is written for it)."""
         row = self.find_row(issuer, client_id)
-        return None if row is None else to_lti_registration(row)
+        if row is None:
+            return None
+        if row.approved_at is None:
+            raise RegistrationNotApproved(row.issuer, row.client_id)
+        return to_lti_registration(row)
 
 
 class DbLaunchStateStore:

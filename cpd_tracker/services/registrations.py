@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -12,6 +13,10 @@ from cpd_tracker.models import (
     Deployment,
     Organisation,
     OrganisationKind,
+    Permission,
+    PermissionKind,
+    PermissionSource,
+    Person,
     PlatformRegistration,
     School,
 )
@@ -128,6 +133,53 @@ class RegistrationService:
         for deployment_id in deployment_ids:
             self.add_deployment(registration, deployment_id, created_via=created_via)
         return registration
+
+    def has_trust_leader(self, org: Organisation) -> bool:
+        """Whether someone active in the organisation holds trust leader (not taken away)."""
+        granted = self.session.scalars(
+            select(Permission)
+            .join(Person, Person.id == Permission.person_id)
+            .where(
+                Person.organisation_id == org.id,
+                Person.active.is_(True),
+                Permission.kind == PermissionKind.TRUST_LEADER,
+            )
+        ).all()
+        holders = {p.person_id for p in granted if not p.revoked}
+        revoked = {
+            p.person_id for p in granted if p.revoked and p.source is PermissionSource.OVERRIDE
+        }
+        return bool(holders - revoked)
+
+    def approve(self, registration: PlatformRegistration, *, by: Person, now: dt.datetime) -> None:
+        if registration.approved_at is not None:
+            return
+        registration.approved_at = now
+        self.audit.record(
+            "platform_registration.approved",
+            organisation_id=registration.organisation_id,
+            entity_type="platform_registration",
+            entity_id=registration.id,
+            approved_by=by.id,
+        )
+        self.session.flush()
+
+    def refuse(self, registration: PlatformRegistration) -> None:
+        """Remove a registration that waits for approval (it never launched anything)."""
+        if registration.approved_at is not None:
+            raise RegistrationConflict("Only a registration waiting for approval can be refused.")
+        for deployment in list(registration.deployments):
+            self.session.delete(deployment)
+        self.audit.record(
+            "platform_registration.refused",
+            organisation_id=registration.organisation_id,
+            entity_type="platform_registration",
+            entity_id=registration.id,
+            issuer=registration.issuer,
+            client_id=registration.client_id,
+        )
+        self.session.delete(registration)
+        self.session.flush()
 
     def add_deployment(
         self, registration: PlatformRegistration, deployment_id: str, *, created_via: str

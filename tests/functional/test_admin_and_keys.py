@@ -13,7 +13,8 @@ from werkzeug.test import TestResponse
 
 from cpd_tracker.extensions import db
 from cpd_tracker.models import PlatformRegistration
-from cpd_tracker.services.invitations import read_invite
+from cpd_tracker.models.base import utcnow
+from cpd_tracker.services.invitations import InvitationService
 from tests.conftest import BASE_URL
 from tests.support.factories import make_org, register
 from tests.support.http import FakeHttp
@@ -75,6 +76,24 @@ def registrations_page(client: FlaskClient) -> TestResponse:
     return client.get("/admin/registrations")
 
 
+def made_invite(app: Flask, client: FlaskClient) -> tuple[str, int]:
+    """Make a registration link on the page, as a trust leader does; (link, its organisation)."""
+    page = registrations_page(client).get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    assert token is not None
+    made = client.post(
+        "/admin/registrations/invitations",
+        data={"csrf_token": token.group(1), "days": "7", "uses": "1"},
+    )
+    assert made.status_code == 201
+    link = invite_in(made.get_data(as_text=True))
+    with app.app_context():
+        invitation = InvitationService(db.session, None, utcnow).find(  # type: ignore[arg-type]
+            link.split("invite=", 1)[1]
+        )
+        return link, invitation.organisation_id
+
+
 def invite_in(page: str) -> str:
     match = re.search(r"(https://tool\.example\.org/lti/register\?invite=[^<\s\"]+)", page)
     assert match is not None, "no invite link on the page"
@@ -114,9 +133,8 @@ def test_trust_leader_sees_the_organisations_registrations(
     # Tool URLs for registering by hand.
     for url in ("/lti/login", "/lti/launch", "/.well-known/jwks.json", "/lti/register"):
         assert f"{BASE_URL}{url}" in html
-    link = invite_in(html)
-    with app.app_context():
-        assert read_invite(link.split("invite=", 1)[1]) == org
+    _link, invited_into = made_invite(app, client)
+    assert invited_into == org
 
 
 def test_registrations_page_is_in_a_trust_leaders_menu_only(
@@ -183,8 +201,8 @@ def test_trust_leader_of_another_organisation_sees_only_their_own(
         "canvas.instructure.com",
     ):
         assert secret not in html, secret
-    with app.app_context():
-        assert read_invite(invite_in(html).split("invite=", 1)[1]) == elm_org != oak_org
+    _link, invited_into = made_invite(app, client)
+    assert invited_into == elm_org != oak_org
 
 
 def test_organisation_without_registrations_says_so(app: Flask, fake_http: FakeHttp) -> None:

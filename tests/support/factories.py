@@ -78,3 +78,18 @@ def registration(app: Flask, registration_id: int) -> PlatformRegistration:
         row = db.session.get(PlatformRegistration, registration_id)
         assert row is not None
         return row
+
+
+def make_invite(app: Flask, org_id: int, *, days: int = 7, uses: int = 1) -> str:
+    """A registration link's secret for an organisation (as `cpd-tracker org invite` makes)."""
+    from cpd_tracker.registry import clock
+    from cpd_tracker.services.invitations import InvitationService
+
+    with app.app_context():
+        org = db.session.get(Organisation, org_id)
+        assert org is not None
+        _invitation, secret = InvitationService(
+            db.session, AuditService(db.session, Actor("test")), clock
+        ).create(org, by=None, days=days, uses=uses)
+        db.session.commit()
+        return secret

@@ -9,14 +9,14 @@ registration, as learner, instructor and administrator.
 
 from __future__ import annotations
 
-import time
+import datetime as dt
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from werkzeug.test import TestResponse
 
 from cpd_tracker import create_app
@@ -24,12 +24,13 @@ from cpd_tracker.extensions import db
 from cpd_tracker.models import (
     AuditEntry,
     Deployment,
+    Invitation,
     Organisation,
     OrganisationKind,
     PlatformRegistration,
 )
-from cpd_tracker.services.invitations import make_invite
-from tests.support.factories import make_org
+from cpd_tracker.models.base import utcnow
+from tests.support.factories import make_invite, make_org
 from tests.support.http import FakeHttp
 from tests.support.launching import follow, launch
 from tests.support.platform import CANVAS_DEPLOYMENT, TOOL_HOST
@@ -83,8 +84,14 @@ def org_id(app: Flask) -> int:
 
 @pytest.fixture
 def invite(app: Flask, org_id: int) -> str:
-    with app.app_context():
-        return make_invite(org_id)
+    return make_invite(app, org_id)
+
+
+@pytest.fixture(autouse=True)
+def registration_open(app: Flask) -> None:
+    """Most tests here also try registering without an invitation, which an operator must
+    switch on (CPD_TRACKER_OPEN_REGISTRATION=1); the default is tested on its own."""
+    app.config["OPEN_REGISTRATION"] = True
 
 
 # ---------------------------------------------------------------- helpers
@@ -414,41 +421,34 @@ def test_bad_invite_is_refused_before_calling_the_platform(
 
     if invite:
         assert page.status_code == 400
-        assert "expired or is not valid" in page.get_data(as_text=True)
+        assert "This registration link is not valid" in page.get_data(as_text=True)
     else:
         assert page.status_code == 403
     assert fake_http.requests == []
 
 
-def test_invite_for_a_deleted_organisation_is_refused(
+def test_an_unknown_invite_is_refused(
     app: Flask, client: FlaskClient, fake_http: FakeHttp, lms: DynamicPlatform
 ) -> None:
-    with app.app_context():
-        invite = make_invite(987654)
-
-    page = open_registration(client, lms, invite)
+    page = open_registration(client, lms, "not-an-invitation")
 
     assert page.status_code == 400
-    assert "expired or is not valid" in page.get_data(as_text=True)
+    assert "This registration link is not valid" in page.get_data(as_text=True)
+    assert lms.configuration_requests(fake_http) == []  # refused before calling the platform
 
 
 def test_expired_invite_is_refused(
-    app: Flask,
-    client: FlaskClient,
-    lms: DynamicPlatform,
-    org_id: int,
-    monkeypatch: pytest.MonkeyPatch,
+    app: Flask, client: FlaskClient, lms: DynamicPlatform, org_id: int
 ) -> None:
+    invite = make_invite(app, org_id, days=1)
     with app.app_context():
-        real_time = time.time
-        monkeypatch.setattr(time, "time", lambda: real_time() - 31 * 24 * 3600)
-        invite = make_invite(org_id)
-        monkeypatch.setattr(time, "time", real_time)
+        db.session.execute(update(Invitation).values(expires_at=utcnow() - dt.timedelta(hours=1)))
+        db.session.commit()
 
     page = open_registration(client, lms, invite)
 
     assert page.status_code == 400
-    assert "expired or is not valid" in page.get_data(as_text=True)
+    assert "This registration link has expired" in page.get_data(as_text=True)
 
 
 def test_closed_registration_needs_an_invite(
