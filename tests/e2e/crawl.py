@@ -274,8 +274,45 @@ class Crawl:
         self._check_page(visit, via)
         if visit.problems and self.shot is not None:
             self.shot(f"{self.persona}-{self.mode}-{len(self.visits):03d}")
+        if visit.status < 400:
+            self._click_downloads()
         links = self.view.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
         return visit, [h for h in links if isinstance(h, str)]
+
+    def _click_downloads(self) -> None:
+        """Links with a ``download`` attribute, clicked as a person would: the browser fetches
+        those itself, outside the page (in a frame, without the page's partitioned cookie),
+        so a fetch from the page could pass where the click fails."""
+        hrefs: list[str] = self.view.eval_on_selector_all(
+            "a[href][download]", "els => els.map(e => e.href)"
+        )
+        for index, href in enumerate(hrefs):
+            key = "click " + clean(href)
+            rule = self.rule_of(href)
+            if key in self.seen or rule is None or not href.startswith(self.tool_base + "/"):
+                continue
+            self.seen.add(key)
+            visit = Visit(self.persona, self.mode, clean(href), rule.rule, "download click")
+            link = self.view.locator("a[href][download]").nth(index)
+            try:
+                with self.view.page.expect_download() as started:
+                    link.click()
+                download = started.value
+                failure = download.failure()
+            except Exception as exc:  # no download started at all
+                visit.problems.append(f"clicking the download link started no download: {exc}")
+                self.visits.append(visit)
+                continue
+            visit.status = 200 if failure is None else 0
+            name = download.suggested_filename
+            if failure is not None:
+                visit.problems.append(
+                    f"clicking the download link failed ({failure}): the browser was offered "
+                    f"{name!r}"
+                )
+            elif name.endswith((".html", ".htm")):
+                visit.problems.append(f"clicking the download link saved a page: {name!r}")
+            self.visits.append(visit)
 
     def _check_page(self, visit: Visit, via: str) -> None:
         if visit.status >= 500:

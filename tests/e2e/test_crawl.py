@@ -1,7 +1,6 @@
 """Every GET page of the tool, from outside: a real Chromium crawl as four people (a member of
-staff, a CPD lead, a trust leader and finance), each in the LMS's iframe with the tool's
-cookies refused (the launch token rides in every link) and top-level in a tab of its own (the
-cookie works there). See :mod:`tests.e2e.crawl` for what is checked on each page.
+staff, a CPD lead, a trust leader and finance), each in the LMS's iframe (see ``FRAME_MODE``)
+and top-level in a tab of its own. See :mod:`tests.e2e.crawl` for what is checked on each page.
 
 The crawl starts where each launch lands and follows links; the CPD lead also launches through
 Deep Linking, whose picker is reached no other way. Rules of the URL map that no link reached
@@ -25,10 +24,10 @@ from playwright.sync_api import Error as PlaywrightError
 from sqlalchemy import select
 from werkzeug.routing import Rule
 
-from cpd_tracker.demo_lms.spend_seed import seed_spend
 from cpd_tracker.extensions import db
 from cpd_tracker.models import (
     Delivery,
+    FundingSource,
     Module,
     Organisation,
     Person,
@@ -37,7 +36,7 @@ from cpd_tracker.models import (
     SencoQualificationKind,
 )
 from cpd_tracker.registry import get_service
-from cpd_tracker.services.audit import AuditService
+from cpd_tracker.rules.money import ShareBasis, YearKind, year_of
 from cpd_tracker.services.imports.service import ImportKind, ImportService
 from cpd_tracker.services.imports.staff import KnownSchool
 from cpd_tracker.services.records import (
@@ -49,6 +48,7 @@ from cpd_tracker.services.records import (
 )
 from cpd_tracker.services.senco import AppointmentDetails, QualificationDetails, SencoService
 from cpd_tracker.services.senco_documents import SencoDocumentService
+from cpd_tracker.services.spend import MembershipDetails, PurchaseDetails, SpendService
 from cpd_tracker.services.spend.imports import PurchaseImportService
 from cpd_tracker.storage import check_upload
 from tests.e2e.browser import COOKIE_PROFILE, open_tool, screenshot
@@ -73,8 +73,11 @@ pytestmark = pytest.mark.e2e
 Shots = Callable[[Any, str], Path]
 
 REPORT = ARTIFACTS / "crawl-report.txt"
-#: Both ways of meeting the tool in one cookie profile (third-party cookies blocked).
-FRAME_MODE = os.environ.get("CPD_E2E_CRAWL_FRAME", "blocked_storage")
+#: Both ways of meeting the tool, in one browser profile per person: the frame first.
+#: In the LMS's iframe with its cookies allowed (Partitioned: what Chrome, Edge and Firefox do
+#: today); ``CPD_E2E_CRAWL_FRAME=blocked_storage`` crawls the frame with cookies refused, the
+#: launch token riding in every link (what Safari does), in a cookies-blocked profile.
+FRAME_MODE = os.environ.get("CPD_E2E_CRAWL_FRAME", "allowed")
 MODES = (FRAME_MODE, "top_level")
 
 
@@ -194,7 +197,7 @@ def context_for(
 def _grant_finance(servers: Servers, context: Any, shots: Shots) -> None:
     """The trust leader gives the finance permission on People and permissions, as a trust
     leader would (the LMS has no finance role: the permission is the tool's own)."""
-    opened = open_tool(servers, context, "top_level", shots, user=TRUST.user, who=TRUST.who)
+    opened = open_tool(servers, context, FRAME_MODE, shots, user=TRUST.user, who=TRUST.who)
     view = opened.view
     _land(view)
     view.locator("nav").get_by_role("link", name="People and permissions").click()
@@ -207,7 +210,6 @@ def _grant_finance(servers: Servers, context: Any, shots: Shots) -> None:
     view.get_by_text("now has that permission").wait_for()
     row = view.locator("tr", has_text=f"Sam {FINANCE.who.replace('_', ' ').title()}")
     assert "Finance" in row.inner_text()
-    opened.page.close()
     opened.lms_page.close()
 
 
@@ -296,7 +298,45 @@ def _seed(servers: Servers) -> None:
             uploaded_by_id=lead.id,
         )
         assert staff_upload.upload is not None, staff_upload
-        seed_spend(db.session, get_service(AuditService), org, today)
+        spend = get_service(SpendService)
+        year = year_of(YearKind.ACADEMY, today)
+        nasen = spend.save_provider(org.id, "nasen", "association", "Membership association", None)
+        spend.save_membership(
+            org.id,
+            MembershipDetails(
+                "nasen trust membership",
+                nasen.id,
+                None,
+                150_000,
+                year.start,
+                year.end,
+                ShareBasis.PUPILS,
+            ),
+            None,
+        )
+        spend.save_purchase(
+            org.id,
+            PurchaseDetails(
+                school_id=school.id,
+                provider_id=nasen.id,
+                module_id=None,
+                course_title="Dyslexia: practical classroom strategies",
+                purchased_on=today,
+                delegates=3,
+                list_price_pence=29_500,
+                discount_pence=None,
+                discount_reason="",
+                supply_pence=0,
+                supply_code=None,
+                travel_pence=0,
+                funding_source=FundingSource.SCHOOL_BUDGET,
+                notional_sen=True,
+                reference="CRAWL-1",
+            ),
+            None,
+            recorded_by_id=None,
+            source="demo",
+        )
         _, purchases = get_service(PurchaseImportService).submit(
             org.id, None, "purchases.csv", PURCHASES, None
         )
@@ -307,7 +347,7 @@ def _seed(servers: Servers) -> None:
 PURCHASES = (
     "School URN,Provider,Module,Course title,Date,Delegates,List price,Discount,"
     "Discount reason,Supply cover,Supply code,Reference\r\n"
-    f'{SCHOOL_URN},nasen,,Crawl dyslexia day,{dt.date.today():%d/%m/%Y},2,"£250.00",,,,,CRAWL-1\r\n'
+    f'{SCHOOL_URN},nasen,,Crawl dyslexia day,{dt.date.today():%d/%m/%Y},2,"£250.00",,,,,CRAWL-2\r\n'
 ).encode()
 
 
@@ -322,14 +362,15 @@ def test_crawl_reaches_every_get_route_and_every_page_passes(
             run.crawl(context, persona, mode)
         console_of[persona.name] = console
 
-    # First launches make the people known to the tool (finance starts as staff).
+    # First launches make the people known to the tool (finance starts as staff). In the
+    # frame, as every launch before each person's frame crawl: a top-level launch first would
+    # leave a first-party cookie that a frame's download could borrow.
     staff, console = context_for()
     finance, finance_console = context_for()
     lead, lead_console = context_for()
     for persona, context in ((STAFF, staff), (FINANCE, finance), (LEAD, lead)):
-        first = open_tool(servers, context, "top_level", shots, user=persona.user, who=persona.who)
+        first = open_tool(servers, context, FRAME_MODE, shots, user=persona.user, who=persona.who)
         _land(first.view)
-        first.page.close()
         first.lms_page.close()
     _seed(servers)
 
