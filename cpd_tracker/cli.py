@@ -147,6 +147,13 @@ def serve(host: str, port: int, workers: int | None) -> None:
             f"{host}:{port}",
             "--workers",
             str(count),
+            # Threads, so that a request waiting on a slow LMS holds one thread, not a whole
+            # worker: at most HTTP_MAX_IN_FLIGHT of a worker's threads wait on LMSs at once
+            # (lti.outbound), the others keep serving pages.
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "8",
             "--access-logfile",
             "-",
             "--access-logformat",

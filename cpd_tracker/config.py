@@ -18,6 +18,10 @@
 ``SMTP_SSL``              Connect with TLS from the start (port 465); default off.
 ``SMTP_TIMEOUT``          Seconds to wait for the mail server; default 10.
 ``MAIL_FROM``             The From address, e.g. ``SEND CPD Tracker <cpd@trust.org.uk>``.
+``CPD_TRACKER_OUTBOUND_ALLOW_LOOPBACK``  ``1`` lets the tool fetch from loopback addresses
+                          (127.0.0.1, ::1) outside demo and test mode: for a local interop
+                          suite or benchmark only, never a public deployment (it reopens the
+                          tool's own host to anyone who can start a registration).
 """
 
 from __future__ import annotations
@@ -138,6 +142,12 @@ def load_config(
         "LAUNCH_TOKEN_MAX_AGE": 60 * 60,
         "LTI_LEEWAY_SECONDS": 60,
         "HTTP_TIMEOUT": (3.05, 10.0),
+        # Outbound requests (lti.outbound): one deadline for a whole request, a cap on what is
+        # read, and how many may wait on LMSs at once in one process.
+        "HTTP_DEADLINE": 15.0,
+        "HTTP_MAX_BYTES": 10 * 1024 * 1024,
+        "HTTP_MAX_IN_FLIGHT": 2,
+        "OUTBOUND_ALLOW_LOOPBACK": _flag(env.get("CPD_TRACKER_OUTBOUND_ALLOW_LOOPBACK"), False),
         "TESTING": testing,
         **_smtp_settings(env, base_url),
     }

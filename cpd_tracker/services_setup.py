@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from flask import Flask, current_app
 from flask_login import current_user
 
@@ -42,6 +45,7 @@ from cpd_tracker.storage import EvidenceStore, evidence_root
 from cpd_tracker.urls import tool_base_url, tool_hosts
 from lti.http import HttpClient
 from lti.jwks import MemoryKeySetCache, PlatformKeys
+from lti.outbound import OutboundPolicy
 
 
 def request_actor() -> Actor:
@@ -98,16 +102,32 @@ def _dynamic_registration() -> DynamicRegistrationService:
         RegistrationService(db.session, audit),
         current_app.extensions["http"],
         base_url=tool_base_url(),
-        # http on loopback only for the demo and tests: the configuration URL comes from the
-        # browser, and the tool must not be pointed at its own host's services.
-        allow_loopback_http=current_app.config["DEMO_MODE"] or current_app.config["TESTING"],
+        # http on loopback only where the HTTP guard allows loopback at all (demo, tests, a
+        # local interop suite): the configuration URL comes from the browser.
+        allow_loopback_http=outbound_policy(current_app.config).allow_loopback,
+    )
+
+
+def outbound_policy(config: Mapping[str, Any]) -> OutboundPolicy:
+    """Where the tool may connect (lti.outbound): public addresses only, loopback as well in
+    demo and test mode or when the operator says so (CPD_TRACKER_OUTBOUND_ALLOW_LOOPBACK, for
+    a local interop suite and the benchmark, never a public deployment)."""
+    return OutboundPolicy(
+        allow_loopback=bool(
+            config["DEMO_MODE"] or config["TESTING"] or config["OUTBOUND_ALLOW_LOOPBACK"]
+        ),
+        total_deadline=config["HTTP_DEADLINE"],
+        max_bytes=config["HTTP_MAX_BYTES"],
+        max_in_flight=config["HTTP_MAX_IN_FLIGHT"],
     )
 
 
 def init_services(app: Flask) -> None:
     from cpd_tracker.lti_outbox import init_lti_outbox
 
-    app.extensions.setdefault("http", HttpClient(timeout=app.config["HTTP_TIMEOUT"]))
+    app.extensions.setdefault(
+        "http", HttpClient(timeout=app.config["HTTP_TIMEOUT"], policy=outbound_policy(app.config))
+    )
     app.extensions.setdefault("jwks_cache", MemoryKeySetCache())
     init_lti_outbox(app)
     install_status_listeners()

@@ -23,13 +23,21 @@ from urllib.parse import SplitResult, urlsplit
 
 import requests
 
-from lti.http import HttpClient, HttpError
+from lti.http import (
+    DeadlineExceeded,
+    HttpClient,
+    HttpError,
+    OutboundBusy,
+    OutboundRefused,
+    ResponseTooLarge,
+)
 from lti.platforms import PlatformEndpoints, canvas, moodle
 from lti.registration import Registration
 from lti.registration_errors import (
     InsecureUrlError,
     PlatformConfigurationError,
     RegistrationError,
+    describe_body,
     platform_reason,
 )
 
@@ -239,7 +247,8 @@ def fetch_platform_configuration(
     except HttpError as exc:
         raise PlatformConfigurationError(
             f"Could not fetch your LMS's configuration: {exc}",
-            hint="Check that the LMS is reachable, then start the registration again.",
+            hint=_network_hint(exc)
+            or "Check that the LMS is reachable, then start the registration again.",
         ) from exc
     if not 200 <= response.status_code < 300:
         reason = platform_reason(response)
@@ -315,7 +324,9 @@ def register_tool(
             allow_redirects=False,
         )
     except HttpError as exc:
-        raise RegistrationError(f"Could not send the registration to your LMS: {exc}") from exc
+        raise RegistrationError(
+            f"Could not send the registration to your LMS: {exc}", hint=_network_hint(exc)
+        ) from exc
     if not 200 <= response.status_code < 300:
         reason = platform_reason(response)
         is_moodle = config.product_family == moodle.PRODUCT_FAMILY
@@ -515,6 +526,23 @@ def _message_json(message: MessageDescriptor, config: PlatformConfiguration) -> 
     return out
 
 
+def _network_hint(exc: HttpError) -> str | None:
+    """What to do about a call the guard in :mod:`lti.http` refused or cut short."""
+    if isinstance(exc, OutboundRefused):
+        return (
+            "Start the registration from your LMS's public https:// address: the tool only "
+            "contacts LMSs on the public internet."
+        )
+    if isinstance(exc, OutboundBusy):
+        return "The tool is busy talking to other LMSs: start the registration again in a minute."
+    if isinstance(exc, ResponseTooLarge | DeadlineExceeded):
+        return (
+            "Check that the address is your LMS's own registration address (Moodle: "
+            "/mod/lti/openid-configuration.php), then start the registration again."
+        )
+    return None
+
+
 def _headers(registration_token: str | None) -> dict[str, str]:
     headers = {"Accept": "application/json"}
     if registration_token:
@@ -530,7 +558,7 @@ def _json_object(
     except ValueError:
         body = None
     if not isinstance(body, dict):
-        raise error(f"Your LMS's {what} is not a JSON object: {platform_reason(response)}")
+        raise error(f"Your LMS's {what} is not a JSON object: it sent {describe_body(response)}.")
     return body
 
 

@@ -147,7 +147,9 @@ def describe_failure(exc: HttpError) -> ServiceFailure:
         return ServiceFailure(False, None, str(exc), None)
     status = exc.status
     if status is None or exc.response is None:
-        return ServiceFailure(True, status, None, None)
+        # No answer: a timeout or a busy tool may pass; a refused address or an oversized
+        # answer will not until someone changes the registration (HttpError.retryable).
+        return ServiceFailure(exc.retryable, status, None if exc.retryable else str(exc), None)
     retryable = status >= 500 or status in (408, 429)
     return ServiceFailure(
         retryable, status, platform_reason(exc.response), _retry_after(exc.response)
@@ -434,7 +436,9 @@ def _token_error(registration: Registration, exc: HttpError) -> ServiceTokenErro
     error = error if isinstance(error, str) else None
     description = description if isinstance(description, str) else None
     where = f"The LMS's token endpoint ({registration.auth_token_url})"
-    if failure.status is None:
+    if failure.status is None and not failure.retryable:
+        message = f"{where} could not be used: {exc}."
+    elif failure.status is None:
         message = f"{where} did not answer: {exc}."
     else:
         message = f"{where} refused the tool's request (HTTP {failure.status})"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import replace
 from typing import Any
@@ -64,7 +65,7 @@ def answer(status: int = 200, body: Any = None, text: str | None = None) -> requ
     response = requests.Response()
     response.status_code = status
     raw = text if text is not None else ("" if body is None else json.dumps(body))
-    response._content = raw.encode("utf-8")
+    response.raw = io.BytesIO(raw.encode("utf-8"))  # read by HttpClient, like a real answer
     response.encoding = "utf-8"
     return response
 
@@ -684,7 +685,8 @@ def test_registration_without_token_sends_no_bearer(moodle_config: PlatformConfi
         (
             422,
             {"errors": [{"message": "Domain can't be blank"}, ["a", "b"], 3]},
-            "Domain can't be blank; a, b; 3",
+            # Words only: a bare number or object says nothing an admin can act on.
+            "Domain can't be blank; a, b",
         ),
         (422, {"errors": {"scopes": ["is invalid"]}}, "scopes: is invalid"),
         (
@@ -692,7 +694,8 @@ def test_registration_without_token_sends_no_bearer(moodle_config: PlatformConfi
             {"error": "invalid_client_metadata", "error_description": "no domain"},
             "invalid_client_metadata: no domain",
         ),
-        (400, {"unexpected": True}, '{"unexpected": true}'),
+        # Not an LMS error shape: described, never quoted (the body is not the page's).
+        (400, {"unexpected": True}, "JSON of another shape (not shown)"),
         (500, None, "HTTP 500 with an empty body"),
     ],
 )
@@ -720,18 +723,21 @@ def test_moodle_refusal_in_plain_text_gets_an_instruction(
     assert "Manage tools" in caught.value.hint
 
 
-def test_html_and_very_long_refusals_are_summarised(moodle_config: PlatformConfiguration) -> None:
+def test_html_and_very_long_refusals_are_described_not_quoted(
+    moodle_config: PlatformConfiguration,
+) -> None:
     http, _ = client(
         answer(500, text="<html><body>Fatal</body></html>"), answer(400, text="x" * 1000)
     )
 
-    with pytest.raises(RegistrationError, match="an HTML page"):
+    with pytest.raises(RegistrationError, match="an HTML page") as html:
         register_tool(http, moodle_config, {}, TOKEN)
     with pytest.raises(RegistrationError) as caught:
         register_tool(http, moodle_config, {}, TOKEN)
 
-    assert caught.value.platform_reason is not None
-    assert len(caught.value.platform_reason) == 300
+    assert "Fatal" not in html.value.message
+    assert caught.value.platform_reason == "text that is not JSON (not shown)"
+    assert "xxx" not in caught.value.message
 
 
 def test_network_failure_while_registering_is_a_registration_error(
