@@ -8,6 +8,7 @@ cookie surviving the iframe.
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,7 @@ from werkzeug.exceptions import HTTPException
 
 from cpd_tracker.extensions import db, login_manager
 from cpd_tracker.models import Permission, PermissionKind, PermissionSource, Person
+from cpd_tracker.registry import clock
 
 TOKEN_PARAM = "lt"  # noqa: S105 - a parameter name, not a secret
 TOKEN_HEADER = "X-Launch-Token"  # noqa: S105
@@ -37,6 +39,9 @@ class LaunchSession:
     sid: str
     #: The LMS named this person an instructor in that course (may map it to a school).
     course_instructor: bool = False
+    #: When the launch happened (milliseconds since the epoch): the session ends a fixed time
+    #: after it, however often its token is renewed (``SESSION_LIFETIME``).
+    started_ms: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -45,6 +50,7 @@ class LaunchSession:
             "c": self.course_id,
             "s": self.sid,
             "i": self.course_instructor,
+            "t": self.started_ms,
         }
 
     @classmethod
@@ -52,11 +58,14 @@ class LaunchSession:
         if not isinstance(data, dict):
             return None
         person, org, course, sid = data.get("p"), data.get("o"), data.get("c"), data.get("s")
+        started = data.get("t")
         if not (isinstance(person, int) and isinstance(org, int) and isinstance(sid, str)):
             return None
         if course is not None and not isinstance(course, int):
             return None
-        return cls(person, org, course, sid, data.get("i") is True)
+        if not isinstance(started, int) or isinstance(started, bool):
+            return None  # a session from before sessions had an end: launch again
+        return cls(person, org, course, sid, data.get("i") is True, started)
 
     @classmethod
     def new(
@@ -67,8 +76,20 @@ class LaunchSession:
         course_instructor: bool = False,
     ) -> LaunchSession:
         return cls(
-            person_id, organisation_id, course_id, secrets.token_urlsafe(16), course_instructor
+            person_id,
+            organisation_id,
+            course_id,
+            secrets.token_urlsafe(16),
+            course_instructor,
+            epoch_ms(clock()),
         )
+
+    def ended(self, now: dt.datetime, lifetime: dt.timedelta) -> bool:
+        return epoch_ms(now) >= self.started_ms + int(lifetime.total_seconds() * 1000)
+
+
+def epoch_ms(moment: dt.datetime) -> int:
+    return int(moment.timestamp() * 1000)
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -80,11 +101,19 @@ def issue_token(launch: LaunchSession) -> str:
 
 
 def read_token(token: str) -> LaunchSession | None:
+    """The launch a token names, while both the token (an hour) and its session (a working
+    day from the launch) last: a token renewed in every link still ends with its session."""
     try:
         data = _serializer().loads(token, max_age=current_app.config["LAUNCH_TOKEN_MAX_AGE"])
     except BadSignature:
         return None
-    return LaunchSession.from_dict(data)
+    return _live(LaunchSession.from_dict(data))
+
+
+def _live(launch: LaunchSession | None) -> LaunchSession | None:
+    if launch is None or launch.ended(clock(), current_app.config["SESSION_LIFETIME"]):
+        return None
+    return launch
 
 
 def start_session(launch: LaunchSession) -> str:
@@ -176,7 +205,7 @@ def _token_in_request() -> str | None:
 
 def _launch_from_request() -> LaunchSession | None:
     token = _token_in_request()
-    cookie_launch = LaunchSession.from_dict(session.get(SESSION_KEY))
+    cookie_launch = _live(LaunchSession.from_dict(session.get(SESSION_KEY)))
     g.launch_token = None
     if token:
         # A token names the launch this page belongs to; it wins over a cookie that another
@@ -211,7 +240,16 @@ def _load_user(_request: object) -> CurrentUser | None:
     )
     if person is None:
         return None
+    ended = person.sessions_valid_after
+    if ended is not None and launch.started_ms <= epoch_ms(ended):
+        return None  # signed out, or permissions taken away, since this launch
     return CurrentUser(person, launch, effective_grants(list(person.permissions)))
+
+
+def end_sessions(person: Person, now: dt.datetime) -> None:
+    """End every session of ``person`` started until now (cookie and token alike): sign-out,
+    and a permission taken away. The next launch from the LMS starts a new one."""
+    person.sessions_valid_after = now
 
 
 def shown_organisation_id() -> int | None:
@@ -223,7 +261,7 @@ def shown_organisation_id() -> int | None:
     token = _token_in_request()
     launch = read_token(token) if token else None
     if launch is None:
-        launch = LaunchSession.from_dict(session.get(SESSION_KEY))
+        launch = _live(LaunchSession.from_dict(session.get(SESSION_KEY)))
     return launch.organisation_id if launch else None
 
 

@@ -26,6 +26,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from collections.abc import Mapping
@@ -96,6 +97,18 @@ def _smtp_settings(env: Mapping[str, str], base_url: str | None) -> dict[str, An
     }
 
 
+def _session_lifetime(env: Mapping[str, str]) -> dt.timedelta:
+    raw = env.get("CPD_TRACKER_SESSION_HOURS") or "10"
+    try:
+        hours = float(raw)
+    except ValueError as exc:
+        message = f"CPD_TRACKER_SESSION_HOURS must be a number of hours ({raw!r})."
+        raise ConfigError(message) from exc
+    if not 0.25 <= hours <= 24:
+        raise ConfigError("CPD_TRACKER_SESSION_HOURS must be between 0.25 and 24.")
+    return dt.timedelta(hours=hours)
+
+
 def load_config(
     instance_path: Path,
     overrides: Mapping[str, Any] | None = None,
@@ -140,6 +153,10 @@ def load_config(
         "MAX_CONTENT_LENGTH": 512 * 1024,
         "MAX_FORM_MEMORY_SIZE": 512 * 1024,
         "LAUNCH_TOKEN_MAX_AGE": 60 * 60,
+        # A session ends a working day after its launch, cookie and launch token alike
+        # (Flask's default cookie lived 31 days); CPD_TRACKER_SESSION_HOURS changes it.
+        "SESSION_LIFETIME": _session_lifetime(env),
+        "PERMANENT_SESSION_LIFETIME": _session_lifetime(env),
         "LTI_LEEWAY_SECONDS": 60,
         "HTTP_TIMEOUT": (3.05, 10.0),
         # Outbound requests (lti.outbound): one deadline for a whole request, a cap on what is

@@ -9,6 +9,7 @@ from flask import Flask, g, url_for
 from flask_login import current_user
 
 from cpd_tracker.auth import TOKEN_PARAM
+from cpd_tracker.forms import BaseForm
 from cpd_tracker.markdown import render_markdown
 from cpd_tracker.services.compliance import audience_label
 
@@ -110,9 +111,11 @@ def _register_filters(app: Flask) -> None:
 
 def _context() -> dict[str, Any]:
     org_name = None
+    sign_out = None
     if current_user.is_authenticated:
         org_name = current_user.person.organisation.name
-    return {"nav_items": _nav_items(), "current_org_name": org_name}
+        sign_out = BaseForm()
+    return {"nav_items": _nav_items(), "current_org_name": org_name, "sign_out_form": sign_out}
 
 
 def init_templating(app: Flask) -> None:

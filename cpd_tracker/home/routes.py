@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect
+from flask import Blueprint, abort, make_response, redirect, render_template, request, session
 from werkzeug.wrappers import Response
 
 from cpd_tracker.access import login_required, signed_in
+from cpd_tracker.auth import end_sessions
+from cpd_tracker.forms import BaseForm
+from cpd_tracker.registry import clock, get_service
+from cpd_tracker.services.audit import AuditService
 from cpd_tracker.templating import tool_url
 
 bp = Blueprint("home", __name__)
@@ -20,3 +24,23 @@ def index() -> Response:
     if user.cpd_lead_school_ids():
         return redirect(tool_url("reports.school"))
     return redirect(tool_url("training.my_training"))
+
+
+@bp.post("/sign-out")
+@login_required
+def sign_out() -> Response:
+    """End this person's sessions: this browser's cookie, and every launch token they have
+    (in other tabs, or copied from a history or a log). Opening the tool from the LMS again
+    starts a new one."""
+    user = signed_in()
+    if not BaseForm(request.form).validate():
+        abort(400, description="That request was not complete. Reload the page and try again.")
+    end_sessions(user.person, clock())
+    get_service(AuditService).record(
+        "session.signed_out",
+        organisation_id=user.organisation_id,
+        entity_type="person",
+        entity_id=user.id,
+    )
+    session.clear()
+    return make_response(render_template("home/signed_out.html"))

@@ -3,13 +3,16 @@ roles suggest). Launches never change an override; every change is audited."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from cpd_tracker.auth import Grant, effective_grants
+from cpd_tracker.auth import Grant, effective_grants, end_sessions
 from cpd_tracker.models import Permission, PermissionKind, PermissionSource, Person, School
+from cpd_tracker.models.base import utcnow
 from cpd_tracker.services.audit import AuditService
 
 
@@ -24,9 +27,15 @@ class Leader:
 
 
 class PermissionAdminService:
-    def __init__(self, session: Session, audit: AuditService) -> None:
+    def __init__(
+        self,
+        session: Session,
+        audit: AuditService,
+        clock: Callable[[], dt.datetime] = utcnow,
+    ) -> None:
         self.session = session
         self.audit = audit
+        self.clock = clock
 
     def leaders(self, organisation_id: int) -> list[Leader]:
         """Everyone who is a CPD lead, trust leader or finance, by whatever source."""
@@ -133,6 +142,8 @@ class PermissionAdminService:
         else:
             override.revoked = True
         self.session.refresh(person, ["permissions"])
+        # Whatever the person has open now ran on the permission: it ends with it.
+        end_sessions(person, self.clock())
         self._audit("permission.revoked", person, override)
 
     def _audit(self, action: str, person: Person, permission: Permission) -> None:
