@@ -69,6 +69,8 @@ def platform_reason(response: requests.Response) -> str:
     """
     status = response.status_code
     text = response.text.strip()
+    if 300 <= status < 400:
+        return describe_body(response)
     if not text:
         return f"HTTP {status} with an empty body"
     try:
