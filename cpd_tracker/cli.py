@@ -39,7 +39,6 @@ from cpd_tracker.spend.cli import spend_group
 from lti.platforms import canvas, moodle
 from lti.service_tokens import is_secure_url
 
-
 #: gunicorn's access log without the query string or the referrer (``%(U)s`` is the path
 #: alone): launch tokens, invitation links and registration tokens travel in query strings,
 #: and a referrer is one of our own URLs with its token.
@@ -488,9 +487,12 @@ main.add_command(outbox_group)
 @main.command("purge-logins")
 @with_appcontext
 def purge_logins() -> None:
-    """Forget LTI logins that expired more than a day ago (run daily from cron)."""
+    """Forget LTI logins that expired more than a day ago, and request counts older than a
+    day (run daily from cron; logins are also forgotten as new ones are made)."""
     from cpd_tracker.services.launch_state import DbLaunchStateStore
+    from cpd_tracker.services.rate_limits import RateLimiter
 
     with cli_session() as (session, _audit):
         removed = DbLaunchStateStore(session).purge(clock() - dt.timedelta(days=1))
-        click.echo(f"Removed {removed} expired logins.")
+    counts = RateLimiter(db.engine, clock).purge(clock() - dt.timedelta(days=1))
+    click.echo(f"Removed {removed} expired logins and {counts} old request counts.")

@@ -156,6 +156,9 @@ def load_config(
         # A session ends a working day after its launch, cookie and launch token alike
         # (Flask's default cookie lived 31 days); CPD_TRACKER_SESSION_HOURS changes it.
         "SESSION_LIFETIME": _session_lifetime(env),
+        # Limits on login initiation, launch and registration (services/rate_limits.py).
+        # The test suite switches them off where it launches in bulk from one address.
+        "RATE_LIMITS": _flag(env.get("CPD_TRACKER_RATE_LIMITS"), not testing),
         "PERMANENT_SESSION_LIFETIME": _session_lifetime(env),
         "LTI_LEEWAY_SECONDS": 60,
         "HTTP_TIMEOUT": (3.05, 10.0),

@@ -143,7 +143,11 @@ def handle_http_error(error: HTTPException) -> Response:
     message = error.description if error.description and status != 404 else ""
     if status == 404:
         message = "There is no page at this address."
-    return error_response(status, title, message or title, hint)
+    response = error_response(status, title, message or title, hint)
+    for name, value in error.get_headers():
+        if name == "Retry-After":  # 429 and 503 say when to come back
+            response.headers[name] = value
+    return response
 
 
 def handle_unexpected(error: Exception) -> Response:

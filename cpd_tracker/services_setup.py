@@ -29,6 +29,7 @@ from cpd_tracker.services.learning import LearningService
 from cpd_tracker.services.outbox import OutboxService
 from cpd_tracker.services.overview import OverviewService
 from cpd_tracker.services.permission_admin import PermissionAdminService
+from cpd_tracker.services.rate_limits import RateLimiter
 from cpd_tracker.services.records import EvidenceService, InsetService, PersonRecordService
 from cpd_tracker.services.registrations import RegistrationService
 from cpd_tracker.services.requirements import RequirementService
@@ -142,6 +143,7 @@ def init_services(app: Flask) -> None:
             PlatformKeys: _platform_keys,
             RegistrationService: lambda: RegistrationService(db.session, _audit()),
             InvitationService: lambda: InvitationService(db.session, _audit(), clock),
+            RateLimiter: lambda: RateLimiter(db.engine, clock),
             LaunchService: _launch,
             OverviewService: lambda: OverviewService(db.session),
             PermissionAdminService: lambda: PermissionAdminService(db.session, _audit()),

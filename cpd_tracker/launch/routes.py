@@ -29,12 +29,18 @@ from cpd_tracker.auth import LaunchSession, start_session
 from cpd_tracker.errors import correlation_id
 from cpd_tracker.framing import allow_framing_by
 from cpd_tracker.launch.forms import ChooseSchoolForm
+from cpd_tracker.limits import client_address, enforce
 from cpd_tracker.models import PermissionKind
 from cpd_tracker.registry import get_service
 from cpd_tracker.services.identity import IdentityService
 from cpd_tracker.services.keys import KeyService
 from cpd_tracker.services.launch import Launched, LaunchService, state_cookie_name
 from cpd_tracker.services.overview import OverviewService
+from cpd_tracker.services.rate_limits import (
+    LAUNCH_PER_ADDRESS,
+    LOGIN_PER_ADDRESS,
+    LOGIN_PER_PLATFORM,
+)
 from cpd_tracker.services.roster import RosterService
 from cpd_tracker.templating import tool_url
 from cpd_tracker.urls import tool_base_url
@@ -54,6 +60,11 @@ def _origin(url: str) -> str:
 
 @bp.route("/lti/login", methods=["GET", "POST"])
 def login() -> BaseResponse:
+    # Each login initiation writes a login state: limited per browser and per platform.
+    enforce(
+        (LOGIN_PER_ADDRESS, client_address()),
+        (LOGIN_PER_PLATFORM, request.values.get("iss", "")[:255]),
+    )
     auth = get_service(LaunchService).begin(request.values.to_dict())
     response: BaseResponse
     if auth.storage_target:
@@ -83,6 +94,7 @@ def login() -> BaseResponse:
 
 @bp.post("/lti/launch")
 def launch() -> BaseResponse:
+    enforce((LAUNCH_PER_ADDRESS, client_address()))
     id_token = request.form.get("id_token", "")
     state = request.form.get("state", "")
     if not id_token or not state:

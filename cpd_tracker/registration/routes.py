@@ -13,6 +13,7 @@ import hashlib
 from flask import Blueprint, Response, abort, current_app, g, render_template, request
 
 from cpd_tracker.framing import allow_framing_by
+from cpd_tracker.limits import client_address, enforce
 from cpd_tracker.models import Organisation, OrganisationKind
 from cpd_tracker.registration.forms import RegisterForm, RegisterNewOrganisationForm
 from cpd_tracker.registry import get_service
@@ -21,6 +22,7 @@ from cpd_tracker.services.dynamic_registration import (
     NewOrganisation,
 )
 from cpd_tracker.services.invitations import InvitationRefused, InvitationService
+from cpd_tracker.services.rate_limits import REGISTER_PER_ADDRESS
 from cpd_tracker.services.registrations import RegistrationConflict
 
 bp = Blueprint("registration", __name__)
@@ -50,6 +52,8 @@ def register() -> Response:
     token = values.get("registration_token") or None
     if not config_url:
         return Response(render_template("registration/start_from_lms.html"), status=400)
+    # Each registration page fetches from the LMS it names.
+    enforce((REGISTER_PER_ADDRESS, client_address()))
     # The LMS being registered opens this page in an iframe on its own site (Moodle's Manage
     # tools, Canvas's developer keys); it is not registered yet, so only this page says so.
     allow_framing_by(config_url)

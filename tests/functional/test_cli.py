@@ -565,9 +565,9 @@ def test_purge_logins_forgets_only_long_expired_logins(
 
     output = ok(runner, "purge-logins")
 
-    assert output == "Removed 1 expired logins.\n"
+    assert output == "Removed 1 expired logins and 0 old request counts.\n"
     assert count(app, LoginState) == 1
-    assert ok(runner, "purge-logins") == "Removed 0 expired logins.\n"
+    assert ok(runner, "purge-logins") == "Removed 0 expired logins and 0 old request counts.\n"
 
 
 # ---------------------------------------------------------------- the demo
