@@ -289,6 +289,9 @@ def tool_server(port: int, workers: int, url: str, secret: str, log: TextIO) -> 
         "SECRET_KEY": secret,
         "CPD_TRACKER_BASE_URL": base,
         "CPD_TRACKER_DEMO": "0",
+        # The benchmark's platform (its JWKS) is on loopback, which production refuses to
+        # fetch from (lti.outbound): opened for this local run only.
+        "CPD_TRACKER_OUTBOUND_ALLOW_LOOPBACK": "1",
     }
     command = [
         str(Path(bin_dir) / "cpd-tracker"),
