@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from cpd_tracker.config import load_config
 from cpd_tracker.extensions import db
+from cpd_tracker.outage import DATABASE_ERRORS, mark_database_down, unavailable
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,10 +34,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
 
-    from cpd_tracker import auth, errors, security, services_setup, templating
+    from cpd_tracker import auth, errors, outage, security, services_setup, templating
 
     auth.init_auth(app)
     errors.init_errors(app)
+    outage.init_outage(app)
     security.init_security(app)
     services_setup.init_services(app)
     templating.init_templating(app)
@@ -86,11 +88,16 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _commit_or_rollback(response: Response) -> Response:
-    """One commit per request, at the edge; anything refused rolls back."""
+    """One commit per request, at the edge; anything refused rolls back. A database that
+    fails here answers 503 like anywhere else (nothing was saved)."""
     if "db_session" not in g:
         return response
-    if response.status_code < 400:
-        db.session.commit()
-    else:
-        db.session.rollback()
+    try:
+        if response.status_code < 400:
+            db.session.commit()
+        else:
+            db.session.rollback()
+    except DATABASE_ERRORS as exc:
+        mark_database_down(exc)
+        return unavailable()
     return response

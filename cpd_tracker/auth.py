@@ -221,7 +221,7 @@ def _launch_from_request() -> LaunchSession | None:
 
 def _load_user(_request: object) -> CurrentUser | None:
     launch = _launch_from_request()
-    if launch is None:
+    if launch is None or g.get("database_down"):
         return None
     # One statement for what every page reads: the person, their permissions and the
     # organisation's name (the header).

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import json
 import logging
-import secrets
 
 import jwt
-from flask import Flask, Response, g, render_template, request
+from flask import Flask, Response, render_template, request
 from jinja2 import Template
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from cpd_tracker.correlation import correlation_id
 from cpd_tracker.extensions import db
 from cpd_tracker.framing import allow_framing_by
+from cpd_tracker.outage import DATABASE_ERRORS, handle_database_error, mark_database_down
 from lti.errors import LtiError
 from lti.registration_errors import RegistrationError
 
@@ -45,13 +46,6 @@ FRIENDLY = {
         "administrator.",
     ),
 }
-
-
-def correlation_id() -> str:
-    if "correlation_id" not in g:
-        g.correlation_id = request.headers.get("X-Request-Id", "")[:64] or secrets.token_hex(8)
-    cid: str = g.correlation_id
-    return cid
 
 
 def wants_json() -> bool:
@@ -88,15 +82,20 @@ def error_response(
         templates: list[str | Template] = [f"errors/{status}.html", template]
         if template != GENERIC:
             templates = [template]
-        html = render_template(
-            templates,
-            status=status,
-            error_title=title,
-            error_message=message,
-            error_hint=hint,
-            correlation_id=cid,
+        context = {
+            "status": status,
+            "error_title": title,
+            "error_message": message,
+            "error_hint": hint,
+            "correlation_id": cid,
             **extra,
-        )
+        }
+        try:
+            html = render_template(templates, **context)
+        except DATABASE_ERRORS as exc:
+            # The page header asks who is signed in: without a database, nobody is.
+            mark_database_down(exc)
+            html = render_template(templates, **context)
         response = Response(html, status=status, mimetype="text/html")
     response.headers["X-Correlation-Id"] = cid
     return response
@@ -119,7 +118,10 @@ def _claimed_platform() -> list[str]:
 
 def handle_lti_error(error: LtiError) -> Response:
     # The login state a failed launch consumed stays consumed: commit only that.
-    db.session.commit()
+    try:
+        db.session.commit()
+    except DATABASE_ERRORS as exc:
+        return handle_database_error(exc)
     allow_framing_by(*_claimed_platform())
     log.warning("LTI refused [%s] %s: %s", correlation_id(), error.code, error.message)
     # Registration problems are read by an LMS administrator registering the tool, not by a

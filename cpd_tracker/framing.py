@@ -21,6 +21,7 @@ from sqlalchemy import select
 from cpd_tracker.auth import shown_organisation_id
 from cpd_tracker.extensions import db
 from cpd_tracker.models import PlatformRegistration
+from cpd_tracker.outage import DATABASE_ERRORS, database_down, mark_database_down
 from cpd_tracker.services.identity import frame_origin
 
 
@@ -49,7 +50,12 @@ def organisation_origins(organisation_id: int) -> set[str]:
 
 def frame_ancestors() -> list[str]:
     origins: set[str] = set(g.get("frame_origins", ()))
-    organisation_id = shown_organisation_id()
+    organisation_id = None if database_down() else shown_organisation_id()
     if organisation_id is not None:
-        origins |= organisation_origins(organisation_id)
+        try:
+            origins |= organisation_origins(organisation_id)
+        except DATABASE_ERRORS as exc:
+            # No database: this response may be framed by this tool only (its LMS shows the
+            # tool's 503 in a new tab, or a grey box, until the database is back).
+            mark_database_down(exc)
     return ["'self'", *sorted(origins)]

@@ -13,7 +13,7 @@ import secrets
 
 from flask import Flask, Response, current_app, g, request
 
-from cpd_tracker.errors import correlation_id
+from cpd_tracker.correlation import correlation_id
 from cpd_tracker.framing import frame_ancestors
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, current_app
 from flask_login import current_user
 
-from cpd_tracker.errors import correlation_id
+from cpd_tracker.correlation import correlation_id
 from cpd_tracker.extensions import db
 from cpd_tracker.registry import clock, get_service, init_registry
 from cpd_tracker.services.advantage import AdvantageLaunchService

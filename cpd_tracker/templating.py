@@ -112,6 +112,8 @@ def _register_filters(app: Flask) -> None:
 def _context() -> dict[str, Any]:
     org_name = None
     sign_out = None
+    if g.get("database_down"):  # the 503 page: nothing that needs a query
+        return {"nav_items": [], "current_org_name": None, "sign_out_form": None}
     if current_user.is_authenticated:
         org_name = current_user.person.organisation.name
         sign_out = BaseForm()

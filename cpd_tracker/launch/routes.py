@@ -26,7 +26,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from cpd_tracker.access import launch_course, login_required, signed_in
 from cpd_tracker.auth import LaunchSession, start_session
-from cpd_tracker.errors import correlation_id
+from cpd_tracker.correlation import correlation_id
 from cpd_tracker.framing import allow_framing_by
 from cpd_tracker.launch.forms import ChooseSchoolForm
 from cpd_tracker.limits import client_address, enforce
