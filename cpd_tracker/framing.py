@@ -23,6 +23,7 @@ from cpd_tracker.extensions import db
 from cpd_tracker.models import PlatformRegistration
 from cpd_tracker.outage import DATABASE_ERRORS, database_down, mark_database_down
 from cpd_tracker.services.identity import frame_origin
+from lti.platforms import canvas
 
 
 def allow_framing_by(*urls: object) -> None:
@@ -46,6 +47,29 @@ def organisation_origins(organisation_id: int) -> set[str]:
     ):
         found.update(o for o in map(frame_origin, (issuer, login, *(learned or []))) if o)
     return found
+
+
+def login_frame_origins(issuer: str, client_id: str | None, referrer: str | None) -> list[str]:
+    """Who may frame a login step's page (Platform Storage, before anyone is signed in): the
+    approved registration's own origins, and for hosted Canvas the school's Canvas host the
+    login came from (``Referer``), which no launch may have taught us yet."""
+    query = select(
+        PlatformRegistration.issuer,
+        PlatformRegistration.auth_login_url,
+        PlatformRegistration.frame_origins,
+    ).where(
+        PlatformRegistration.issuer == issuer[:255],
+        PlatformRegistration.approved_at.is_not(None),
+    )
+    if client_id:
+        query = query.where(PlatformRegistration.client_id == client_id[:255])
+    urls: list[object] = []
+    for row_issuer, login, learned in db.session.execute(query.limit(2)):
+        urls += [row_issuer, login, *(learned or [])]
+        environment = canvas.environment_of(row_issuer)
+        if referrer and environment and canvas.is_instructure_url(referrer, environment):
+            urls.append(referrer)
+    return [o for o in map(frame_origin, urls) if o]
 
 
 def frame_ancestors() -> list[str]:

@@ -27,7 +27,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from cpd_tracker.access import launch_course, login_required, signed_in
 from cpd_tracker.auth import LaunchSession, start_session
 from cpd_tracker.correlation import correlation_id
-from cpd_tracker.framing import allow_framing_by
+from cpd_tracker.framing import allow_framing_by, login_frame_origins
 from cpd_tracker.launch.forms import ChooseSchoolForm
 from cpd_tracker.limits import client_address, enforce
 from cpd_tracker.models import PermissionKind
@@ -69,7 +69,15 @@ def login() -> BaseResponse:
     response: BaseResponse
     if auth.storage_target:
         # Platform Storage: the state and nonce also go to the platform's frame by postMessage,
-        # so the launch can be bound to this browser even when our cookie is refused.
+        # so the launch can be bound to this browser even when our cookie is refused. The page
+        # is shown in the LMS's frame before anyone is signed in: that platform may frame it.
+        allow_framing_by(
+            *login_frame_origins(
+                request.values.get("iss", ""),
+                request.values.get("client_id"),
+                request.headers.get("Referer"),
+            )
+        )
         response = Response(
             render_template(
                 "launch/storage_login.html",
@@ -109,6 +117,14 @@ def launch() -> BaseResponse:
     if not bound:
         pending = service.pending(state)
         if pending is not None and not pending.taken:
+            relaunch = pending.relaunch_params
+            allow_framing_by(
+                *login_frame_origins(
+                    str(relaunch.get("iss", "")),
+                    relaunch.get("client_id"),
+                    request.headers.get("Referer"),
+                )
+            )
             if pending.storage_target and not request.form.get("storage_tried"):
                 return Response(
                     render_template(

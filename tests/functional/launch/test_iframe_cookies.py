@@ -90,8 +90,14 @@ def test_platform_storage_binds_the_launch_when_cookies_are_blocked(
     """Canvas offers Platform Storage; Moodle does not (LTI.md)."""
     platform = canvas
     browser = cookieless(app)
+    browser.environ_base["HTTP_REFERER"] = f"https://{platform.canvas_domain}/"
     page = login(browser, platform, platform_storage=True)
     assert page.status_code == 200
+    # Shown in the LMS's frame before anyone is signed in: that platform, and the school's
+    # Canvas host the login came from, may frame it (they are refused on other pages).
+    ancestors = _ancestors(page)
+    assert "https://canvas.instructure.com" in ancestors
+    assert f"https://{platform.canvas_domain}" in ancestors
     html = page.get_data(as_text=True)
     assert 'data-lti-storage="put"' in html
     assert 'data-storage-target="post_message_forwarding"' in html
@@ -102,6 +108,7 @@ def test_platform_storage_binds_the_launch_when_cookies_are_blocked(
     # No cookie came back: the tool asks the platform's storage for the state.
     storage_page = browser.post("/lti/launch", data=form)
     assert storage_page.status_code == 200
+    assert f"https://{platform.canvas_domain}" in _ancestors(storage_page)
     storage_html = storage_page.get_data(as_text=True)
     assert 'data-lti-storage="get"' in storage_html
     relayed = hidden_inputs(storage_html)
