@@ -251,7 +251,15 @@ def running_servers(folder: Path) -> Iterator[Servers]:
     migrate.upgrade(engine)
     engine.dispose()
 
-    tool_app = create_app({"DATABASE_URL": url, "SECRET_KEY": "e2e-secret-key-not-for-production"})
+    tool_app = create_app(
+        {
+            "DATABASE_URL": url,
+            "SECRET_KEY": "e2e-secret-key-not-for-production",
+            # Every persona launches from 127.0.0.1, dozens of times a minute: the per-address
+            # limits (tested in tests/security) would refuse the suite itself.
+            "RATE_LIMITS": False,
+        }
+    )
     tool_app.instance_path = str(folder / "instance")
     session = requests.Session()
     session.verify = str(certs.ca)
