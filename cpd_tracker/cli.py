@@ -7,7 +7,9 @@ with the actor "cli".
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
+import re
 import shutil
 import sys
 from collections.abc import Iterator
@@ -43,6 +45,21 @@ from lti.service_tokens import is_secure_url
 #: alone): launch tokens, invitation links and registration tokens travel in query strings,
 #: and a referrer is one of our own URLs with its token.
 ACCESS_LOG_FORMAT = '%(h)s - - %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms "%(a)s"'
+
+
+class QueryStringFilter(logging.Filter):
+    """The development server's request lines without their query strings (the same rule as
+    ``ACCESS_LOG_FORMAT``): launch tokens and invitations travel there."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                _QUERY.sub(r"\1", arg) if isinstance(arg, str) else arg for arg in record.args
+            )
+        return True
+
+
+_QUERY = re.compile(r"^(\S+ [^?\s]*)\?\S*")
 
 
 @contextmanager
@@ -164,6 +181,7 @@ def serve(host: str, port: int, workers: int | None) -> None:
         # Replace this process, so a signal to `serve` reaches gunicorn itself.
         os.execv(gunicorn, args)  # noqa: S606 - fixed argv, no shell
     click.echo("gunicorn is not installed: serving with the single-process development server.")
+    logging.getLogger("werkzeug").addFilter(QueryStringFilter())
     run_simple(host, port, _create_app(), threaded=True)
 
 
@@ -186,6 +204,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     if no_serve:
         return
     click.echo(f"\n  Demo LMS:  {base}/demo-lms/\n  Tool:      {base}/lti/config\n")
+    logging.getLogger("werkzeug").addFilter(QueryStringFilter())
     run_simple(host, port, app, threaded=True)
 
 

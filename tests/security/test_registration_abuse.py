@@ -263,3 +263,29 @@ def csrf(html: str | TestResponse) -> str:
 def count_registrations(app: Flask) -> int:
     with app.app_context():
         return int(db.session.scalar(select(func.count(PlatformRegistration.id))) or 0)
+
+
+def test_the_development_servers_log_leaves_out_query_strings() -> None:
+    """`cpd-tracker demo` (and `serve` without gunicorn) log through werkzeug."""
+    from cpd_tracker.cli import QueryStringFilter
+
+    record = logging.LogRecord(
+        "werkzeug",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - - [%s] "%s" %s %s',
+        (
+            "127.0.0.1",
+            "07/Dec/2026 09:00:00",
+            "GET /my-training?lt=SECRET.TOKEN HTTP/1.1",
+            "200",
+            "-",
+        ),
+        None,
+    )
+    assert QueryStringFilter().filter(record)
+    assert (
+        record.getMessage()
+        == '127.0.0.1 - - [07/Dec/2026 09:00:00] "GET /my-training HTTP/1.1" 200 -'
+    )
