@@ -97,6 +97,15 @@ def _smtp_settings(env: Mapping[str, str], base_url: str | None) -> dict[str, An
     }
 
 
+def _hsts_seconds(env: Mapping[str, str], base_url: str | None) -> int:
+    raw = env.get("CPD_TRACKER_HSTS_SECONDS")
+    if raw is None or raw.strip() == "":
+        return 365 * 24 * 3600 if (base_url or "").startswith("https://") else 0
+    if not raw.strip().isascii() or not raw.strip().isdigit():
+        raise ConfigError(f"CPD_TRACKER_HSTS_SECONDS must be a whole number of seconds ({raw!r}).")
+    return int(raw)
+
+
 def _session_lifetime(env: Mapping[str, str]) -> dt.timedelta:
     raw = env.get("CPD_TRACKER_SESSION_HOURS") or "10"
     try:
@@ -156,6 +165,9 @@ def load_config(
         # A session ends a working day after its launch, cookie and launch token alike
         # (Flask's default cookie lived 31 days); CPD_TRACKER_SESSION_HOURS changes it.
         "SESSION_LIFETIME": _session_lifetime(env),
+        # Strict-Transport-Security on https responses: a year by default when the tool's
+        # public URL is https; CPD_TRACKER_HSTS_SECONDS=0 leaves it to the TLS proxy.
+        "HSTS_SECONDS": _hsts_seconds(env, base_url),
         # Limits on login initiation, launch and registration (services/rate_limits.py).
         # The test suite switches them off where it launches in bulk from one address.
         "RATE_LIMITS": _flag(env.get("CPD_TRACKER_RATE_LIMITS"), not testing),

@@ -55,6 +55,9 @@ def set_security_headers(response: Response) -> Response:
         f"frame-ancestors {ancestors}"
     )
     response.headers["Referrer-Policy"] = "same-origin"
+    hsts = current_app.config.get("HSTS_SECONDS", 0)
+    if hsts and request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", f"max-age={hsts}")
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers.setdefault("Cache-Control", "no-store")
     response.headers.setdefault("X-Correlation-Id", correlation_id())

@@ -148,3 +148,27 @@ def test_taking_a_permission_away_ends_that_persons_sessions(
     assert taken.status_code == 302
     assert lead.get("/my-training").status_code == 401
     assert leader.get("/my-training").status_code == 200  # only that person's sessions
+
+
+def test_https_responses_carry_hsts_when_the_tool_is_on_https(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from cpd_tracker.config import ConfigError, load_config
+
+    base = {"SECRET_KEY": "x" * 40}
+    on_https = {**base, "CPD_TRACKER_BASE_URL": "https://cpd.trust.org.uk"}
+    assert load_config(Path(str(tmp_path)), environ=on_https)["HSTS_SECONDS"] == 31_536_000
+    assert load_config(Path(str(tmp_path)), environ=base)["HSTS_SECONDS"] == 0
+    off = {**on_https, "CPD_TRACKER_HSTS_SECONDS": "0"}
+    assert load_config(Path(str(tmp_path)), environ=off)["HSTS_SECONDS"] == 0
+    with pytest.raises(ConfigError):
+        load_config(Path(str(tmp_path)), environ={**on_https, "CPD_TRACKER_HSTS_SECONDS": "²"})
+
+
+def test_the_hsts_header_goes_on_https_answers_only(app: Flask) -> None:
+    app.config["HSTS_SECONDS"] = 600
+    client = app.test_client()
+    secure = client.get("/lti/config", base_url=f"https://{TOOL_HOST}")
+    assert secure.headers["Strict-Transport-Security"] == "max-age=600"
+    plain = client.get("/lti/config", base_url=f"http://{TOOL_HOST}")
+    assert "Strict-Transport-Security" not in plain.headers
