@@ -34,8 +34,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
 
-    from cpd_tracker import auth, errors, outage, security, services_setup, templating
+    from cpd_tracker import auth, errors, outage, params, security, services_setup, templating
 
+    params.init_params(app)
     auth.init_auth(app)
     errors.init_errors(app)
     outage.init_outage(app)

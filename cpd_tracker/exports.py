@@ -1,5 +1,12 @@
 """Every table exports: CSV streamed row by row (constant memory whatever the size) and XLSX
-written with openpyxl's write-only mode (header row, frozen panes, widths, real dates)."""
+written with openpyxl's write-only mode (header row, frozen panes, widths, real dates).
+
+Any stored text exports without failing (issue 14, finding 7): XLSX cannot hold most control
+characters (openpyxl refuses a vertical tab that an LMS put in a name), so they are left out
+of XLSX cells; no UTF-8 file can hold a lone surrogate, so both formats leave those out. A cell
+(or a header: column titles come from training titles) that a spreadsheet would run as a
+formula is written with a leading apostrophe, in both formats.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +20,7 @@ from decimal import Decimal
 from flask import Response, stream_with_context
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from cpd_tracker.rules.money import MoneyText
@@ -27,10 +35,24 @@ MONEY_FORMAT = '"£"#,##0.00;"\u2212£"#,##0.00'
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Spreadsheet formula injection: a cell starting with these is data, not a formula.
 _FORMULA = re.compile(r"^[=+\-@\t\r]")
+_SURROGATES = re.compile("[\ud800-\udfff]")
+#: Characters a worksheet name may not hold (openpyxl raises on them).
+_SHEET_TITLE = re.compile(r"[\\/*?:\[\]]")
 
 
 def safe_text(value: str) -> str:
+    """Text as data: no lone surrogates, and never a formula."""
+    value = _SURROGATES.sub("", value)
     return "'" + value if _FORMULA.match(value) else value
+
+
+def xlsx_text(value: str) -> str:
+    """``safe_text`` without the control characters an XLSX file cannot hold."""
+    return safe_text(ILLEGAL_CHARACTERS_RE.sub("", value))
+
+
+def _sheet_title(title: str) -> str:
+    return _SHEET_TITLE.sub(" ", xlsx_text(title).lstrip("'"))[:31].strip() or "Sheet"
 
 
 def _csv_value(value: Cell) -> str:
@@ -48,7 +70,7 @@ def _csv_value(value: Cell) -> str:
 def csv_lines(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(header)
+    writer.writerow([safe_text(h) for h in header])
     for row in rows:
         writer.writerow([_csv_value(v) for v in row])
         if buffer.tell() > 64 * 1024:
@@ -73,7 +95,7 @@ def _with_bom(lines: Iterator[str]) -> Iterator[str]:
 
 def xlsx_bytes(sheet_title: str, header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(sheet_title[:31])
+    sheet = workbook.create_sheet(_sheet_title(sheet_title))
     sheet.freeze_panes = "A2"
     widths = [max(10, len(h) + 2) for h in header]
     # Column widths from the first rows only; the rest stream through openpyxl's write-only
@@ -92,7 +114,7 @@ def xlsx_bytes(sheet_title: str, header: Sequence[str], rows: Iterable[Sequence[
     bold = Font(bold=True)
     header_cells = []
     for title in header:
-        cell = WriteOnlyCell(sheet, value=title)
+        cell = WriteOnlyCell(sheet, value=xlsx_text(title))
         cell.font = bold
         header_cells.append(cell)
     sheet.append(header_cells)
@@ -120,7 +142,7 @@ def _xlsx_cell(sheet: object, value: Cell) -> object:
         cell.number_format = MONEY_FORMAT
         return cell
     if isinstance(value, str):
-        return safe_text(value)
+        return xlsx_text(value)
     return value
 
 

@@ -3,10 +3,15 @@
 WTForms' session CSRF needs a cookie session, which an LMS iframe may refuse; here the CSRF
 token is an HMAC-signed, time-limited value bound to the launch's random ``sid`` (or, before
 anyone is signed in, to a value the flow supplies), so it works with or without cookies.
+
+Each token also carries a random nonce, so every form the tool renders has its own token: the
+create forms use it as the form's one-time key (``cpd_tracker.once``), so the same form sent
+twice creates once.
 """
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from flask import current_app, g
@@ -18,7 +23,16 @@ from wtforms.fields import Field
 from wtforms.form import BaseForm as WTFBaseForm
 from wtforms.validators import ValidationError
 
+from cpd_tracker.rules.numbers import MAX_ID, whole_number
+
 CSRF_MAX_AGE = 4 * 60 * 60
+
+
+def form_id(value: object) -> int | None:
+    """A chosen id, as a select's ``coerce``: None for the placeholder and for anything no row
+    can have ("²", "-1", a number past ``MAX_ID``), so the field refuses it with its own
+    message instead of the database failing on it."""
+    return whole_number(value, low=1, high=MAX_ID)
 
 
 def csrf_binding() -> str:
@@ -35,17 +49,19 @@ class SignedCSRF(CSRF):
         return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="csrf")
 
     def generate_csrf_token(self, csrf_token_field: Field) -> str:
-        return self._serializer().dumps(csrf_binding())
+        return self._serializer().dumps([csrf_binding(), secrets.token_urlsafe(12)])
 
     def validate_csrf_token(self, form: WTFBaseForm, field: Field) -> None:
         try:
-            bound = self._serializer().loads(field.data or "", max_age=CSRF_MAX_AGE)
+            signed = self._serializer().loads(field.data or "", max_age=CSRF_MAX_AGE)
         except BadSignature as exc:
             # ValidationError, not ValueError: WTForms 3 lets any other exception escape
             # validate(), which would make every stale form a 500.
             raise ValidationError(
                 "This form has expired or was not sent by this tool. Reload the page and try again."
             ) from exc
+        # [binding, nonce]; a bare binding is a token issued before nonces (up to 4 hours).
+        bound = signed[0] if isinstance(signed, list) and len(signed) == 2 else signed
         if bound != csrf_binding():
             raise ValidationError(
                 "This form belongs to another session. Reload the page and try again."

@@ -8,6 +8,7 @@ objects: unknown keys are ignored, never an error.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
@@ -38,6 +39,9 @@ RESOURCE_LINK_REQUEST = "LtiResourceLinkRequest"
 DEEP_LINKING_REQUEST = "LtiDeepLinkingRequest"
 MESSAGE_TYPES = frozenset({RESOURCE_LINK_REQUEST, DEEP_LINKING_REQUEST})
 LTI_VERSION = "1.3.0"
+#: Core 1.3 §5.3.5 and §5.4.1: resource link and context ids "MUST NOT exceed 255 ASCII
+#: characters"; ``sub`` (§5.3.6) likewise.
+MAX_ID_LENGTH = 255
 
 
 def frozen(value: Any) -> Any:
@@ -61,14 +65,25 @@ def object_claim(claims: Mapping[str, Any], name: str, *, required: bool = False
     return value
 
 
-def identifier(value: object, name: str) -> str:
+def has_control_characters(text: str) -> bool:
+    """A C0 or C1 control character (NUL among them) or a lone surrogate: never part of an id,
+    and no database stores a NUL or a lone surrogate."""
+    return any(unicodedata.category(ch) in ("Cc", "Cs") for ch in text)
+
+
+def identifier(value: object, name: str, *, max_length: int | None = None) -> str:
     """An id member: a non-empty string. Integers are accepted and kept as their digits, since
-    some platforms serialise database ids as numbers."""
+    some platforms serialise database ids as numbers. Control characters are refused, and so
+    is anything past ``max_length`` when given."""
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise InvalidClaim(name, "a string identifier")
     text = str(value)
     if not text:
         raise InvalidClaim(name, "a non-empty identifier")
+    if has_control_characters(text):
+        raise InvalidClaim(name, "an identifier without control characters")
+    if max_length is not None and len(text) > max_length:
+        raise InvalidClaim(name, f"an identifier of at most {max_length} characters")
     return text
 
 
@@ -117,12 +132,16 @@ def build_context(
         given_name=None if anonymous else optional_text(claims.get("given_name")),
         family_name=None if anonymous else optional_text(claims.get("family_name")),
         email=None if anonymous else optional_text(claims.get("email")),
-        context_id=identifier(context.get("id"), CONTEXT) if context else None,
+        context_id=(
+            identifier(context.get("id"), CONTEXT, max_length=MAX_ID_LENGTH) if context else None
+        ),
         context_title=optional_text(context.get("title")),
         context_label=optional_text(context.get("label")),
         context_types=_string_list(context.get("type")),
         resource_link_id=(
-            identifier(resource_link["id"], RESOURCE_LINK) if "id" in resource_link else None
+            identifier(resource_link["id"], RESOURCE_LINK, max_length=MAX_ID_LENGTH)
+            if "id" in resource_link
+            else None
         ),
         resource_link_title=optional_text(resource_link.get("title")),
         custom=frozen(custom),

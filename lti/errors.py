@@ -156,6 +156,18 @@ class LoginParameterTooLong(LtiLoginError):
         )
 
 
+class LoginParameterInvalid(LtiLoginError):
+    code = "login_parameter_invalid"
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(
+            f"The login parameter “{name}” holds a control character (such as NUL), which no "
+            "LMS sends.",
+            hint="Open the link from inside the LMS; check the LMS's tool configuration.",
+        )
+
+
 # ---------------------------------------------------------------- launch: shape
 
 

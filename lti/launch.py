@@ -34,6 +34,7 @@ from lti.claims import (
     DEEP_LINKING_SETTINGS,
     DEPLOYMENT_ID,
     LTI_VERSION,
+    MAX_ID_LENGTH,
     MESSAGE_TYPE,
     MESSAGE_TYPES,
     RESOURCE_LINK,
@@ -42,6 +43,7 @@ from lti.claims import (
     TARGET_LINK_URI,
     VERSION,
     build_context,
+    has_control_characters,
     identifier,
     object_claim,
 )
@@ -81,7 +83,6 @@ from lti.registration import LaunchStateStore, LoginRecord, Registration, Regist
 from lti.urls import is_tool_url
 
 ALGORITHM = "RS256"
-MAX_ID_LENGTH = 255
 #: Our states are 43 characters; anything much longer is not one of ours.
 MAX_STATE_LENGTH = 512
 _COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*", re.ASCII)
@@ -155,16 +156,18 @@ def issuer_and_client_id(claims: Mapping[str, Any]) -> tuple[str, str]:
     issuer = claims.get("iss")
     if issuer is None:
         raise MissingClaim("iss")
-    if not isinstance(issuer, str) or not issuer:
-        raise InvalidClaim("iss", "a string")
+    if not isinstance(issuer, str) or not issuer or has_control_characters(issuer):
+        raise InvalidClaim("iss", "a string without control characters")
     aud = claims.get("aud")
     if aud is None:
         raise MissingClaim("aud")
     if isinstance(aud, str) and aud:
         audiences = [aud]
-    elif isinstance(aud, list) and aud and all(isinstance(a, str) and a for a in aud):
+    elif isinstance(aud, list) and all(isinstance(a, str) and a for a in aud):
         audiences = aud
     else:
+        audiences = []
+    if not audiences or any(has_control_characters(a) for a in audiences):
         raise InvalidClaim("aud", "a client ID or a list of client IDs")
     azp = claims.get("azp")
     if azp is not None and not isinstance(azp, str):
@@ -189,14 +192,20 @@ def check_browser_binding(state: str, bound_state: str | None, states: LaunchSta
         state.encode("utf-8", "surrogatepass"), bound_state.encode("utf-8", "surrogatepass")
     ):
         return
-    if len(state) <= MAX_STATE_LENGTH and states.was_taken(state):
+    if _plausible_state(state) and states.was_taken(state):
         raise LaunchReplayed()
     raise StateMismatch()
 
 
+def _plausible_state(state: str) -> bool:
+    """Could be one of ours: not too long, no control characters (a NUL is not even a value
+    the database can look up)."""
+    return len(state) <= MAX_STATE_LENGTH and not has_control_characters(state)
+
+
 def take_login(states: LaunchStateStore, state: str, now: datetime) -> LoginRecord:
     """Consume the login for ``state`` (so its nonce is single use)."""
-    if len(state) > MAX_STATE_LENGTH:
+    if not _plausible_state(state):
         raise UnknownState()
     record = states.take_login(state, now)
     if record is None:
@@ -381,6 +390,8 @@ def check_sub(claims: Mapping[str, Any]) -> str | None:
         raise InvalidClaim("sub", "a non-empty string")
     if len(sub) > MAX_ID_LENGTH:
         raise SubTooLong(len(sub))
+    if has_control_characters(sub):
+        raise InvalidClaim("sub", "a user identifier without control characters")
     return sub
 
 

@@ -20,8 +20,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from lti.claims import has_control_characters
 from lti.errors import (
     ForeignTargetLink,
+    LoginParameterInvalid,
     LoginParameterTooLong,
     MissingLoginParameter,
     UnknownPlatform,
@@ -48,6 +50,10 @@ def _optional(params: Mapping[str, str], name: str) -> str | None:
         return None
     if len(value) > MAX_LENGTHS[name]:
         raise LoginParameterTooLong(name, len(value), MAX_LENGTHS[name])
+    # A NUL cannot even be looked up in PostgreSQL. (target_link_uri has its own check, whose
+    # message names this tool's host.)
+    if name != "target_link_uri" and has_control_characters(value):
+        raise LoginParameterInvalid(name)
     return value
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from wtforms import HiddenField, SelectMultipleField
 from wtforms.validators import ValidationError
 
-from cpd_tracker.forms import BaseForm
+from cpd_tracker.forms import BaseForm, form_id
 
 ADD = "add"
 CANCEL = "cancel"
@@ -15,7 +15,7 @@ class PickModulesForm(BaseForm):
     """The modules chosen (checkboxes, or radios when the LMS takes one item) and whether to
     add them or go back to the LMS with nothing."""
 
-    modules = SelectMultipleField("Training modules", coerce=int, validate_choice=False)
+    modules = SelectMultipleField("Training modules", coerce=form_id, validate_choice=False)
     action = HiddenField(default=ADD)
 
     #: Set by the view from the request's settings, never from the browser.
@@ -31,6 +31,8 @@ class PickModulesForm(BaseForm):
         chosen = field.data or []
         if not chosen:
             raise ValidationError("Choose the training module to add.")
+        if None in chosen:
+            raise ValidationError("Choose training modules from the list.")
         if len(chosen) > 1 and not self.accept_multiple:
             raise ValidationError(
                 "Your LMS takes one activity at a time here: choose one module, and add the "

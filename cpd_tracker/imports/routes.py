@@ -23,6 +23,7 @@ from cpd_tracker.access import launch_course, login_required, signed_in
 from cpd_tracker.auth import CurrentUser
 from cpd_tracker.imports.forms import MAX_MB, ApplyForm, UploadForm
 from cpd_tracker.models import ImportUpload
+from cpd_tracker.params import id_arg
 from cpd_tracker.registry import get_service
 from cpd_tracker.services.imports import (
     COMPLETION_TEMPLATE_HEADINGS,
@@ -140,7 +141,7 @@ def _upload(kind: ImportKind) -> Response | tuple[str, int]:
 def _default_school(ids: list[int]) -> int:
     """The school asked for (``?school=``, from the school page), else the launch course's,
     else the first the person may import for."""
-    asked = request.args.get("school", type=int)
+    asked = id_arg("school", label="The school")
     if asked in ids:
         return int(asked)
     course = launch_course()

@@ -46,6 +46,7 @@ from cpd_tracker.manage.forms import (
     slug_for,
 )
 from cpd_tracker.models import Module, Requirement, School
+from cpd_tracker.once import already_sent, sent
 from cpd_tracker.registry import get_service
 from cpd_tracker.services.catalogue import CatalogueService
 from cpd_tracker.services.compliance import audience_label
@@ -137,9 +138,10 @@ def _show_retired() -> bool:
 
 
 def _after_change(requirement: Requirement) -> BaseResponse:
+    """The list the requirement is on (recorded as what a create form made, see ``once``)."""
     if requirement.school_id is None:
-        return redirect(tool_url("manage.requirements"))
-    return redirect(tool_url("manage.school_requirements", school_id=requirement.school_id))
+        return sent("manage.requirements", code=302)
+    return sent("manage.school_requirements", code=302, school_id=requirement.school_id)
 
 
 def _conflict(form: RequirementForm, error: RequirementConflict, school_id: int | None) -> None:
@@ -184,12 +186,14 @@ def new_module() -> BaseResponse:
     user = signed_in()
     form = ModuleForm(_formdata())
     if request.method == "POST" and form.validate():
+        if (earlier := already_sent(form)) is not None:
+            return earlier
         catalogue = get_service(CatalogueService)
         taken = (m.slug for m in catalogue.modules(user.organisation_id, include_retired=True))
         details = form.details()
         module = catalogue.add(user.organisation_id, slug_for(details.title, taken), details)
         flash(f"{module.title} is in the catalogue.", "success")
-        return redirect(tool_url("manage.catalogue"))
+        return sent("manage.catalogue", code=302)
     return _page("manage/module_form.html", form, module=None)
 
 
@@ -302,6 +306,8 @@ def new_requirement() -> BaseResponse:
         if len(scopes) == 1:
             form.scope.data = scopes[0][0]
     elif form.validate():
+        if (earlier := already_sent(form)) is not None:
+            return earlier
         school = schools.get(form.scope.data)
         try:
             requirement = get_service(RequirementService).create(
@@ -356,6 +362,8 @@ def override_requirement(requirement_id: int, school_id: int) -> BaseResponse:
     if request.method == "GET":
         form.fill(RequirementDetails.of(original))
     elif form.validate():
+        if (earlier := already_sent(form)) is not None:
+            return earlier
         try:
             override = get_service(RequirementService).override(original, school, form.details())
         except RequirementConflict as error:

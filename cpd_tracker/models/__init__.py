@@ -62,6 +62,7 @@ from cpd_tracker.models.spend import (
     PurchaseDelegate,
 )
 from cpd_tracker.models.status import ReportStatus, ReportStatusSchool
+from cpd_tracker.models.submission import FormSubmission
 from cpd_tracker.models.upload import ImportUpload
 
 __all__ = [
@@ -82,6 +83,7 @@ __all__ = [
     "EvidenceStatus",
     "Exemption",
     "Extension",
+    "FormSubmission",
     "FundingSource",
     "ImportUpload",
     "IncludedTraining",

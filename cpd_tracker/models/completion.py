@@ -8,7 +8,7 @@ import enum
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import JSON, Enum, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cpd_tracker.models.base import Base, utcnow
@@ -33,6 +33,8 @@ class Completion(Base):
     __tablename__ = "completion"
     __table_args__ = (
         Index("ix_completion_person_module", "person_id", "module_id", "completed_on"),
+        # An INSET session records each attendee once (NULLs, other methods, never clash).
+        UniqueConstraint("inset_session_id", "person_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -12,7 +12,7 @@ import datetime as dt
 import enum
 from decimal import Decimal
 
-from sqlalchemy import Enum, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cpd_tracker.models.base import Base, utcnow
@@ -115,6 +115,18 @@ class Purchase(Base):
     """A booking of a module (or a course outside the catalogue) for one or more delegates."""
 
     __tablename__ = "purchase"
+    __table_args__ = (
+        # A finance reference (invoice or PO number) names one purchase of the organisation;
+        # a purchase may have none ("").
+        Index(
+            "uq_purchase_organisation_id_reference",
+            "organisation_id",
+            "reference",
+            unique=True,
+            sqlite_where=text("reference <> ''"),
+            postgresql_where=text("reference <> ''"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)

@@ -22,7 +22,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
 from wtforms.widgets import TextInput
 
-from cpd_tracker.forms import BaseForm
+from cpd_tracker.forms import BaseForm, form_id
 from cpd_tracker.services.records import hours_problem, training_date_problem
 from cpd_tracker.storage import (
     ALLOWED_LABEL,
@@ -37,12 +37,7 @@ from cpd_tracker.storage import (
 MAX_AHEAD = dt.timedelta(days=2 * 366)
 
 
-def _id_or_none(value: object) -> int | None:
-    """A choice's id; None for the placeholder or anything that is not a plain number."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    text = "" if value is None else str(value).strip()
-    return int(text) if text.isdigit() and len(text) < 12 else None
+_id_or_none = form_id
 
 
 class ChoiceField(SelectField):

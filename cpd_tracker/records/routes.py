@@ -25,6 +25,7 @@ from werkzeug.wrappers import Response
 from cpd_tracker.access import login_required, own_school, signed_in
 from cpd_tracker.auth import CurrentUser
 from cpd_tracker.models import Evidence, Exemption, Extension, Module, School
+from cpd_tracker.once import already_sent, sent
 from cpd_tracker.records.forms import (
     BulkReviewForm,
     ConfirmForm,
@@ -169,6 +170,8 @@ def external_new() -> Response:
         if not schools:
             form.form_errors.append(NO_SCHOOL)
         elif form.validate():
+            if (earlier := already_sent(form)) is not None:
+                return earlier
             school = next(s for s in schools if s.id == form.school_id.data)
             upload = Upload(form.upload[0], form.upload[2]) if form.upload else None
             try:
@@ -188,7 +191,7 @@ def external_new() -> Response:
                 form.form_errors.append(exc.message)
                 status = exc.status
             else:
-                return _see_other("records.my_evidence", done="submitted")
+                return sent("records.my_evidence", done="submitted")
         if form.too_large:
             status = 413
     return _page(
@@ -365,6 +368,8 @@ def inset_new(school_id: int) -> Response:
     if request.method == "POST":
         status = 400
         if form.validate():
+            if (earlier := already_sent(form)) is not None:
+                return earlier
             try:
                 inset = service.record(
                     school,
@@ -381,7 +386,7 @@ def inset_new(school_id: int) -> Response:
                 form.form_errors.append(exc.message)
                 status = exc.status
             else:
-                return _see_other("records.inset_session", school_id=school.id, session_id=inset.id)
+                return sent("records.inset_session", school_id=school.id, session_id=inset.id)
     ticked = set(form.attendees.data or [])
     return _page(
         "records/inset_new.html", status, school=school, form=form, staff=staff, ticked=ticked
@@ -462,6 +467,8 @@ def grant_exemption(school_id: int, person_id: int) -> Response:
     form.exemption_requirement.choices = _requirement_choices(record)
     if not form.validate():
         return _person_page(record, 400, exemption=form)
+    if (earlier := already_sent(form)) is not None:
+        return earlier
     try:
         get_service(PersonRecordService).grant_exemption(
             record,
@@ -476,7 +483,7 @@ def grant_exemption(school_id: int, person_id: int) -> Response:
     except RecordsError as exc:
         form.form_errors.append(exc.message)
         return _person_page(record, exc.status, exemption=form)
-    return _see_other("records.person", school_id=school_id, person_id=person_id, done="exemption")
+    return sent("records.person", school_id=school_id, person_id=person_id, done="exemption")
 
 
 @bp.post("/schools/<int:school_id>/people/<int:person_id>/extensions")
@@ -487,6 +494,8 @@ def grant_extension(school_id: int, person_id: int) -> Response:
     form.extension_requirement.choices = _requirement_choices(record)
     if not form.validate():
         return _person_page(record, 400, extension=form)
+    if (earlier := already_sent(form)) is not None:
+        return earlier
     try:
         get_service(PersonRecordService).grant_extension(
             record,
@@ -500,7 +509,7 @@ def grant_extension(school_id: int, person_id: int) -> Response:
     except RecordsError as exc:
         form.form_errors.append(exc.message)
         return _person_page(record, exc.status, extension=form)
-    return _see_other("records.person", school_id=school_id, person_id=person_id, done="extension")
+    return sent("records.person", school_id=school_id, person_id=person_id, done="extension")
 
 
 @bp.post(

@@ -8,18 +8,17 @@ from sqlalchemy import select
 
 from cpd_tracker.extensions import db
 from cpd_tracker.models import Module, Requirement, School
+from cpd_tracker.params import id_arg, text_arg
 from cpd_tracker.rules.training import Status
 from cpd_tracker.services.coverage import GROUPS, TrustFilters
 from cpd_tracker.templating import ROLE_LABELS
 
+#: What each id filter is called in a refusal.
+LABELS = {"school": "The school filter", "module": "The training filter", "column": "The column"}
+
 
 def _int_arg(name: str) -> int | None:
-    raw = request.args.get(name) or None
-    if raw is None:
-        return None
-    if not raw.isdigit():
-        abort(400, description=f"The {name} filter must be a number.")
-    return int(raw)
+    return id_arg(name, label=LABELS[name])
 
 
 def _owned(model: type[School] | type[Module] | type[Requirement], ident: int | None,
@@ -37,7 +36,7 @@ def _owned(model: type[School] | type[Module] | type[Requirement], ident: int | 
 def trust_filters(organisation_id: int) -> TrustFilters:
     role = request.args.get("role") or None
     return TrustFilters(
-        phase=(request.args.get("phase") or None),
+        phase=text_arg("phase", max_length=50) or None,
         school_id=_owned(School, _int_arg("school"), organisation_id),
         role=role if role in ROLE_LABELS else None,
         module_id=_owned(Module, _int_arg("module"), organisation_id),

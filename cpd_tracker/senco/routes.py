@@ -21,6 +21,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from cpd_tracker.access import login_required, own_school, signed_in, trust_leader_required
 from cpd_tracker.exports import Cell, csv_response, xlsx_response
 from cpd_tracker.models import Person, School, SencoQualification
+from cpd_tracker.once import already_sent, sent
 from cpd_tracker.registry import clock, get_service
 from cpd_tracker.rules.senco import SencoState
 from cpd_tracker.senco.forms import (
@@ -154,11 +155,13 @@ def appoint(school_id: int) -> BaseResponse:
     form = _appoint_form(school, request.form)
     if not form.validate():
         return _page(school, appoint=form, status=400)
+    if (earlier := already_sent(form)) is not None:
+        return earlier
     try:
         get_service(SencoService).appoint(school, form.details())
     except SencoError as error:  # the form checks the same; belt and braces
         abort(400, description=str(error))
-    return _done(school, "appointed")
+    return sent("senco.school", school_id=school.id, saved="appointed")
 
 
 @bp.post("/schools/<int:school_id>/appointments/<int:appointment_id>/end")
@@ -188,11 +191,13 @@ def qualification(school_id: int) -> BaseResponse:
     form = _qualification_form(school, request.form)
     if not form.validate():
         return _page(school, qualification=form, status=400)
+    if (earlier := already_sent(form)) is not None:
+        return earlier
     try:
         get_service(SencoService).add_qualification(school, form.details())
     except SencoError as error:  # the form checks the same; belt and braces
         abort(400, description=str(error))
-    return _done(school, "qualification")
+    return sent("senco.school", school_id=school.id, saved="qualification")
 
 
 def _qualification_at(school: School, qualification_id: int) -> SencoQualification:
@@ -270,20 +275,16 @@ def document_add(school_id: int, qualification_id: int) -> BaseResponse:
     form = DocumentForm(formdata)
     if not form.validate() or form.upload is None:
         return _edit_page(school, row, upload=form, status=400)
+    if (earlier := already_sent(form)) is not None:
+        return earlier
     data, file_type, name = form.upload
     try:
         get_service(SencoDocumentService).add(school, row, data, file_type, name)
     except SencoDocumentError as error:
         form.document.errors = [str(error)]
         return _edit_page(school, row, upload=form, status=400)
-    return flask_redirect(
-        tool_url(
-            "senco.qualification_edit",
-            school_id=school.id,
-            qualification_id=row.id,
-            saved="document",
-        ),
-        code=303,
+    return sent(
+        "senco.qualification_edit", school_id=school.id, qualification_id=row.id, saved="document"
     )
 
 

@@ -8,10 +8,11 @@ roles. Nothing here crosses organisations: every lookup is scoped by the registr
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
@@ -26,10 +27,12 @@ from cpd_tracker.models import (
     PermissionSource,
     Person,
     PlatformRegistration,
+    ResourceLink,
     School,
     StaffRole,
     StaffRoleKind,
 )
+from cpd_tracker.rules.text import clean_email, clean_line
 from cpd_tracker.services.audit import AuditService
 from cpd_tracker.services.permissions import Suggestion, suggest_permissions
 from lti.context import LaunchContext
@@ -45,11 +48,12 @@ class SignIn:
 
     @property
     def needs_school_choice(self) -> bool:
-        """An instructor launched from a course not yet mapped to a school."""
+        """An instructor (who may ask) or the LMS's administrator (who may link) launched from
+        a course not yet mapped to a school."""
         return (
             self.course is not None
             and self.course.school_id is None
-            and PermissionKind.CPD_LEAD in self.suggestion.kinds
+            and (PermissionKind.CPD_LEAD in self.suggestion.kinds or self.suggestion.lms_admin)
         )
 
 
@@ -65,6 +69,36 @@ def frame_origin(url: object) -> str | None:
     if parts.scheme == "https" or (parts.scheme == "http" and local):
         return f"{parts.scheme}://{parts.netloc}"
     return None
+
+
+#: Display claims and the columns they are kept in (``Person``, ``Course``, ``ResourceLink``).
+DISPLAY_CLAIMS = {
+    "name": Person.name,
+    "given_name": Person.given_name,
+    "family_name": Person.family_name,
+    "context_title": Course.title,
+    "context_label": Course.label,
+    "resource_link_title": ResourceLink.title,
+}
+
+
+def clean_launch(launch: LaunchContext) -> LaunchContext:
+    """The launch with its display claims made storable: control characters and lone
+    surrogates out, each cut to its column (a 300-character name keeps its first 255), an
+    email that cannot be one dropped. ``lti/`` has already refused identifiers (``sub``,
+    context and resource link ids) that hold such characters or run past 255."""
+    changes: dict[str, Any] = {
+        claim: clean_line(getattr(launch, claim), _length(column))
+        for claim, column in DISPLAY_CLAIMS.items()
+    }
+    changes["email"] = clean_email(launch.email, _length(Person.email))
+    return dataclasses.replace(launch, **changes)
+
+
+def _length(column: object) -> int:
+    length = getattr(getattr(column, "type", None), "length", None)
+    assert isinstance(length, int)
+    return length
 
 
 T = TypeVar("T")

@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 
 from cpd_tracker.models import LoginState, PlatformRegistration
 from cpd_tracker.services.advantage import AdvantageLaunch, AdvantageLaunchService
-from cpd_tracker.services.identity import IdentityService, SignIn
+from cpd_tracker.services.identity import IdentityService, SignIn, clean_launch
 from cpd_tracker.services.launch_state import DbLaunchStateStore, DbRegistrationStore
+from lti.claims import has_control_characters
 from lti.errors import LaunchReplayed
 from lti.jwks import PlatformKeys
 from lti.launch import LaunchValidator
@@ -111,6 +112,8 @@ class LaunchService:
         return redirect
 
     def pending(self, state: str) -> PendingLogin | None:
+        if has_control_characters(state):  # never one of ours, and PostgreSQL refuses a NUL
+            return None
         row = self.session.scalar(select(LoginState).where(LoginState.state == state[:128]))
         if row is None:
             return None
@@ -141,7 +144,7 @@ class LaunchService:
             leeway=self.leeway,
         )
         result = validator.validate(id_token, state, bound_state=bound_state)
-        context = result.context
+        context = clean_launch(result.context)
         row = self.registrations.find_row(context.issuer, context.client_id)
         assert row is not None  # the validator found it a moment ago
         sign_in = self.identity.sign_in(row, context, result.deployment_is_new)

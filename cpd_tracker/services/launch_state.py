@@ -13,6 +13,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from cpd_tracker.models import LoginState, PlatformRegistration
+from lti.claims import has_control_characters
 from lti.errors import RegistrationNotApproved
 from lti.registration import LoginRecord, Registration
 
@@ -78,6 +79,8 @@ class DbLaunchStateStore:
         self.session.flush()
 
     def take_login(self, state: str, now: dt.datetime) -> LoginRecord | None:
+        if has_control_characters(state):  # never one of ours; PostgreSQL refuses a NUL
+            return None
         # One UPDATE ... WHERE taken_at IS NULL: two workers racing on the same state cannot
         # both see a row count of 1, so a nonce is consumed exactly once.
         result = self.session.execute(
@@ -106,6 +109,8 @@ class DbLaunchStateStore:
         )
 
     def was_taken(self, state: str) -> bool:
+        if has_control_characters(state):
+            return False
         taken = self.session.scalar(select(LoginState.taken_at).where(LoginState.state == state))
         return taken is not None
 

@@ -533,7 +533,11 @@ class InsetService:
         recorded_by: Person,
     ) -> InsetSession:
         """Record a session and a completion for each attendee not already recorded as
-        completing this module on that day. Validates everything before the first write."""
+        completing this module on that day. Validates everything before the first write.
+
+        The same session sent again (same school, training, day and title: a form resubmitted
+        from another tab, or after a reload) is not recorded twice: anyone newly ticked is
+        added to the session already recorded, and that session is returned."""
         module = _active_module(self.session, school.organisation_id, details.module_id)
         hours = module.cpd_hours if details.cpd_hours is None else details.cpd_hours
         problem = (
@@ -564,18 +568,22 @@ class InsetService:
         )
 
         now = self.clock()
-        inset = InsetSession(
-            organisation_id=school.organisation_id,
-            school_id=school.id,
-            module_id=module.id,
-            title=title,
-            held_on=details.held_on,
-            cpd_hours=hours,
-            recorded_by_id=recorded_by.id,
-            created_at=now,
-        )
-        self.session.add(inset)
-        self.session.flush()
+        inset = self._same_session(school, module.id, details.held_on, title)
+        if inset is None:
+            inset = InsetSession(
+                organisation_id=school.organisation_id,
+                school_id=school.id,
+                module_id=module.id,
+                title=title,
+                held_on=details.held_on,
+                cpd_hours=hours,
+                recorded_by_id=recorded_by.id,
+                created_at=now,
+            )
+            self.session.add(inset)
+            self.session.flush()
+        else:
+            hours = inset.cpd_hours
         added = [p for p in chosen if p not in had]
         completions = [
             Completion(
@@ -620,6 +628,21 @@ class InsetService:
                 inset_session_id=inset.id,
             )
         return inset
+
+    def _same_session(
+        self, school: School, module_id: int, held_on: dt.date, title: str
+    ) -> InsetSession | None:
+        return self.session.scalar(
+            select(InsetSession)
+            .where(
+                InsetSession.school_id == school.id,
+                InsetSession.module_id == module_id,
+                InsetSession.held_on == held_on,
+                func.lower(InsetSession.title) == title.lower(),
+            )
+            .order_by(InsetSession.id)
+            .limit(1)
+        )
 
     def sessions(self, school: School) -> list[tuple[InsetSession, int]]:
         """The school's sessions, newest first, with how many completions each added."""

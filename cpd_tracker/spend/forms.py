@@ -11,7 +11,7 @@ from wtforms import BooleanField, Field, RadioField, SelectField, StringField, T
 from wtforms.validators import InputRequired, Length, StopValidation
 from wtforms.widgets import TextInput
 
-from cpd_tracker.forms import BaseForm
+from cpd_tracker.forms import BaseForm, form_id
 from cpd_tracker.records.forms import DateField
 from cpd_tracker.rules.money import (
     RuleScope,
@@ -21,6 +21,7 @@ from cpd_tracker.rules.money import (
     parse_percent,
     parse_pounds,
 )
+from cpd_tracker.rules.numbers import whole_number
 from cpd_tracker.services.spend import BASIS_LABELS, FUNDING_LABELS, SUPPLY_CODES
 
 PROVIDER_KINDS = {
@@ -92,16 +93,15 @@ class WholeField(Field):
         text = str(valuelist[0]).strip() if valuelist else ""
         if not text:
             return
-        if not text.isdigit() or not self.low <= int(text) <= self.high:
+        number = whole_number(text, low=self.low, high=self.high)
+        if number is None:
             raise ValueError(
                 f"{self.what} must be a whole number from {self.low:,} to {self.high:,}"
             )
-        self.data = int(text)
+        self.data = number
 
 
-def _id(value: Any) -> int | None:
-    text = str(value or "").strip()
-    return int(text) if text.isdigit() and int(text) > 0 else None
+_id = form_id
 
 
 class ChoiceField(SelectField):

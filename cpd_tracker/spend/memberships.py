@@ -11,8 +11,10 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from cpd_tracker.forms import BaseForm
 from cpd_tracker.manage.forms import add_error
+from cpd_tracker.once import already_sent, sent
 from cpd_tracker.registry import get_service
 from cpd_tracker.rules.money import RuleScope, ShareBasis, YearKind, parse_percent
+from cpd_tracker.rules.numbers import whole_number
 from cpd_tracker.services.spend import (
     MembershipDetails,
     RuleDetails,
@@ -47,6 +49,8 @@ def providers() -> BaseResponse:
     records = get_service(SpendService)
     form = ProviderForm(_formdata())
     if request.method == "POST" and form.validate():
+        if (earlier := already_sent(form)) is not None:
+            return earlier
         try:
             provider = records.save_provider(
                 user.organisation_id,
@@ -59,7 +63,7 @@ def providers() -> BaseResponse:
             add_error(form.name, str(exc))
         else:
             flash(f"{provider.name} is on the list of providers.", "success")
-            return redirect(tool_url("spend.providers"))
+            return sent("spend.providers", code=302)
     return _page(
         "spend/providers.html",
         400 if form.errors else 200,
@@ -195,6 +199,8 @@ def _save_membership(membership: Any) -> BaseResponse:
     user = spend_user()
     form = _membership_form(membership)
     if request.method == "POST" and form.validate():
+        if membership is None and (earlier := already_sent(form)) is not None:
+            return earlier
         try:
             saved = get_service(SpendService).save_membership(
                 user.organisation_id, _membership_details(form), membership
@@ -203,7 +209,7 @@ def _save_membership(membership: Any) -> BaseResponse:
             add_error(getattr(form, exc.field or "name"), str(exc))
         else:
             flash(f"{saved.name} saved.", "success")
-            return redirect(tool_url("spend.edit_membership", membership_id=saved.id))
+            return sent("spend.edit_membership", code=302, membership_id=saved.id)
     return _membership_page(membership, form, 400 if form.errors else 200)
 
 
@@ -215,6 +221,8 @@ def add_rule(membership_id: int) -> BaseResponse:
     page_form = _membership_form(membership)
     _with_choices(form, IncludedForm())
     if form.validate():
+        if (earlier := already_sent(form)) is not None:
+            return earlier
         details = RuleDetails(
             scope=RuleScope(form.scope.data),
             percent=parse_percent(form.percent.data or ""),
@@ -229,7 +237,7 @@ def add_rule(membership_id: int) -> BaseResponse:
             add_error(getattr(form, exc.field or "scope"), str(exc))
         else:
             flash("Discount rule added.", "success")
-            return redirect(tool_url("spend.edit_membership", membership_id=membership.id))
+            return sent("spend.edit_membership", code=302, membership_id=membership.id)
     return _membership_page(membership, page_form, 400, rule_form=form)
 
 
@@ -255,6 +263,8 @@ def add_included(membership_id: int) -> BaseResponse:
     page_form = _membership_form(membership)
     _with_choices(RuleForm(), form)
     if form.validate():
+        if (earlier := already_sent(form)) is not None:
+            return earlier
         try:
             get_service(SpendService).add_included(
                 membership, int(form.module_id.data), int(form.places.data)
@@ -263,7 +273,7 @@ def add_included(membership_id: int) -> BaseResponse:
             add_error(getattr(form, exc.field or "module_id"), str(exc))
         else:
             flash("Included training saved.", "success")
-            return redirect(tool_url("spend.edit_membership", membership_id=membership.id))
+            return sent("spend.edit_membership", code=302, membership_id=membership.id)
     return _membership_page(membership, page_form, 400, included_form=form)
 
 
@@ -301,7 +311,7 @@ def settings() -> BaseResponse:
     pupil_errors: dict[int, str] = {}
     for s in schools:
         text = pupils[s.id]
-        if text and (not text.isdigit() or int(text) > 10_000):
+        if text and whole_number(text, high=10_000) is None:
             pupil_errors[s.id] = (
                 f"Pupils at {s.name} must be a whole number from 0 to 10,000, like 420"
             )
@@ -311,7 +321,7 @@ def settings() -> BaseResponse:
         records.set_year_kind(org, YearKind(form.spend_year.data))
         records.set_pupil_counts(
             user.organisation_id,
-            {s.id: int(pupils[s.id]) if pupils[s.id] else None for s in schools},
+            {s.id: whole_number(pupils[s.id], high=10_000) for s in schools},
         )
         flash("Spend settings saved.", "success")
         return redirect(tool_url("spend.settings"))

@@ -22,6 +22,8 @@ from cpd_tracker.exports import csv_response, xlsx_response
 from cpd_tracker.forms import BaseForm
 from cpd_tracker.manage.forms import add_error
 from cpd_tracker.models import FundingSource, Purchase
+from cpd_tracker.once import already_sent, sent
+from cpd_tracker.params import choice_arg, id_arg, int_arg
 from cpd_tracker.registry import clock, get_service
 from cpd_tracker.rules.money import (
     ShareBasis,
@@ -82,13 +84,12 @@ def _download(table: Table, name: str, fmt: str) -> Response:
 
 
 def _year_arg() -> int | None:
-    year = request.args.get("year", type=int)
-    return year if year is not None and 2000 <= year <= 2100 else None
+    return int_arg("year", min=2000, max=2100, label="The year")
 
 
 def _basis_arg() -> ShareBasis:
-    value = request.args.get("basis", "")
-    return ShareBasis(value) if value in BASIS_LABELS else ShareBasis.PUPILS
+    value = choice_arg("basis", BASIS_LABELS, label="The way to share costs", strict=False)
+    return ShareBasis(value) if value is not None else ShareBasis.PUPILS
 
 
 # --- Report -----------------------------------------------------------------------------------
@@ -152,8 +153,8 @@ def _purchase_filter() -> tuple[list[Purchase], Any, str]:
         if not user.may_see_trust_money:
             abort(403)
         ids, central = [], True
-    elif school.isdigit():
-        ids, central = [allowed_school(int(school)).id], False
+    elif (chosen := id_arg("school", label="The school filter")) is not None:
+        ids, central = [allowed_school(chosen).id], False
     elif user.may_see_trust_money:
         ids, central = None, True
     else:
@@ -284,6 +285,8 @@ def _purchase_page(purchase: Purchase | None) -> BaseResponse:
             user.organisation_id, details, exclude_id=None if purchase is None else purchase.id
         )
         if "check" not in request.form:
+            if purchase is None and (earlier := already_sent(form)) is not None:
+                return earlier
             try:
                 saved = records.save_purchase(
                     user.organisation_id, details, purchase, recorded_by_id=user.id
@@ -295,7 +298,7 @@ def _purchase_page(purchase: Purchase | None) -> BaseResponse:
                     f"Purchase saved: {saved.title}, {money_text(saved.total_pence)} in all.",
                     "success",
                 )
-                return redirect(tool_url("spend.purchase", purchase_id=saved.id))
+                return sent("spend.purchase", code=302, purchase_id=saved.id)
     status = 400 if form.errors else 200
     return _page(
         "spend/purchase_form.html",
@@ -369,6 +372,10 @@ def purchase(purchase_id: int) -> str:
 def add_delegate(purchase_id: int) -> BaseResponse:
     p = own_purchase(purchase_id)
     form = _delegate_form(p)
+    # Before validating: once named, the person is no longer among the form's choices. A
+    # refused form rolls its claim back with everything else.
+    if (earlier := already_sent(form)) is not None:
+        return earlier
     if form.validate():
         try:
             link = get_service(SpendService).link_delegate(
@@ -378,7 +385,7 @@ def add_delegate(purchase_id: int) -> BaseResponse:
             add_error(getattr(form, exc.field or "person_id"), str(exc))
         else:
             flash(f"{link.person.display_name} is named on this purchase.", "success")
-            return redirect(tool_url("spend.purchase", purchase_id=p.id))
+            return sent("spend.purchase", code=302, purchase_id=p.id)
     return _page(
         "spend/purchase.html",
         400,

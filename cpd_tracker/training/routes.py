@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template, request
+from werkzeug.wrappers import Response as BaseResponse
 
 from cpd_tracker.access import login_required, signed_in
 from cpd_tracker.models import Delivery, Module
+from cpd_tracker.once import already_sent, remember
 from cpd_tracker.registry import clock, get_service
 from cpd_tracker.services.catalogue import CatalogueService
 from cpd_tracker.services.compliance import ComplianceService
@@ -67,14 +69,22 @@ def module_page(module_id: int, position: int) -> str:
 
 @bp.route("/modules/<int:module_id>/check", methods=["GET", "POST"])
 @login_required
-def knowledge_check(module_id: int) -> str | Response:
+def knowledge_check(module_id: int) -> str | BaseResponse:
     module = _in_tool_module(module_id)
     if module.delivery is not Delivery.IN_TOOL or not module.questions:
         abort(404)
     form = KnowledgeCheckForm(request.form if request.method == "POST" else None)
     if request.method == "POST" and form.validate():
+        # The same answers sent twice are one attempt: the second sees the module page,
+        # which lists the attempts.
+        if (earlier := already_sent(form)) is not None:
+            return earlier
+        # Only the question's own options count: anything else sent (a number too big for
+        # an id, "²", another question's option) is dropped, as if not ticked.
         answers = {
-            q.id: frozenset(int(v) for v in request.form.getlist(f"q{q.id}") if v.isdigit())
+            q.id: frozenset(
+                o.id for o in q.options if str(o.id) in request.form.getlist(f"q{q.id}")
+            )
             for q in module.questions
         }
         unanswered = [q for q in module.questions if not answers[q.id]]
@@ -92,6 +102,7 @@ def knowledge_check(module_id: int) -> str | Response:
         attempt, score, completion = get_service(LearningService).submit(
             signed_in().person, module, answers
         )
+        remember("training.module", module_id=module.id)
         return render_template(
             "training/check_result.html",
             module=module,

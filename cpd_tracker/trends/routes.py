@@ -3,11 +3,12 @@ trust's (trust leaders), each with CSV and XLSX downloads of the figures it draw
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, render_template
 
 from cpd_tracker.access import login_required, own_school, signed_in, trust_leader_required
 from cpd_tracker.exports import csv_response, xlsx_response
 from cpd_tracker.models import School
+from cpd_tracker.params import choice_arg
 from cpd_tracker.registry import clock, get_service
 from cpd_tracker.services.overview import OverviewService
 from cpd_tracker.services.snapshots import SnapshotService
@@ -18,13 +19,10 @@ bp = Blueprint("trends", __name__)
 
 
 def _window() -> int:
-    value = request.args.get("months", "")
-    if not value:
-        return DEFAULT_WINDOW
-    if not value.isdigit() or int(value) not in WINDOWS:
-        choices = ", ".join(str(w) for w in WINDOWS)
-        abort(400, description=f"Show the trend over {choices} months.")
-    return int(value)
+    choices = [str(w) for w in WINDOWS]
+    message = f"Show the trend over {', '.join(choices)} months."
+    value = choice_arg("months", choices, message=message)
+    return DEFAULT_WINDOW if value is None else int(value)
 
 
 def _school_trend(school: School) -> Trend:

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from cpd_tracker.models import FundingSource, ImportUpload, Module, Purchase, School
 from cpd_tracker.rules.money import parse_pounds
+from cpd_tracker.rules.numbers import whole_number
 from cpd_tracker.services.audit import AuditService
 from cpd_tracker.services.imports.completions import Catalogue, KnownModule
 from cpd_tracker.services.imports.csvfile import (
@@ -162,10 +163,11 @@ def _row(record: Record) -> tuple[PurchaseRow | None, list[str]]:
     delegates = 1
     if record.get("delegates"):
         text = record.get("delegates")
-        if not text.isdigit() or not 1 <= int(text) <= 1000:
+        number = whole_number(text, low=1, high=1000)
+        if number is None:
             problems.append(f"delegates '{text}' must be a whole number from 1 to 1000")
         else:
-            delegates = int(text)
+            delegates = number
     price = _money(record, "list_price", "The list price", problems)
     if price is None and not record.get("list_price"):
         problems.append("list price is empty")

@@ -480,6 +480,7 @@ class SpendService:
         source: str = "form",
     ) -> Purchase:
         self._check_purchase(organisation_id, details)
+        self._check_reference(organisation_id, details.reference, purchase)
         suggestion = self.suggestion(
             organisation_id, details, exclude_id=None if purchase is None else purchase.id
         )
@@ -579,6 +580,27 @@ class SpendService:
         )
         self.session.delete(purchase)
         self.session.flush()
+
+    def _check_reference(
+        self, organisation_id: int, reference: str, purchase: Purchase | None
+    ) -> None:
+        """A finance reference (invoice, PO number) names one purchase of the organisation:
+        the same one again is almost always the same purchase recorded twice."""
+        if not reference:
+            return
+        query = select(Purchase).where(
+            Purchase.organisation_id == organisation_id, Purchase.reference == reference
+        )
+        if purchase is not None:
+            query = query.where(Purchase.id != purchase.id)
+        existing = self.session.scalar(query.limit(1))
+        if existing is not None:
+            raise SpendError(
+                f"Finance reference {reference} is already on the purchase of {existing.title} "
+                f"on {existing.purchased_on:%d/%m/%Y} ({money.money_text(existing.total_pence)}). "
+                "Open that purchase to change it, or check the reference.",
+                "reference",
+            )
 
     def _check_purchase(self, organisation_id: int, details: PurchaseDetails) -> None:
         if details.school_id is not None and details.school_id not in {

@@ -188,3 +188,24 @@ def test_frozen_is_deep() -> None:
     assert isinstance(value["a"], tuple)
     assert isinstance(value["a"][0], MappingProxyType)
     assert value["c"] == (2,)
+
+
+@pytest.mark.parametrize("text", ["a\x00", "\x0b", "x\x9by", "lone\ud800"])
+def test_has_control_characters(text: str) -> None:
+    assert c.has_control_characters(text)
+    assert not c.has_control_characters("Siân Jones 7:abc/é")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("c\x00", "without control characters"),
+        ("c" * 256, "at most 255 characters"),
+    ],
+)
+def test_an_identifier_with_control_characters_or_too_long_is_refused(
+    value: str, expected: str
+) -> None:
+    with pytest.raises(InvalidClaim, match=expected):
+        c.identifier(value, c.CONTEXT, max_length=c.MAX_ID_LENGTH)
+    assert c.identifier("c" * 255, c.CONTEXT, max_length=c.MAX_ID_LENGTH) == "c" * 255
