@@ -287,3 +287,178 @@ def _fetched(engine: Engine, query: Any) -> Callable[[], int]:
             return len(conn.execute(query).all())
 
     return run
+
+
+def paged_school_floor(
+    engine: Engine,
+    org_id: int,
+    school_id: int,
+    today: dt.date,
+    first_month: dt.date,
+    page_rows: int,
+    list_rows: int,
+) -> Callable[[], int]:
+    """Every figure of ``GET /schools/<id>`` when the page shows one page of staff (issue 14,
+    finding 9), in one statement: the counts over everyone as ``school_floor`` has them, plus
+    how many staff, how many never opened the tool and never started (each with its first
+    ``list_rows`` names), the first ``list_rows`` rows of each gap list, and, for the first
+    ``page_rows`` staff by name only, their names, roles, cells and CPD hours."""
+    rows = (
+        select(
+            ReportStatus.person_id,
+            ReportStatus.column_id,
+            status_on(today).label("status"),
+            due_on(today).label("due"),
+            ReportStatus.expires_on,
+            ReportStatus.last_completed_on,
+        )
+        .where(ReportStatus.school_id == school_id, ReportStatus.organisation_id == org_id)
+        .cte("rows")
+    )
+    staff = (
+        select(StaffRole.person_id, StaffRole.role)
+        .where(StaffRole.school_id == school_id, StaffRole.ended_on.is_(None))
+        .cte("staff")
+    )
+    people = (
+        select(Person.id, Person.family_name, Person.given_name, Person.name, Person.last_launch_at)
+        .where(Person.id.in_(select(staff.c.person_id)), Person.active.is_(True))
+        .cte("people")
+    )
+    p = people.c
+    by_name = (p.family_name, p.given_name, p.name, p.id)
+    page = select(p.id).order_by(*by_name).limit(page_rows).cte("page")
+    r = rows.c
+    window = case(*((r.expires_on <= today + dt.timedelta(days=d), d) for d in WINDOWS))
+    since = dt.date(today.year if today.month >= 9 else today.year - 1, 9, 1)
+    never = (
+        select(r.person_id)
+        .group_by(r.person_id)
+        .having(func.max(r.last_completed_on).is_(None))
+        .cte("never")
+    )
+
+    def first(kind: str, condition: Any, day: Any) -> Any:
+        listed = (
+            select(r.person_id, r.column_id, r.status, day.label("day"))
+            .join(people, p.id == r.person_id)
+            .where(condition)
+            .order_by(day, *by_name, r.column_id)
+            .limit(list_rows)
+            .subquery()
+        )
+        return select(
+            *_part(kind, listed.c.person_id, listed.c.column_id, listed.c.status, listed.c.day)
+        )
+
+    query = union_all(
+        select(*_part("cell", r.person_id, r.column_id, r.status, r.due, day2=r.expires_on)).where(
+            r.person_id.in_(select(page.c.id))
+        ),
+        select(*_part("requirement", None, r.column_id, r.status, None, func.count())).group_by(
+            r.column_id, r.status
+        ),
+        select(*_part("role", None, None, staff.c.role + ":" + r.status, None, func.count()))
+        .select_from(rows)
+        .join(staff, staff.c.person_id == r.person_id)
+        .group_by(staff.c.role, r.status),
+        select(*_part("expiring", window, None, None, None, func.count()))
+        .where(
+            r.status.in_(TRAINED),
+            r.expires_on >= today,
+            r.expires_on <= today + dt.timedelta(days=WINDOWS[-1]),
+        )
+        .group_by(window),
+        first("overdue", r.status.in_(("overdue", "expired")), r.due),
+        *(
+            first(
+                f"expiring {d}",
+                r.status.in_(TRAINED)
+                & (r.expires_on >= today)
+                & (r.expires_on <= today + dt.timedelta(days=d)),
+                r.expires_on,
+            )
+            for d in WINDOWS
+        ),
+        select(*_part("never started", n1=func.count())).select_from(never),
+        select(*_part("never started", never.c.person_id)).where(
+            never.c.person_id.in_(
+                select(p.id)
+                .where(p.id.in_(select(never.c.person_id)))
+                .order_by(*by_name)
+                .limit(list_rows)
+            )
+        ),
+        select(
+            *_part(
+                "staff",
+                n1=func.count(),
+                n2=func.sum(case((p.last_launch_at.is_(None), 1), else_=0)),
+            )
+        ),
+        select(*_part("never launched", p.id)).where(
+            p.id.in_(
+                select(p.id).where(p.last_launch_at.is_(None)).order_by(*by_name).limit(list_rows)
+            )
+        ),
+        select(*_part("evidence", n1=func.count())).where(
+            Evidence.school_id == school_id, Evidence.status == EvidenceStatus.PENDING
+        ),
+        select(*_part("hours", Completion.person_id, n1=func.sum(Completion.cpd_hours)))
+        .where(
+            Completion.person_id.in_(select(page.c.id)),
+            Completion.completed_on >= since,
+            Completion.completed_on <= today,
+        )
+        .group_by(Completion.person_id),
+        select(
+            *_part(
+                "page",
+                Person.id,
+                None,
+                func.coalesce(Person.name, Person.given_name + " " + Person.family_name)
+                + ":"
+                + staff.c.role,
+            )
+        )
+        .select_from(Person)
+        .join(staff, staff.c.person_id == Person.id)
+        .where(Person.id.in_(select(page.c.id))),
+        select(
+            *_part("senco", SencoAppointment.person_id, None, None, SencoAppointment.started_on)
+        ).where(SencoAppointment.school_id == school_id, SencoAppointment.ended_on.is_(None)),
+        select(
+            *_part(
+                "trend",
+                None,
+                None,
+                None,
+                CoverageSnapshot.month,
+                func.sum(CoverageSnapshot.compliant),
+                func.sum(CoverageSnapshot.applicable),
+            )
+        )
+        .where(CoverageSnapshot.school_id == school_id, CoverageSnapshot.month >= first_month)
+        .group_by(CoverageSnapshot.month),
+        select(
+            *_part(
+                "column",
+                Requirement.id,
+                Requirement.school_id,
+                Module.title + ":" + cast(Requirement.roles, String),
+            )
+        )
+        .join(Module, Module.id == Requirement.module_id)
+        .where(
+            Requirement.organisation_id == org_id,
+            Requirement.school_id.is_(None) | (Requirement.school_id == school_id),
+            Requirement.retired_at.is_(None),
+        ),
+        select(*_part("school", School.id, None, School.name + ":" + School.urn)).where(
+            School.id == school_id
+        ),
+        select(*_part("course", Course.id, None, Course.title)).where(
+            Course.school_id == school_id
+        ),
+    )
+    return _fetched(engine, query)

@@ -1,5 +1,6 @@
 """The dashboards' grids, built as markup in Python: the school's staff x requirement heatmap
-(3,000 cells), its gap lists and hours table (hundreds of rows with links), and the trust's
+(a page of staff, up to 6,000 cells), its gap lists and hours table (hundreds of rows with
+links), and the trust's
 schools x requirements matrix (1,800 linked figures). Through Jinja's macros and ``url_for``
 per cell they cost more than every query of the page together.
 
@@ -82,14 +83,12 @@ def person_url(school_id: int) -> Callable[[int], str]:
     return lambda person_id: pattern.replace(segment, f"/{person_id}", 1)
 
 
-def heatmap_rows(report: SchoolReport, status: str | None = None) -> list[Markup]:
-    """One ``<tr>`` per member of staff (those with ``status`` somewhere, if given)."""
+def heatmap_rows(report: SchoolReport) -> list[Markup]:
+    """One ``<tr>`` per member of staff on the report's page (the status filter is SQL's)."""
     url = person_url(report.school.id)
     rows = []
     for member in report.staff:
         cells = report.cells.get(member.person_id, {})
-        if status and status not in cells.values():
-            continue
         roles = ", ".join(ROLE_LABELS.get(r, r) for r in member.roles)
         href = _html(url(member.person_id))
         head = (
@@ -127,7 +126,7 @@ def gap_rows(lines: list[GapLine], url: Callable[[int], str], dated: str) -> Mar
 
 
 def hours_rows(report: SchoolReport) -> Markup:
-    """The CPD hours table's ``<tr>`` rows, one per member of staff."""
+    """The CPD hours table's ``<tr>`` rows, one per member of staff on the report's page."""
     rows = []
     for member in report.staff:
         roles = ", ".join(ROLE_LABELS.get(r, r) for r in member.roles)

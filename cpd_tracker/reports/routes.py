@@ -4,6 +4,7 @@ figure, and every table as CSV (streamed) and XLSX."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TypeVar
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request
 from sqlalchemy.orm import Session
@@ -18,6 +19,7 @@ from cpd_tracker.access import (
 )
 from cpd_tracker.exports import csv_response, xlsx_response
 from cpd_tracker.forms import BaseForm
+from cpd_tracker.params import int_arg
 from cpd_tracker.registry import clock, get_service
 from cpd_tracker.reports import tables
 from cpd_tracker.reports.compliance_view import (
@@ -36,7 +38,13 @@ from cpd_tracker.reports.heatmap import (
     staff_links,
 )
 from cpd_tracker.services.compliance import ComplianceService
-from cpd_tracker.services.coverage import LIST_LIMIT, STATUS_ORDER, PersonRow, ReportService
+from cpd_tracker.services.coverage import (
+    LIST_LIMIT,
+    STATUS_ORDER,
+    ReportService,
+    SchoolReport,
+)
+from cpd_tracker.services.cpd_record import academic_year_of
 from cpd_tracker.services.overview import OverviewService
 from cpd_tracker.services.roster import RosterService
 from cpd_tracker.services.senco import SencoService
@@ -44,6 +52,7 @@ from cpd_tracker.services.snapshots import SnapshotService
 from cpd_tracker.templating import ROLE_LABELS, tool_url
 
 bp = Blueprint("reports", __name__)
+T = TypeVar("T")
 
 #: Rows shown on the drill-down page; the CSV has them all.
 PEOPLE_PAGE_ROWS = 500
@@ -74,19 +83,41 @@ def _role() -> str | None:
     return role if role in ROLE_LABELS else None
 
 
+def _status() -> str | None:
+    status = request.args.get("status") or None
+    return status if status in STATUS_ORDER else None
+
+
+def _page_number() -> int:
+    """``?page=``: a whole number from 1 (400 otherwise); past the last page is checked
+    against the report (``_check_page``)."""
+    return int_arg("page", default=1, label="The page number") or 1
+
+
+def _check_page(report: SchoolReport) -> None:
+    if report.page > report.pages:
+        pages = "1 page" if report.pages == 1 else f"{report.pages:,} pages"
+        abort(400, description=f"The staff list has {pages}. Go back and choose one of them.")
+
+
 @bp.get("/schools/<int:school_id>")
 @login_required
 def school_page(school_id: int) -> str:
+    """The dashboard: figures over everyone, the heatmap and hours a page of staff at a time
+    (``?page=``), the gap lists' first rows (issue 14, finding 9)."""
     school = own_school(school_id)
-    report = get_service(ReportService).school(school, clock().date(), _role())
-    status = request.args.get("status") or None
-    status = status if status in STATUS_ORDER else None
+    page = _page_number()
+    status = _status()
+    report = get_service(ReportService).school(
+        school, clock().date(), _role(), page=page, status=status
+    )
+    _check_page(report)
     courses = get_service(OverviewService).school_courses(school)
     return render_template(
         "reports/school.html",
         school=school,
         report=report,
-        heatmap=heatmap_rows(report, status),
+        heatmap=heatmap_rows(report),
         person_url=person_url(school.id),
         gap_rows=gap_rows,
         hours_rows=hours_rows,
@@ -125,12 +156,6 @@ def roster_sync(school_id: int, course_id: int) -> BaseResponse:
 
 
 ENGINE_TABLES = {"compliance": status_table, "coverage": coverage_table, "chase": chase_table}
-SCHOOL_TABLES = {
-    "roles": tables.role_table,
-    "gaps": tables.gap_table,
-    "hours": tables.hours_table,
-    "heatmap": tables.heatmap_table,
-}
 
 
 def _export(name: str, sheet: str, fmt: str, table: tables.Table) -> Response:
@@ -154,8 +179,24 @@ def school_export(school_id: int, fmt: str, table: str = "compliance") -> Respon
         compliance = get_service(ComplianceService).school(school, today)
         view = ComplianceView(compliance, role=_role(), status=request.args.get("status") or None)
         return _export(name, table.capitalize(), fmt, ENGINE_TABLES[table](view))
-    report = get_service(ReportService).school(school, today, _role())
-    return _export(name, table.capitalize(), fmt, SCHOOL_TABLES[table](report))
+    service = get_service(ReportService)
+    if table == "roles":
+        return _export(
+            name, "Roles", fmt, tables.role_table(service.school(school, today, _role()))
+        )
+    # Everyone, however many: read a batch of staff (or a stream of rows) at a time.
+    if table == "gaps":
+        gaps = service.school_gaps(school, today, _role())
+        built = tables.gap_table(_released(gaps, service.session) if fmt == "csv" else gaps)
+    else:
+        staff = service.school_staff(school, today, _role())
+        if fmt == "csv":
+            staff = _released(staff, service.session)
+        columns = service.columns(school.organisation_id, school.id)
+        year = academic_year_of(today)
+        builder = tables.heatmap_table if table == "heatmap" else tables.hours_table
+        built = builder(staff, columns, year)
+    return _export(name, table.capitalize(), fmt, built)
 
 
 @bp.get("/trust")
@@ -202,7 +243,7 @@ def trust_export(table: str, fmt: str) -> Response:
     return _export(name, table.capitalize(), fmt, builder(report))
 
 
-def _released(rows: Iterator[PersonRow], session: Session) -> Iterator[PersonRow]:
+def _released(rows: Iterator[T], session: Session) -> Iterator[T]:
     """A CSV streams after the request has ended: the request's session was committed and
     closed, and reading the rows opened a transaction on it again. Close it with the last
     row, or nothing would (the request's teardown has already run)."""

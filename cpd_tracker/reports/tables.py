@@ -4,9 +4,18 @@ from SQL aggregates or a streamed query, never from counting loaded rows."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from decimal import Decimal
 
 from cpd_tracker.exports import Cell
-from cpd_tracker.services.coverage import Counts, PersonRow, SchoolReport, TrustReport
+from cpd_tracker.services.coverage import (
+    Column,
+    Counts,
+    GapLine,
+    PersonRow,
+    SchoolReport,
+    StaffLine,
+    TrustReport,
+)
 from cpd_tracker.services.school_statements import EXPIRY_WINDOWS
 from cpd_tracker.templating import ROLE_LABELS, STATUS_LABELS
 
@@ -35,53 +44,58 @@ def role_table(report: SchoolReport) -> Table:
     return header, rows()
 
 
-def gap_table(report: SchoolReport) -> Table:
-    """Every gap list of the page, as shown (each list up to its limit)."""
+#: What each gap list is called in the download.
+_LISTS = {"overdue": "Overdue or expired", "never_started": "Never started",
+          "never_launched": "Never opened the tool"}  # fmt: skip
+_LOW = 0
+for _days in EXPIRY_WINDOWS:
+    _LISTS[str(_days)] = f"Expiring in {_LOW} to {_days} days"
+    _LOW = _days + 1
+
+Staff = Iterable[tuple[StaffLine, dict[int, str], Decimal]]
+
+
+def gap_table(lines: Iterable[tuple[str, GapLine | StaffLine]]) -> Table:
+    """Every row of every gap list (``ReportService.school_gaps``: the page shows the first
+    rows of each)."""
     header = ["List", "Name", "Training", "Status", "Due", "Valid until"]
 
     def rows() -> Iterator[list[Cell]]:
-        for line in report.overdue:
-            yield ["Overdue or expired", line.name, line.title, STATUS_LABELS[line.status],
-                   line.due_on, line.expires_on]  # fmt: skip
-        low = 0
-        for days in EXPIRY_WINDOWS:
-            for line in report.expiring[days]:
-                yield [f"Expiring in {low} to {days} days", line.name, line.title,
-                       STATUS_LABELS[line.status], line.due_on, line.expires_on]  # fmt: skip
-            low = days + 1
-        for member in report.never_started:
-            yield ["Never started", member.name, "", "", None, None]
-        for member in report.never_launched:
-            yield ["Never opened the tool", member.name, "", "", None, None]
+        for tag, line in lines:
+            if isinstance(line, GapLine):
+                yield [_LISTS[tag], line.name, line.title, STATUS_LABELS[line.status],
+                       line.due_on, line.expires_on]  # fmt: skip
+            else:
+                yield [_LISTS[tag], line.name, "", "", None, None]
 
     return header, rows()
 
 
-def hours_table(report: SchoolReport) -> Table:
-    header = ["Name", "Email", "Roles", f"CPD hours since 1 September {report.academic_year}"]
+def _roles(member: StaffLine) -> str:
+    return ", ".join(ROLE_LABELS.get(r, r) for r in member.roles)
+
+
+def hours_table(staff: Staff, columns: list[Column], academic_year: int) -> Table:
+    """Everyone's CPD hours this academic year (``ReportService.school_staff``)."""
+    header = ["Name", "Email", "Roles", f"CPD hours since 1 September {academic_year}"]
 
     def rows() -> Iterator[list[Cell]]:
-        for member in report.staff:
-            roles = ", ".join(ROLE_LABELS.get(r, r) for r in member.roles)
-            yield [member.name, member.email, roles, report.hours.get(member.person_id, 0)]
+        for member, _, hours in staff:
+            yield [member.name, member.email, _roles(member), hours]
 
     return header, rows()
 
 
-def heatmap_table(report: SchoolReport) -> Table:
-    header = ["Name", "Roles", *(c.title for c in report.columns)]
+def heatmap_table(staff: Staff, columns: list[Column], academic_year: int) -> Table:
+    """Everyone's status for each requirement (``ReportService.school_staff``)."""
+    header = ["Name", "Roles", *(c.title for c in columns)]
 
     def rows() -> Iterator[list[Cell]]:
-        for member in report.staff:
-            cells = report.cells.get(member.person_id, {})
-            roles = ", ".join(ROLE_LABELS.get(r, r) for r in member.roles)
+        for member, cells, _ in staff:
             yield [
                 member.name,
-                roles,
-                *(
-                    STATUS_LABELS[cells[c.id]] if c.id in cells else "Not required"
-                    for c in report.columns
-                ),
+                _roles(member),
+                *(STATUS_LABELS[cells[c.id]] if c.id in cells else "Not required" for c in columns),
             ]
 
     return header, rows()

@@ -3,9 +3,10 @@
 
 Every count is a ``GROUP BY``. The school dashboard's cells and figures come from one
 statement (``services/school_statements.py``): its rows are read once, the counts grouped in
-SQL, and each cell returned for the heatmap, the gap-list rows marked there (cut to
-``LIST_LIMIT`` here). The trust's figures are aggregates only; exports stream rows from the
-database.
+SQL over everyone; the cells come for one page of staff (``PAGE_ROWS``) and the gap lists'
+first ``LIST_LIMIT`` rows, so a school of 26,000 staff (issue 14, finding 9) costs its counts
+and one page, never a row per person. The trust's figures are aggregates only; exports read
+everyone, page by page or streamed from the database.
 
 "Trained" and "expected" follow ``services/compliance.py``: trained is compliant or expiring
 soon; leavers and exempt staff are outside both figures.
@@ -24,6 +25,7 @@ from sqlalchemy import (
     Executable,
     func,
     select,
+    text,
 )
 from sqlalchemy.orm import Session
 
@@ -39,7 +41,15 @@ from cpd_tracker.rules.training import Status
 from cpd_tracker.services import school_statements as statements
 from cpd_tracker.services.compliance import EXCLUDED, VALID
 from cpd_tracker.services.cpd_record import academic_year_of
-from cpd_tracker.services.school_statements import EXPIRY_WINDOWS, OUTSIDE, OVERDUE, TRAINED
+from cpd_tracker.services.school_statements import (
+    EXPIRY_WINDOWS,
+    GAP_LISTS,
+    OUTSIDE,
+    OVERDUE,
+    TRAINED,
+)
+from cpd_tracker.services.school_statements import LIST_LIMIT as LIST_LIMIT
+from cpd_tracker.services.school_statements import PAGE_ROWS as PAGE_ROWS
 from cpd_tracker.services.status_facts import StatusFactsService, due_on, status_on
 
 #: Statuses that count as a gap: expected but not trained.
@@ -59,7 +69,6 @@ STATUS_ORDER = (
     "exempt",
     "left",
 )
-LIST_LIMIT = 50
 
 
 @dataclass
@@ -138,12 +147,15 @@ class SchoolReport:
     school: School
     today: dt.date
     columns: list[Column]
+    #: The page of staff shown (heatmap, hours), of ``staff_count`` on the list (with the
+    #: role filter) and ``listed_count`` shown across the pages (with the status filter too).
     staff: list[StaffLine]
     by_requirement: dict[int, Counts]
     by_role: dict[str, Counts]
     total: Counts
-    #: person id -> requirement id -> status
+    #: person id -> requirement id -> status, for the page's staff
     cells: dict[int, dict[int, str]]
+    #: The first ``LIST_LIMIT`` of each list, and how many there are.
     overdue: list[GapLine]
     overdue_count: int
     expiring: dict[int, list[GapLine]]
@@ -151,8 +163,25 @@ class SchoolReport:
     never_started: list[StaffLine]
     never_launched: list[StaffLine]
     evidence_pending: int
+    #: CPD hours of the page's staff
     hours: dict[int, Decimal]
     academic_year: int
+    staff_count: int = 0
+    listed_count: int = 0
+    never_started_count: int = 0
+    never_launched_count: int = 0
+    page: int = 1
+    page_size: int = PAGE_ROWS
+
+    @property
+    def pages(self) -> int:
+        """Pages of staff (at least one, even for none)."""
+        return max(1, -(-self.listed_count // self.page_size))
+
+    @property
+    def first_shown(self) -> int:
+        """The position on the list of the page's first person (1-based)."""
+        return (self.page - 1) * self.page_size + 1
 
 
 @dataclass
@@ -206,7 +235,12 @@ class _SchoolPage:
     expiring: dict[int, list[GapLine]] = field(
         default_factory=lambda: {days: [] for days in EXPIRY_WINDOWS}
     )
-    never_started: set[int] = field(default_factory=set)
+    never_started: list[int] = field(default_factory=list)
+    never_started_count: int = 0
+    #: "gap" rows: (tag, person, column, status, due, expires)
+    gaps: list[tuple[str, int, int, str, dt.date | None, dt.date | None]] = field(
+        default_factory=list
+    )
 
     def add(self, kind: str, person_id: int, column_id: int, tag: str, status: str, n: int) -> None:
         """One figure of the statement (any kind but "cell")."""
@@ -222,7 +256,9 @@ class _SchoolPage:
         elif kind == "hours":
             self.hours[person_id] = Decimal(n) / 100
         elif kind == "never_started":
-            self.never_started.add(person_id)
+            self.never_started.append(person_id)
+        elif kind == "never_started_count":
+            self.never_started_count = n
 
 
 def display_name(name: str | None, given: str | None, family: str | None, email: str | None,
@@ -310,104 +346,221 @@ class ReportService:
 
     # -- the school ----------------------------------------------------------------------
 
-    def school(self, school: School, today: dt.date, role: str | None = None) -> SchoolReport:
+    def school(
+        self,
+        school: School,
+        today: dt.date,
+        role: str | None = None,
+        *,
+        page: int = 1,
+        status: str | None = None,
+        page_size: int | None = None,
+    ) -> SchoolReport:
+        """The dashboard: every figure over the whole school (with ``role``, its staff in
+        that role); the heatmap and hours for page ``page`` of the staff (with ``status``,
+        of those with that status on some requirement). A page past the last is empty."""
         self.facts.ensure_fresh(school.organisation_id, today, [school.id])
+        page_size = page_size or statements.PAGE_ROWS
         year = academic_year_of(today)
         values = statements.parameters(
-            school.id, school.organisation_id, today, role, dt.date(year, 9, 1)
+            school.id, school.organisation_id, today, role, dt.date(year, 9, 1), status
         )
+        counts = self._run(statements.staff_counts(role is not None, status is not None), values)
+        [(staff_count, unlaunched, with_status)] = counts
+        staff = self._staff_page(values, page_size, (page - 1) * page_size, status is not None)
+        never_launched = self._staff_page(values, values["list_limit"], 0, False, unlaunched=True)
         columns = self.columns(school.organisation_id, school.id)
-        staff = self.staff(school, role)
-        page = self._school_page(values, columns, staff)
+        values["page_people"] = [m.person_id for m in staff]
+        found = self._school_page(values, columns)
+        names = self._names(values, {g[1] for g in found.gaps} | set(found.never_started))
+        titles = {c.id: c.title for c in columns}
+        gaps: dict[str, list[GapLine]] = {tag: [] for tag in GAP_LISTS}
+        for tag, person_id, column_id, value, due, expires in sorted(
+            found.gaps, key=lambda g: self._gap_key(g, names)
+        ):
+            name = names[person_id][0] if person_id in names else f"Staff member #{person_id}"
+            line = GapLine(person_id, name, titles.get(column_id, ""), value, due, expires)
+            gaps[tag].append(line)
+        never_started = sorted(found.never_started, key=lambda p: names[p][1] if p in names else ())
         return SchoolReport(
             school=school,
             today=today,
             columns=columns,
             staff=staff,
-            by_requirement=page.by_requirement,
-            by_role=page.by_role,
-            total=page.total,
-            cells=page.cells,
-            overdue=page.overdue,
-            overdue_count=page.total.of(*OVERDUE),
-            expiring=page.expiring,
-            expiring_counts=page.expiring_counts,
-            never_started=[m for m in staff if m.person_id in page.never_started],
-            never_launched=[m for m in staff if m.last_launch_at is None],
-            evidence_pending=page.evidence_pending,
-            hours=page.hours,
+            by_requirement=found.by_requirement,
+            by_role=found.by_role,
+            total=found.total,
+            cells=found.cells,
+            overdue=gaps["overdue"],
+            overdue_count=found.total.of(*OVERDUE),
+            expiring={days: gaps[str(days)] for days in EXPIRY_WINDOWS},
+            expiring_counts=found.expiring_counts,
+            never_started=[
+                StaffLine(p, names[p][0], None, (), None) for p in never_started if p in names
+            ],
+            never_launched=never_launched,
+            evidence_pending=found.evidence_pending,
+            hours=found.hours,
             academic_year=year,
+            staff_count=staff_count,
+            listed_count=with_status if status is not None else staff_count,
+            never_started_count=found.never_started_count,
+            never_launched_count=unlaunched,
+            page=page,
+            page_size=page_size,
         )
 
-    def _school_page(
-        self,
-        values: dict[str, Any],
-        columns: Sequence[Column],
-        staff: Sequence[StaffLine],
-    ) -> _SchoolPage:
-        """The dashboard's cells and figures (``school_statements.dashboard``, one statement)
-        sorted into place: counts as counted by SQL; the cells, and from the same rows the
-        people on the gap lists, which the heatmap needs every row for anyway."""
+    def _run(self, statement: Executable, values: dict[str, Any]) -> Sequence[Any]:
+        # fetchall: iterating a result fetches row by row, a measurable cost over many rows.
+        return self.session.connection().execute(statement, values).all()
+
+    @staticmethod
+    def _gap_key(
+        gap: tuple[str, int, int, str, dt.date | None, dt.date | None],
+        names: dict[int, tuple[str, tuple[Any, ...]]],
+    ) -> tuple[Any, ...]:
+        """``school_statements.gap_order`` again, for the rows of a UNION (which keeps no
+        order of its own): the list's date, none last, then the name order, then column."""
+        tag, person_id, column_id, _, due, expires = gap
+        day = due if tag == "overdue" else expires
+        order = names[person_id][1] if person_id in names else ("", "", "", person_id)
+        return (tag, day is None, day or dt.date.min, order, column_id)
+
+    def _names(
+        self, values: dict[str, Any], ids: set[int]
+    ) -> dict[int, tuple[str, tuple[Any, ...]]]:
+        """Person id -> (display name, the name order's key) for a few people."""
+        if not ids:
+            return {}
+        found = self._run(statements.names(), {**values, "page_people": sorted(ids)})
+        return {
+            r.id: (_name(r), (r.family_name or "", r.given_name or "", r.name or "", r.id))
+            for r in found
+        }
+
+    def _school_page(self, values: dict[str, Any], columns: Sequence[Column]) -> _SchoolPage:
+        """The dashboard's figures, the page's cells and the gap lists' first rows
+        (``school_statements.dashboard``, one statement), sorted into place."""
         page = _SchoolPage(expiring_counts=dict.fromkeys(EXPIRY_WINDOWS, 0))
-        names = {m.person_id: m.name for m in staff}
         cells = page.cells
-        overdue: list[tuple[dt.date, str, int, int, str, dt.date | None, dt.date | None]] = []
-        expiring: list[tuple[dt.date, str, int, int, str, dt.date | None, int]] = []
-        # fetchall: iterating a result fetches row by row, a measurable cost over 3,000 rows.
-        found = self.session.connection().execute(statements.dashboard("role" in values), values)
-        for kind, person_id, column_id, tag, value, due, expires, n in found.all():
-            if kind != "cell":
-                page.add(kind, person_id, column_id, tag, value, n)
-                continue
-            row = cells.get(person_id)
-            if row is None:
-                row = cells[person_id] = {}
-            row[column_id] = value
-            if tag is None:
-                continue
-            name = names.get(person_id)
-            if name is None:
-                continue
-            if tag == "overdue":
-                line = (due or dt.date.max, name, person_id, column_id, value, due, expires)
-                overdue.append(line)
+        if self.session.get_bind().dialect.name == "postgresql":
+            # The statement's cost estimate (every row of a 26,000-staff school, several
+            # times) makes PostgreSQL JIT-compile it: seconds of compiling for a statement
+            # that runs in less. For this transaction only.
+            self.session.execute(text("SET LOCAL jit = off"))
+        found = self._run(statements.dashboard("role" in values), values)
+        for kind, person_id, column_id, tag, value, due, expires, n in found:
+            if kind == "cell":
+                row = cells.get(person_id)
+                if row is None:
+                    row = cells[person_id] = {}
+                row[column_id] = value
+            elif kind == "gap":
+                page.gaps.append((tag, person_id, column_id, value, due, expires))
             else:
-                expiring.append((expires, name, person_id, column_id, value, due, int(tag)))
-        titles = {c.id: c.title for c in columns}
-        overdue.sort(key=lambda g: (g[0], g[1], titles.get(g[3], "")))
-        expiring.sort(key=lambda g: (g[0], g[1], titles.get(g[3], "")))
-        for expires, name, person_id, column_id, value, due, days in expiring:
-            if len(page.expiring[days]) < LIST_LIMIT:
-                title = titles.get(column_id, "")
-                page.expiring[days].append(GapLine(person_id, name, title, value, due, expires))
-        page.overdue = [
-            GapLine(person_id, name, titles.get(column_id, ""), value, due, expires)
-            for _, name, person_id, column_id, value, due, expires in overdue[:LIST_LIMIT]
-        ]
+                page.add(kind, person_id, column_id, tag, value, n)
         return page
 
-    def staff(self, school: School, role: str | None = None) -> list[StaffLine]:
-        """The school's current staff with their roles, by family name (one query)."""
-        found: dict[int, tuple[Any, list[str]]] = {}
-        for row in (
-            self.session.connection()
-            .execute(
-                statements.staff(),
-                {"school_id": school.id, "organisation_id": school.organisation_id},
-            )
-            .all()
+    def _staff_page(
+        self,
+        values: dict[str, Any],
+        limit: int,
+        offset: int,
+        by_status: bool,
+        *,
+        unlaunched: bool = False,
+    ) -> list[StaffLine]:
+        """``limit`` staff from ``offset`` in the staff list's order, with their roles."""
+        found = self._run(
+            statements.staff_page("role" in values, by_status, unlaunched),
+            {**values, "limit": limit, "offset": offset},
+        )
+        if not found:
+            return []
+        roles: dict[int, list[str]] = {}
+        for person_id, role in self._run(
+            statements.staff_roles(), {**values, "page_people": [r.id for r in found]}
         ):
-            found.setdefault(row.id, (row, []))[1].append(StaffRoleKind(row.role).value)
+            roles.setdefault(person_id, []).append(StaffRoleKind(role).value)
         lines = []
-        for row, roles in found.values():
-            if len(roles) > 1 and StaffRoleKind.UNASSIGNED.value in roles:
-                roles.remove(StaffRoleKind.UNASSIGNED.value)
-            if role and role not in roles:
-                continue
+        for row in found:
+            held = roles.get(row.id, [])
+            if len(held) > 1 and StaffRoleKind.UNASSIGNED.value in held:
+                held.remove(StaffRoleKind.UNASSIGNED.value)
             lines.append(
-                StaffLine(row.id, _name(row), row.email, tuple(sorted(roles)), row.last_launch_at)
+                StaffLine(row.id, _name(row), row.email, tuple(sorted(held)), row.last_launch_at)
             )
         return lines
+
+    # -- the school's exports: everyone, a page at a time or streamed --------------------
+
+    def school_staff(
+        self, school: School, today: dt.date, role: str | None = None, batch: int = 2000
+    ) -> Iterator[tuple[StaffLine, dict[int, str], Decimal]]:
+        """Every member of staff (in ``role``) in the staff list's order, with their cells
+        and CPD hours this academic year, read ``batch`` people at a time (the heatmap and
+        hours downloads: memory bounded by the batch, whatever the school's size)."""
+        self.facts.ensure_fresh(school.organisation_id, today, [school.id])
+        year = academic_year_of(today)
+        values = statements.parameters(
+            school.id, school.organisation_id, today, role, dt.date(year, 9, 1)
+        )
+        offset = 0
+        while True:
+            staff = self._staff_page(values, batch, offset, False)
+            if not staff:
+                return
+            values["page_people"] = [m.person_id for m in staff]
+            found = self._run(statements.dashboard_cells("role" in values), values)
+            cells: dict[int, dict[int, str]] = {}
+            hours: dict[int, Decimal] = {}
+            for kind, person_id, column_id, value, n in found:
+                if kind == "cell":
+                    cells.setdefault(person_id, {})[column_id] = value
+                else:
+                    hours[person_id] = Decimal(n) / 100
+            for member in staff:
+                yield (
+                    member,
+                    cells.get(member.person_id, {}),
+                    hours.get(member.person_id, Decimal(0)),
+                )
+            offset += batch
+
+    def school_gaps(
+        self, school: School, today: dt.date, role: str | None = None
+    ) -> Iterator[tuple[str, GapLine | StaffLine]]:
+        """Every row of every gap list, in the page's order, streamed: (list, line) with
+        list one of ``GAP_LISTS``, "never_started" or "never_launched"."""
+        self.facts.ensure_fresh(school.organisation_id, today, [school.id])
+        year = academic_year_of(today)
+        values = statements.parameters(
+            school.id, school.organisation_id, today, role, dt.date(year, 9, 1)
+        )
+        titles = {c.id: c.title for c in self.columns(school.organisation_id, school.id)}
+        connection = self.session.connection()
+        filtered = role is not None
+        for tag in GAP_LISTS:
+            found = connection.execution_options(yield_per=2000).execute(
+                statements.gap_rows(filtered, tag), values
+            )
+            for r in found:
+                name = display_name(r.name, r.given_name, r.family_name, r.email, r.person_id)
+                title = titles.get(r.column_id, "")
+                yield tag, GapLine(r.person_id, name, title, r.status, r.due, r.expires_on)
+        found = connection.execution_options(yield_per=2000).execute(
+            statements.never_started_people(filtered), values
+        )
+        for r in found:
+            yield "never_started", StaffLine(r.id, _name(r), r.email, (), None)
+        offset, batch = 0, 2000
+        while True:
+            staff = self._staff_page(values, batch, offset, False, unlaunched=True)
+            if not staff:
+                return
+            for member in staff:
+                yield "never_launched", member
+            offset += batch
 
     # -- the trust -----------------------------------------------------------------------
 

@@ -5,8 +5,14 @@ The dashboard is the page a CPD lead opens most; building these statements and t
 3,000 rows into ORM result rows each time cost more than running them. ``parameters()`` gives
 the values each statement is run with.
 
-``dashboard()`` reads every cell and every figure of the page in one statement;
-``staff()`` the staff list with names and roles.
+``dashboard()`` reads every figure of the page, the cells of the staff on the page and the
+first rows of each gap list in one statement; ``staff_page()`` a page of the staff list,
+``staff_counts()`` how many there are, ``staff_roles()`` their roles.
+
+Issue 14, finding 9: a school may hold 26,000 staff. Every count is still over everyone (a
+``GROUP BY``), but no statement returns a row per member of staff: the heatmap and hours
+table come a page at a time (``PAGE_ROWS``), the gap lists and name lists their first
+``LIST_LIMIT`` rows, ordered in SQL. Exports read everyone, page by page or streamed.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from sqlalchemy import (
     func,
     literal,
     null,
+    or_,
     select,
     union_all,
 )
@@ -48,6 +55,13 @@ from cpd_tracker.services.compliance import EXCLUDED, VALID
 from cpd_tracker.services.status_facts import due_on, status_on
 
 EXPIRY_WINDOWS = (30, 60, 90)
+#: Rows of each gap list and name list on the page; the downloads have them all.
+LIST_LIMIT = 50
+#: Staff per page of the heatmap and the hours table.
+PAGE_ROWS = 200
+#: The gap lists, each with the date it is ordered by: "overdue" (overdue or expired) by
+#: due date, "30", "60", "90" (trained, expiring within that many days) by expiry.
+GAP_LISTS = ("overdue", *(str(days) for days in EXPIRY_WINDOWS))
 TRAINED = tuple(s.value for s in VALID)
 #: Outside every figure: exempt staff and leavers.
 OUTSIDE = tuple(s.value for s in EXCLUDED)
@@ -101,16 +115,28 @@ def _scope(filtered: bool) -> list[ColumnElement[bool]]:
 
 
 def parameters(
-    school_id: int, organisation_id: int, today: dt.date, role: str | None, since: dt.date
+    school_id: int,
+    organisation_id: int,
+    today: dt.date,
+    role: str | None,
+    since: dt.date,
+    status: str | None = None,
 ) -> dict[str, Any]:
-    """Values for ``dashboard(role is not None)``."""
+    """Values for ``dashboard(role is not None)`` and the staff statements (``page_people``,
+    ``limit`` and ``offset`` are the caller's)."""
     values: dict[str, Any] = {
         "school_id": school_id,
         "organisation_id": organisation_id,
         "report_today": today,
         "hours_since": since,
         "expiry_horizon": today + dt.timedelta(days=EXPIRY_WINDOWS[-1]),
+        "limit": LIST_LIMIT,
+        "list_limit": LIST_LIMIT,
+        "offset": 0,
+        "page_people": [],
     }
+    if status:
+        values["status"] = status
     for days in EXPIRY_WINDOWS:
         values[f"expiry_{days}"] = today + dt.timedelta(days=days)
     if role:
@@ -120,37 +146,29 @@ def parameters(
 
 @functools.cache
 def dashboard(filtered: bool) -> Executable:
-    """Every cell and every figure of the dashboard, one row each, in one statement.
+    """Every figure of the dashboard, the cells of the staff on the page and the first rows
+    of each gap list, one row each, in one statement.
 
     Columns: kind, person, column, tag, status, due, expires, n. Kinds:
 
-    - "cell": person, column, status, one row per person and requirement (the heatmap);
-      for the gap lists, tag names the list the row belongs on ("overdue": overdue or
-      expired; "30", "60", "90": trained, expiring within that many days), due and expires
-      the dates;
-    - "never_started" (person): expected to train (neither exempt nor a leaver) for some
-      requirement, and never completed any of them;
+    - "cell": person, column, status, one row per requirement of each person in
+      ``page_people`` (the heatmap's page);
+    - "gap" (person, column, tag, status, due, expires): the first ``list_limit`` rows of
+      each gap list, tag naming the list (``GAP_LISTS``), in ``gap_order``;
+    - "never_started" (person): the first ``list_limit`` of the staff expected to train
+      (neither exempt nor a leaver) for some requirement who never completed any of them,
+      by name; "never_started_count" (n): how many there are;
     - "requirement" (column, status, n) and "role" (tag: the role, status, n): staff counts;
     - "expiring" (column: days, n): trained staff whose training expires within 30, 60, 90
       days; "evidence" (n): evidence awaiting verification;
-    - "hours" (person, n): CPD hours since ``hours_since``, in hundredths of an hour (n is
-      an integer column; a count read as Decimal costs more than it should).
+    - "hours" (person, n): CPD hours since ``hours_since`` of each person in
+      ``page_people``, in hundredths of an hour (n is an integer column; a count read as
+      Decimal costs more than it should).
 
     The school's rows are read once (a CTE, the status and due date worked out once); each
     figure is a ``GROUP BY`` over them.
     """
-    rows = (
-        select(
-            ReportStatus.person_id,
-            ReportStatus.column_id,
-            status_on(_BUILT_FOR).label("status"),
-            due_on(_BUILT_FOR).label("due"),
-            ReportStatus.expires_on,
-            ReportStatus.last_completed_on,
-        )
-        .where(*_scope(filtered))
-        .cte("school_rows")
-    )
+    rows = school_rows(filtered)
     roles = (
         select(StaffRole.person_id, StaffRole.role)
         .where(
@@ -165,36 +183,52 @@ def dashboard(filtered: bool) -> Executable:
     ).label("expiry_window")
     today = _day("report_today")
     r = rows.c
+    page: BindParameter[Any] = bindparam("page_people", expanding=True)
+    # Each person's statuses once (26,000 people: a fraction of their 780,000 rows), for the
+    # role counts and "never started" alike.
     per_person = (
-        select(r.person_id, r.status, func.count().label("n"))
+        select(
+            r.person_id,
+            r.status,
+            func.count().label("n"),
+            func.max(r.last_completed_on).label("last_completed_on"),
+        )
         .group_by(r.person_id, r.status)
-        .subquery("per_person")
+        .cte("per_person")
     )
     horizon = _day("expiry_horizon")
-    listed = case(
-        (r.status.in_(OVERDUE), "overdue"),
-        (
-            (r.status.in_(TRAINED)) & (r.expires_on >= today) & (r.expires_on <= horizon),
-            cast(window, String),
-        ),
+    listed = _listed(rows)
+    pp = per_person.c
+    never_started = (
+        select(pp.person_id)
+        .group_by(pp.person_id)
+        .having(
+            func.max(pp.last_completed_on).is_(None)
+            & (func.sum(case((pp.status.in_(OUTSIDE), 0), else_=1)) > 0)
+        )
+        .cte("never_started")
+    )
+    first_never_started = (
+        select(never_started.c.person_id)
+        .join(Person, Person.id == never_started.c.person_id)
+        .order_by(*name_order())
+        .limit(bindparam("list_limit"))
+        .subquery("first_never_started")
     )
     return union_all(
         select(
             literal("cell").label("kind"),
             r.person_id.label("person"),
             r.column_id.label("column"),
-            cast(listed, String).label("tag"),
+            cast(null(), String).label("tag"),
             r.status,
             r.due,
             r.expires_on.label("expires"),
             cast(null(), Integer).label("n"),
-        ),
-        _figure("never_started", person=r.person_id)
-        .group_by(r.person_id)
-        .having(
-            func.max(r.last_completed_on).is_(None)
-            & (func.sum(case((r.status.in_(OUTSIDE), 0), else_=1)) > 0)
-        ),
+        ).where(r.person_id.in_(page)),
+        *(select(gap.c) for gap in (_gap_list(listed, tag) for tag in GAP_LISTS)),
+        _figure("never_started", person=first_never_started.c.person_id, n=literal(0)),
+        _figure("never_started_count").select_from(never_started),
         _figure("requirement", column=r.column_id, status=r.status).group_by(r.column_id, r.status),
         # Counted per person first (a hundred people, a few statuses each), then per role:
         # joining the roles to every row first costs PostgreSQL twice as much.
@@ -217,13 +251,133 @@ def dashboard(filtered: bool) -> Executable:
         ),
         _figure("hours", person=Completion.person_id, n=_hundredths(func.sum(Completion.cpd_hours)))
         .where(
-            # The school's current staff. Not also filtered on organisation_id: SQLite would
-            # then pick that index and walk every completion of the trust.
-            Completion.person_id.in_(select(roles.c.person_id)),
+            # The page's staff. Not also filtered on organisation_id: SQLite would then
+            # pick that index and walk every completion of the trust.
+            Completion.person_id.in_(page),
             Completion.completed_on >= _day("hours_since"),
             Completion.completed_on <= today,
         )
         .group_by(Completion.person_id),
+    )
+
+
+def school_rows(filtered: bool) -> Any:
+    """The school's status rows as a CTE: person, column, today's status and due date,
+    expiry and last completion."""
+    return (
+        select(
+            ReportStatus.person_id,
+            ReportStatus.column_id,
+            status_on(_BUILT_FOR).label("status"),
+            due_on(_BUILT_FOR).label("due"),
+            ReportStatus.expires_on,
+            ReportStatus.last_completed_on,
+        )
+        .where(*_scope(filtered))
+        .cte("school_rows")
+    )
+
+
+def name_order() -> tuple[Any, ...]:
+    """The staff list's order: family name, given name, full name, then id (each list and
+    page of people is in it, so a cut at N people is the same N everywhere)."""
+    return (Person.family_name, Person.given_name, Person.name, Person.id)
+
+
+def _listed(rows: Any) -> Any:
+    """The school's rows on any gap list, read once for the four lists (a fifth of them)."""
+    r = rows.c
+    on_a_list = or_(*(gap_condition(rows, tag)[0] for tag in GAP_LISTS))
+    return select(*r).where(on_a_list).cte("listed")
+
+
+def gap_condition(rows: Any, tag: str) -> tuple[ColumnElement[bool], ColumnElement[Any]]:
+    """Which of the school's rows are on gap list ``tag``, and the date it is ordered by."""
+    r = rows.c
+    today = _day("report_today")
+    if tag == "overdue":
+        return r.status.in_(OVERDUE), r.due
+    days = int(tag)
+    earlier = [d for d in EXPIRY_WINDOWS if d < days]
+    low = _day(f"expiry_{earlier[-1]}") if earlier else None
+    condition = r.status.in_(TRAINED) & (r.expires_on >= today)
+    condition &= r.expires_on <= _day(f"expiry_{days}")
+    if low is not None:
+        condition &= r.expires_on > low
+    return condition, r.expires_on
+
+
+def gap_order(rows: Any, tag: str) -> tuple[Any, ...]:
+    """A gap list's order: its date (none last), then the staff list's order, then column."""
+    _, day = gap_condition(rows, tag)
+    return (day.is_(None), day, *name_order(), rows.c.column_id)
+
+
+def _gap_list(rows: Any, tag: str) -> Any:
+    """The first ``list_limit`` rows of gap list ``tag``, in ``gap_order``, as "gap" rows."""
+    r = rows.c
+    condition, _ = gap_condition(rows, tag)
+    return (
+        select(
+            literal("gap").label("kind"),
+            r.person_id.label("person"),
+            r.column_id.label("column"),
+            literal(tag).label("tag"),
+            r.status,
+            r.due,
+            r.expires_on.label("expires"),
+            cast(null(), Integer).label("n"),
+        )
+        .join(Person, Person.id == r.person_id)
+        .where(condition, Person.active.is_(True))
+        .order_by(*gap_order(rows, tag))
+        .limit(bindparam("list_limit"))
+        .subquery(f"gap_{tag}")
+    )
+
+
+@functools.cache
+def gap_rows(filtered: bool, tag: str) -> Executable:
+    """Every row of gap list ``tag`` in ``gap_order`` with the person's name (the download)."""
+    rows = school_rows(filtered)
+    r = rows.c
+    condition, _ = gap_condition(rows, tag)
+    return (
+        select(
+            r.person_id,
+            r.column_id,
+            r.status,
+            r.due,
+            r.expires_on,
+            Person.name,
+            Person.given_name,
+            Person.family_name,
+            Person.email,
+        )
+        .join(Person, Person.id == r.person_id)
+        .where(condition, Person.active.is_(True))
+        .order_by(*gap_order(rows, tag))
+    )
+
+
+@functools.cache
+def never_started_people(filtered: bool) -> Executable:
+    """Every member of staff who never started any required training, by name."""
+    rows = school_rows(filtered)
+    r = rows.c
+    ids = (
+        select(r.person_id)
+        .group_by(r.person_id)
+        .having(
+            func.max(r.last_completed_on).is_(None)
+            & (func.sum(case((r.status.in_(OUTSIDE), 0), else_=1)) > 0)
+        )
+        .subquery("never_started")
+    )
+    return (
+        select(Person.id, Person.name, Person.given_name, Person.family_name, Person.email)
+        .join(ids, ids.c.person_id == Person.id)
+        .order_by(*name_order())
     )
 
 
@@ -254,31 +408,116 @@ def _figure(
     )
 
 
-@functools.cache
-def staff() -> Executable:
-    """The school's current staff with each current role, by family name."""
-    return (
-        select(
-            Person.id,
-            Person.name,
-            Person.given_name,
-            Person.family_name,
-            Person.email,
-            Person.last_launch_at,
-            StaffRole.role,
+def _on_staff(filtered: bool, by_status: bool) -> list[ColumnElement[bool]]:
+    """A person on the school's staff list (holding the role asked for; with the status
+    asked for on some requirement today)."""
+    held = aliased(StaffRole)
+    role = [held.role == bindparam("role", type_=StaffRole.role.type), role_shown(held)]
+    scope = [
+        Person.organisation_id == bindparam("organisation_id"),
+        Person.active.is_(True),
+        exists(
+            select(held.id).where(
+                held.person_id == Person.id,
+                held.school_id == bindparam("school_id"),
+                held.ended_on.is_(None),
+                *(role if filtered else []),
+            )
+        ),
+    ]
+    if by_status:
+        scope.append(_with_status())
+    return scope
+
+
+def _with_status() -> ColumnElement[bool]:
+    return exists(
+        select(ReportStatus.person_id).where(
+            ReportStatus.school_id == bindparam("school_id"),
+            ReportStatus.person_id == Person.id,
+            status_on(_BUILT_FOR) == bindparam("status"),
         )
-        .join(StaffRole, StaffRole.person_id == Person.id)
-        .where(
-            StaffRole.school_id == bindparam("school_id"),
-            StaffRole.ended_on.is_(None),
-            Person.organisation_id == bindparam("organisation_id"),
-            Person.active.is_(True),
-            # Implied by the join, and there for PostgreSQL's planner: without it, it reads
-            # every person of the trust into a hash (1 ms at 6,000 staff, growing with the
-            # trust) instead of looking up the school's hundred by primary key (0.3 ms).
-            Person.id.in_(
-                select(StaffRole.person_id).where(StaffRole.school_id == bindparam("school_id"))
-            ),
-        )
-        .order_by(Person.family_name, Person.given_name, Person.name, Person.id)
     )
+
+
+@functools.cache
+def staff_page(filtered: bool, by_status: bool, unlaunched: bool = False) -> Executable:
+    """``limit`` of the school's current staff from ``offset``, by name (only those who
+    never opened the tool, with ``unlaunched``)."""
+    query = select(
+        Person.id,
+        Person.name,
+        Person.given_name,
+        Person.family_name,
+        Person.email,
+        Person.last_launch_at,
+    ).where(*_on_staff(filtered, by_status))
+    if unlaunched:
+        query = query.where(Person.last_launch_at.is_(None))
+    return query.order_by(*name_order()).limit(bindparam("limit")).offset(bindparam("offset"))
+
+
+@functools.cache
+def staff_counts(filtered: bool, by_status: bool) -> Executable:
+    """How many staff are on the list, how many never opened the tool, and (``by_status``)
+    how many have the status asked for."""
+    with_status = (func.sum(case((_with_status(), 1), else_=0)) if by_status else literal(0)).label(
+        "with_status"
+    )
+    return select(
+        func.count().label("staff"),
+        func.coalesce(func.sum(case((Person.last_launch_at.is_(None), 1), else_=0)), 0).label(
+            "unlaunched"
+        ),
+        func.coalesce(with_status, 0).label("with_status"),
+    ).where(*_on_staff(filtered, False))
+
+
+@functools.cache
+def staff_roles() -> Executable:
+    """The current roles at the school of the people in ``page_people``."""
+    return select(StaffRole.person_id, StaffRole.role).where(
+        StaffRole.school_id == bindparam("school_id"),
+        StaffRole.ended_on.is_(None),
+        StaffRole.person_id.in_(bindparam("page_people", expanding=True)),
+    )
+
+
+@functools.cache
+def names() -> Executable:
+    """Names of the people in ``page_people`` (those on the gap lists)."""
+    return select(
+        Person.id, Person.name, Person.given_name, Person.family_name, Person.email
+    ).where(Person.id.in_(bindparam("page_people", expanding=True)))
+
+
+@functools.cache
+def dashboard_cells(filtered: bool) -> Executable:
+    """The cells (kind "cell": person, column, status) and CPD hours (kind "hours": person,
+    n in hundredths) of the people in ``page_people``: the downloads, a batch at a time."""
+    hours = (
+        select(
+            literal("hours"),
+            Completion.person_id,
+            cast(null(), Integer),
+            cast(null(), String),
+            _hundredths(func.sum(Completion.cpd_hours)),
+        )
+        .where(
+            Completion.person_id.in_(bindparam("page_people", expanding=True)),
+            Completion.completed_on >= _day("hours_since"),
+            Completion.completed_on <= _day("report_today"),
+        )
+        .group_by(Completion.person_id)
+    )
+    cells = select(
+        literal("cell"),
+        ReportStatus.person_id,
+        ReportStatus.column_id,
+        status_on(_BUILT_FOR),
+        cast(null(), Integer),
+    ).where(
+        *_scope(filtered),
+        ReportStatus.person_id.in_(bindparam("page_people", expanding=True)),
+    )
+    return union_all(cells, hours)
