@@ -42,6 +42,8 @@ class LaunchSession:
     #: When the launch happened (milliseconds since the epoch): the session ends a fixed time
     #: after it, however often its token is renewed (``SESSION_LIFETIME``).
     started_ms: int = 0
+    #: The LMS named this person its administrator at this launch.
+    lms_admin: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -51,6 +53,7 @@ class LaunchSession:
             "s": self.sid,
             "i": self.course_instructor,
             "t": self.started_ms,
+            "a": self.lms_admin,
         }
 
     @classmethod
@@ -65,7 +68,7 @@ class LaunchSession:
             return None
         if not isinstance(started, int) or isinstance(started, bool):
             return None  # a session from before sessions had an end: launch again
-        return cls(person, org, course, sid, data.get("i") is True, started)
+        return cls(person, org, course, sid, data.get("i") is True, started, data.get("a") is True)
 
     @classmethod
     def new(
@@ -74,6 +77,7 @@ class LaunchSession:
         organisation_id: int,
         course_id: int | None,
         course_instructor: bool = False,
+        lms_admin: bool = False,
     ) -> LaunchSession:
         return cls(
             person_id,
@@ -82,6 +86,7 @@ class LaunchSession:
             secrets.token_urlsafe(16),
             course_instructor,
             epoch_ms(clock()),
+            lms_admin,
         )
 
     def ended(self, now: dt.datetime, lifetime: dt.timedelta) -> bool:

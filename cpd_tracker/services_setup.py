@@ -15,6 +15,7 @@ from cpd_tracker.services.advantage import AdvantageLaunchService
 from cpd_tracker.services.audit import Actor, AuditService
 from cpd_tracker.services.catalogue import CatalogueService
 from cpd_tracker.services.compliance import ComplianceService
+from cpd_tracker.services.course_links import CourseLinkService
 from cpd_tracker.services.coverage import ReportService
 from cpd_tracker.services.cpd_record import CpdRecordService
 from cpd_tracker.services.deep_linking import DeepLinkingService
@@ -144,6 +145,9 @@ def init_services(app: Flask) -> None:
             RegistrationService: lambda: RegistrationService(db.session, _audit()),
             InvitationService: lambda: InvitationService(db.session, _audit(), clock),
             RateLimiter: lambda: RateLimiter(db.engine, clock),
+            CourseLinkService: lambda: CourseLinkService(
+                db.session, _audit(), clock, get_service(IdentityService)
+            ),
             LaunchService: _launch,
             OverviewService: lambda: OverviewService(db.session),
             PermissionAdminService: lambda: PermissionAdminService(db.session, _audit()),

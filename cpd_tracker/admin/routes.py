@@ -18,13 +18,22 @@ from cpd_tracker.access import signed_in, trust_leader_required
 from cpd_tracker.admin.forms import GrantForm, InviteForm, RevokeForm
 from cpd_tracker.extensions import db
 from cpd_tracker.forms import BaseForm
-from cpd_tracker.models import JobStatus, PermissionKind, Person, PlatformRegistration, School
+from cpd_tracker.models import (
+    Course,
+    JobStatus,
+    PermissionKind,
+    Person,
+    PlatformRegistration,
+    School,
+)
 from cpd_tracker.registry import clock, get_service
+from cpd_tracker.services.course_links import CourseLinkRefused, CourseLinkService
 from cpd_tracker.services.invitations import InvitationService, invite_url
 from cpd_tracker.services.outbox import PERMANENT_ATTEMPTS, OutboxService
 from cpd_tracker.services.overview import OverviewService
 from cpd_tracker.services.permission_admin import PermissionAdminService, PermissionChangeError
 from cpd_tracker.services.registrations import RegistrationConflict, RegistrationService
+from cpd_tracker.services.roster import RosterService
 from cpd_tracker.templating import tool_url
 from cpd_tracker.urls import tool_base_url
 
@@ -47,6 +56,7 @@ def _registrations_page(
                 "Dynamic Registration URL": base + "/lti/register",
             },
             invitations=get_service(InvitationService).of_organisation(user.organisation_id),
+            link_requests=get_service(CourseLinkService).waiting(user.organisation_id),
             invite_form=form or InviteForm(),
             new_link=new_link,
             form=BaseForm(),
@@ -113,6 +123,31 @@ def refuse_registration(registration_id: int) -> BaseResponse:
     except RegistrationConflict as exc:
         abort(409, description=str(exc))
     flash(f"{name} is removed: it cannot open the tool.", "success")
+    return redirect(tool_url("admin.registrations"))
+
+
+@bp.post("/courses/<int:course_id>/link/<decision>")
+@trust_leader_required
+def decide_course_link(course_id: int, decision: str) -> BaseResponse:
+    """Approve or decline a teacher's request to link their course to a school."""
+    user = signed_in()
+    _checked_form()
+    course = db.session.get(Course, course_id)
+    if course is None or course.organisation_id != user.organisation_id:
+        abort(404)
+    links = get_service(CourseLinkService)
+    try:
+        if decision == "approve":
+            school = links.approve(course, user.person)
+            get_service(RosterService).course_mapped(course)
+            flash(f"{course.title or course.context_id} is linked to {school.name}.", "success")
+        elif decision == "decline":
+            links.decline(course, user.person)
+            flash(f"The request for {course.title or course.context_id} is declined.", "success")
+        else:
+            abort(404)
+    except CourseLinkRefused as exc:
+        abort(409, description=str(exc))
     return redirect(tool_url("admin.registrations"))
 
 

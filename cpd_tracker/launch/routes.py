@@ -32,6 +32,7 @@ from cpd_tracker.launch.forms import ChooseSchoolForm
 from cpd_tracker.limits import client_address, enforce
 from cpd_tracker.models import PermissionKind
 from cpd_tracker.registry import get_service
+from cpd_tracker.services.course_links import CourseLinkRefused, CourseLinkService
 from cpd_tracker.services.identity import IdentityService
 from cpd_tracker.services.keys import KeyService
 from cpd_tracker.services.launch import Launched, LaunchService, state_cookie_name
@@ -171,6 +172,7 @@ def launch() -> BaseResponse:
             sign_in.person.organisation_id,
             sign_in.course.id if sign_in.course else None,
             course_instructor=PermissionKind.CPD_LEAD in sign_in.suggestion.kinds,
+            lms_admin=sign_in.suggestion.lms_admin,
         )
         token = start_session(session_)
         target, values = _landing(launched)
@@ -236,25 +238,50 @@ def config() -> Response:
 @bp.route("/lti/course-school", methods=["GET", "POST"])
 @login_required
 def choose_school() -> BaseResponse | str:
-    """An instructor's first launch from a course: say which school the course is for."""
+    """A teacher's first launch from a course no school claims yet.
+
+    The LMS's administrator or a trust leader links it here (its teachers become that school's
+    CPD leads); any other teacher asks, and a trust leader decides on *LMS registrations*."""
     user = signed_in()
     course = launch_course()
-    if course is None or not user.launch.course_instructor:
+    trusted = user.is_trust_leader or user.launch.lms_admin
+    if course is None or not (user.launch.course_instructor or trusted):
         abort(403)
     if course.school_id is not None:
         return redirect(tool_url("home.index"))
+    links = get_service(CourseLinkService)
     schools = get_service(OverviewService).schools_of(user.organisation_id)
     form = ChooseSchoolForm(request.form if request.method == "POST" else None)
     choices = [(s.id, f"{s.name} (URN {s.urn})") for s in schools]
     form.school_id.choices = lambda: choices  # type: ignore[assignment]  # stubs lag 3.3
     if request.method == "POST" and form.validate():
-        get_service(IdentityService).confirm_course_school(user.person, course, form.school_id.data)
-        if get_service(RosterService).course_mapped(course):
-            flash("Roster sync queued: the course's members will join the school's list.", "info")
-        return redirect(tool_url("home.index"))
+        if trusted:
+            get_service(IdentityService).confirm_course_school(
+                user.person, course, form.school_id.data
+            )
+            if get_service(RosterService).course_mapped(course):
+                flash("Roster sync queued: the course's members will join the school's list.")
+            return redirect(tool_url("home.index"))
+        try:
+            school = links.request(user.person, course, form.school_id.data)
+        except CourseLinkRefused as exc:
+            abort(400, description=str(exc))
+        flash(
+            f"Your request to link this course to {school.name} has gone to your trust leaders. "
+            "You will be the school's CPD lead in the tool once one of them approves it.",
+            "success",
+        )
+        return redirect(tool_url("launch.choose_school"))
     status = 400 if form.errors else 200
     return Response(
-        render_template("launch/choose_school.html", form=form, course=course, schools=schools),
+        render_template(
+            "launch/choose_school.html",
+            form=form,
+            course=course,
+            schools=schools,
+            trusted=trusted,
+            leaders=[] if trusted else links.trust_leaders(user.organisation_id),
+        ),
         status=status,
     )
 

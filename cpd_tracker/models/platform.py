@@ -81,5 +81,11 @@ class Course(Base):
     memberships_url: Mapped[str | None] = mapped_column(String(1000))
     #: When the roster was last read completely from the platform.
     roster_synced_at: Mapped[dt.datetime | None]
+    #: A teacher's request to link this course to a school, waiting for a trust leader
+    #: (linking makes the course's teachers that school's CPD leads: a trusted act).
+    requested_school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"))
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    requested_at: Mapped[dt.datetime | None]
 
-    school: Mapped[School | None] = relationship()
+    school: Mapped[School | None] = relationship(foreign_keys=[school_id])
+    requested_school: Mapped[School | None] = relationship(foreign_keys=[requested_school_id])

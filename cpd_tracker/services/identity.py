@@ -48,12 +48,12 @@ class SignIn:
 
     @property
     def needs_school_choice(self) -> bool:
-        """An instructor (who may ask) or the LMS's administrator (who may link) launched from
-        a course not yet mapped to a school."""
+        """An instructor launched from a course not yet mapped to a school (they ask for it to
+        be linked, or link it themselves when the LMS names them its administrator)."""
         return (
             self.course is not None
             and self.course.school_id is None
-            and (PermissionKind.CPD_LEAD in self.suggestion.kinds or self.suggestion.lms_admin)
+            and PermissionKind.CPD_LEAD in self.suggestion.kinds
         )
 
 

@@ -19,6 +19,9 @@ from lti.roles import Roles
 @dataclass(frozen=True)
 class Suggestion:
     kinds: frozenset[PermissionKind]
+    #: The LMS names this person its (system or institution) administrator: they may link a
+    #: course to a school, which the LMS's custom parameter would otherwise say.
+    lms_admin: bool = False
 
     @property
     def landing(self) -> PermissionKind:
@@ -37,4 +40,6 @@ def suggest_permissions(roles: Roles) -> Suggestion:
         kinds.add(PermissionKind.TRUST_LEADER)
     if roles.is_system_admin:
         kinds.add(PermissionKind.TRUST_LEADER)
-    return Suggestion(frozenset(kinds))
+    return Suggestion(
+        frozenset(kinds), lms_admin=roles.is_system_admin or roles.is_institution_admin
+    )

@@ -4,6 +4,7 @@ everyone, including those who never opened the tool."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -305,15 +306,32 @@ def test_linking_the_course_to_a_school_reads_the_roster_again(app: Flask, lms: 
     with app.app_context():
         assert db.session.scalar(select(func.count(StaffRole.id))) == 0
     alder = school_id(app, "100001")
-    chosen = client.post(
+    asked = client.post(
         "/lti/course-school", data={"csrf_token": csrf(text(page)), "school_id": alder}
     )
-    assert chosen.status_code == 302
+    assert asked.status_code == 302
+    assert [j.status for j in jobs(app)] == [JobStatus.DONE]  # nothing linked yet
+    # A trust leader links it (a teacher only asks: tests/security/test_role_taking.py).
+    leader = new_client(app)
+    land(leader, lms.launch(leader, "admin"))
+    registrations = text(leader.get("/admin/registrations"))
+    (course_id,) = re.findall(r"/admin/courses/(\d+)/link/approve", registrations)
+    approved = leader.post(
+        f"/admin/courses/{course_id}/link/approve", data={"csrf_token": csrf(registrations)}
+    )
+    assert approved.status_code == 302
     assert [j.status for j in jobs(app)] == [JobStatus.DONE, JobStatus.PENDING]
     assert run_outbox(app).done == 1
     with app.app_context():
         on_staff = db.session.scalar(
             select(func.count(StaffRole.id)).where(StaffRole.school_id == alder)
         )
-    assert on_staff == 5  # the four members and the instructor (from the launch)
-    assert "Person 4" in text(client.get(f"/schools/{alder}"))
+    assert on_staff == 4  # the four members; the teacher joins at their next launch
+    teacher = new_client(app)
+    land(teacher, lms.launch(teacher, "instructor"))
+    assert "Person 4" in text(teacher.get(f"/schools/{alder}"))
+    with app.app_context():
+        on_staff = db.session.scalar(
+            select(func.count(StaffRole.id)).where(StaffRole.school_id == alder)
+        )
+    assert on_staff == 5

@@ -33,6 +33,7 @@ SAMPLE_ARGS: dict[str, tuple[object, ...]] = {
     "InvalidClaim": ("https://purl.imsglobal.org/spec/lti/claim/context", "a JSON object"),
     "TargetLinkMismatch": ("https://tool/a", "https://tool/b"),
     "SubTooLong": (300,),
+    "RegistrationNotApproved": ("https://lms.example", "client-9"),
     "LoginParameterInvalid": ("iss",),
 }
 KWARGS: dict[str, dict[str, object]] = {
