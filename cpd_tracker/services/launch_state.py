@@ -17,6 +17,10 @@ from lti.claims import has_control_characters
 from lti.errors import RegistrationNotApproved
 from lti.registration import LoginRecord, Registration
 
+#: Expired logins are kept this long (a replayed launch is then named as such), then forgotten.
+EXPIRED_KEPT = dt.timedelta(days=1)
+PURGED_PER_LOGIN = 50
+
 
 def to_lti_registration(row: PlatformRegistration) -> Registration:
     return Registration(
@@ -77,6 +81,9 @@ class DbLaunchStateStore:
             )
         )
         self.session.flush()
+        # Forget a few long-expired logins with every new one, so a flood of logins that are
+        # never completed cannot pile up until the nightly purge.
+        self.purge(record.created_at - EXPIRED_KEPT, limit=PURGED_PER_LOGIN)
 
     def take_login(self, state: str, now: dt.datetime) -> LoginRecord | None:
         if has_control_characters(state):  # never one of ours; PostgreSQL refuses a NUL
@@ -114,7 +121,14 @@ class DbLaunchStateStore:
         taken = self.session.scalar(select(LoginState.taken_at).where(LoginState.state == state))
         return taken is not None
 
-    def purge(self, before: dt.datetime) -> int:
-        """Forget logins that expired before ``before`` (kept a while to name replays)."""
-        result = self.session.execute(delete(LoginState).where(LoginState.expires_at < before))
+    def purge(self, before: dt.datetime, limit: int | None = None) -> int:
+        """Forget logins that expired before ``before`` (kept a while to name replays), at
+        most ``limit`` of them."""
+        expired = LoginState.expires_at < before
+        if limit is not None:
+            oldest = select(LoginState.state).where(expired).order_by(LoginState.expires_at)
+            expired = LoginState.state.in_(oldest.limit(limit).scalar_subquery())
+        result = self.session.execute(
+            delete(LoginState).where(expired).execution_options(synchronize_session=False)
+        )
         return int(getattr(result, "rowcount", 0) or 0)
