@@ -188,6 +188,16 @@ class CurrentUser:
         return self.is_trust_leader or school_id in self.cpd_lead_school_ids()
 
 
+def outranks(target: frozenset[Grant], acting: frozenset[Grant]) -> bool:
+    """Whether a person holding ``target`` may do something ``acting`` may not: then the
+    acting person may not change who the target is (e-mail, staff number) or what they may
+    do. A trust leader is outranked by nobody; a CPD lead by trust leaders, finance and the
+    CPD leads of schools they do not lead."""
+    if Grant(PermissionKind.TRUST_LEADER, None) in acting:
+        return False
+    return any(grant.kind is not PermissionKind.STAFF and grant not in acting for grant in target)
+
+
 def effective_grants(permissions: list[Permission]) -> frozenset[Grant]:
     """LMS suggestions plus overrides granted, minus overrides revoked."""
     granted = {Grant(p.kind, p.school_id) for p in permissions if not p.revoked}

@@ -308,6 +308,18 @@ class IdentityService:
         )
         if person is None:
             return None
+        if any(p.kind is not PermissionKind.STAFF and not p.revoked for p in person.permissions):
+            # An e-mail can be changed by a CPD lead; a person granted more than staff is not
+            # handed to whichever LMS account now shows that address. The launch signs in as
+            # a new person (staff only) and a trust leader can sort it out.
+            self.audit.record(
+                "person.link_refused",
+                organisation_id=person.organisation_id,
+                entity_type="person",
+                entity_id=person.id,
+                reason="holds permissions beyond staff",
+            )
+            return None
         person.registration_id = registration.id
         person.sub = launch.sub
         self.audit.record(

@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from cpd_tracker.auth import Grant, effective_grants, outranks
 from cpd_tracker.models import Completion, Person, School, StaffRole, StaffRoleKind
 from cpd_tracker.services.audit import AuditService
 from cpd_tracker.services.cpd_record import CpdRecord, CpdRecordService
@@ -276,12 +277,35 @@ class StaffService:
 
     # -- writing ---------------------------------------------------------------------------
 
-    def update(self, school: School, person: Person, change: StaffRecordChange) -> list[str]:
+    def update(
+        self,
+        school: School,
+        person: Person,
+        change: StaffRecordChange,
+        acting: frozenset[Grant] | None = None,
+    ) -> list[str]:
         """Apply ``change`` to ``person`` at ``school``; audit it. Returns the names of what
-        changed (empty: nothing did, and nothing was written)."""
+        changed (empty: nothing did, and nothing was written).
+
+        ``acting``, the permissions of whoever makes the change: nobody changes the e-mail or
+        staff number of a person whose permissions exceed their own (an e-mail decides whom
+        an LMS account is linked to, so changing it could hand that person's permissions to
+        another account)."""
         change.check()
         if person.organisation_id != school.organisation_id:
             raise PermissionError("person and school belong to different organisations")
+        identity_changes = (person.email or None) != change.email or (
+            person.staff_number != change.staff_number
+        )
+        if (
+            acting is not None
+            and identity_changes
+            and outranks(effective_grants(list(person.permissions)), acting)
+        ):
+            raise StaffRecordError(
+                f"{person.display_name} has permissions in the tool that you do not have, so "
+                "only a trust leader can change their e-mail address or staff number."
+            )
         today = self.today()
         rows = {row.role: row for row in self.roles_at(person, school)}
         plan = plan_roles(
