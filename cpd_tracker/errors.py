@@ -9,6 +9,7 @@ import logging
 import jwt
 from flask import Flask, Response, render_template, request
 from jinja2 import Template
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from cpd_tracker.correlation import correlation_id
@@ -159,8 +160,29 @@ def handle_unexpected(error: Exception) -> Response:
     return error_response(500, title, "The tool hit an unexpected problem.", hint)
 
 
+def handle_conflict(error: IntegrityError) -> Response:
+    """Two requests saved the same thing at the same moment (a unique index caught the second):
+    nothing of this request was saved; say so rather than fail."""
+    db.session.rollback()
+    log.warning(
+        "Refused as a conflict [%s] on %s %s: %s",
+        correlation_id(),
+        request.method,
+        request.path,
+        type(error.orig).__name__,
+    )
+    return error_response(
+        409,
+        "That was saved by someone else just now",
+        "Someone saved the same thing at the same moment, so this was not saved again.",
+        "Reload the page to see what is saved, then make your change again if it is still "
+        "needed.",
+    )
+
+
 def init_errors(app: Flask) -> None:
     app.register_error_handler(LtiError, handle_lti_error)
+    app.register_error_handler(IntegrityError, handle_conflict)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(InternalServerError, handle_http_error)
     app.register_error_handler(Exception, handle_unexpected)

@@ -80,3 +80,31 @@ def test_security_headers_on_every_page(client: FlaskClient) -> None:
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "frame-ancestors" in response.headers["Content-Security-Policy"]
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_a_unique_index_that_catches_a_race_is_a_409_not_a_500(app: Flask) -> None:
+    """Two people saving the same thing at the same moment: the database's unique index
+    refuses the second; the person sees a conflict page, nothing half-saved."""
+    from cpd_tracker.extensions import db
+    from cpd_tracker.models import Organisation, OrganisationKind, School
+
+    with app.app_context():
+        org = Organisation(name="Race Trust", kind=OrganisationKind.TRUST)
+        db.session.add(org)
+        db.session.commit()
+        org_id = org.id
+
+    @app.post("/_race")
+    def race() -> str:
+        for _ in range(2):  # the second is what the other request's insert would be
+            db.session.add(School(organisation_id=org_id, urn="123456", name="Twice"))
+        db.session.flush()
+        return "saved"
+
+    response = app.test_client().post("/_race")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "saved by someone else just now" in html
+    assert "IntegrityError" not in html
+    with app.app_context():
+        assert db.session.query(School).filter_by(urn="123456").count() == 0
