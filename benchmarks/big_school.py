@@ -410,7 +410,7 @@ def _export(client: Any, token: str, path: str) -> dict[str, Any]:
 
         book = load_workbook(BytesIO(data), read_only=True)
         sheet = book.active
-        rows = (sheet.max_row or 1) - 1 if sheet is not None else 0
+        rows = sum(1 for _ in sheet.iter_rows()) - 1 if sheet is not None else 0
     return {"path": path, "s": seconds, "bytes": len(data), "rows": rows, "rss": peak_rss_mb()}
 
 

@@ -495,11 +495,18 @@ class ReportService:
     # -- the school's exports: everyone, a page at a time or streamed --------------------
 
     def school_staff(
-        self, school: School, today: dt.date, role: str | None = None, batch: int = 2000
+        self,
+        school: School,
+        today: dt.date,
+        role: str | None = None,
+        batch: int = 2000,
+        *,
+        cells: bool = True,
     ) -> Iterator[tuple[StaffLine, dict[int, str], Decimal]]:
         """Every member of staff (in ``role``) in the staff list's order, with their cells
-        and CPD hours this academic year, read ``batch`` people at a time (the heatmap and
-        hours downloads: memory bounded by the batch, whatever the school's size)."""
+        (empty unless ``cells``) and CPD hours this academic year, read ``batch`` people at a
+        time (the heatmap and hours downloads: memory bounded by the batch, whatever the
+        school's size)."""
         self.facts.ensure_fresh(school.organisation_id, today, [school.id])
         year = academic_year_of(today)
         values = statements.parameters(
@@ -511,18 +518,18 @@ class ReportService:
             if not staff:
                 return
             values["page_people"] = [m.person_id for m in staff]
-            found = self._run(statements.dashboard_cells("role" in values), values)
-            cells: dict[int, dict[int, str]] = {}
+            found = self._run(statements.dashboard_cells("role" in values, cells), values)
+            statuses: dict[int, dict[int, str]] = {}
             hours: dict[int, Decimal] = {}
             for kind, person_id, column_id, value, n in found:
                 if kind == "cell":
-                    cells.setdefault(person_id, {})[column_id] = value
+                    statuses.setdefault(person_id, {})[column_id] = value
                 else:
                     hours[person_id] = Decimal(n) / 100
             for member in staff:
                 yield (
                     member,
-                    cells.get(member.person_id, {}),
+                    statuses.get(member.person_id, {}),
                     hours.get(member.person_id, Decimal(0)),
                 )
             offset += batch

@@ -492,9 +492,10 @@ def names() -> Executable:
 
 
 @functools.cache
-def dashboard_cells(filtered: bool) -> Executable:
-    """The cells (kind "cell": person, column, status) and CPD hours (kind "hours": person,
-    n in hundredths) of the people in ``page_people``: the downloads, a batch at a time."""
+def dashboard_cells(filtered: bool, cells_too: bool = True) -> Executable:
+    """The cells (kind "cell": person, column, status; unless not ``cells_too``) and CPD hours
+    (kind "hours": person, n in hundredths) of the people in ``page_people``: the downloads,
+    a batch at a time."""
     hours = (
         select(
             literal("hours"),
@@ -520,4 +521,4 @@ def dashboard_cells(filtered: bool) -> Executable:
         *_scope(filtered),
         ReportStatus.person_id.in_(bindparam("page_people", expanding=True)),
     )
-    return union_all(cells, hours)
+    return union_all(cells, hours) if cells_too else hours

@@ -172,3 +172,20 @@ def test_the_downloads_have_everyone(app: Flask, sign_in: SignIn, big: dict[str,
     xlsx_heat = load_workbook(io.BytesIO(lead.get(f"/schools/{alder}/heatmap.xlsx").data)).active
     assert xlsx_heat is not None
     assert xlsx_heat.max_row == 9
+
+
+def test_an_xlsx_too_big_to_build_in_time_stops_and_points_at_the_csv(
+    app: Flask, sign_in: SignIn, big: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cpd_tracker.reports import routes
+
+    monkeypatch.setattr(routes, "XLSX_CELLS", 9)  # three rows of the three-column heatmap
+    alder = school_id(app, ALDER)
+    lead = sign_in("instructor")
+    sheet = load_workbook(io.BytesIO(lead.get(f"/schools/{alder}/heatmap.xlsx").data)).active
+    assert sheet is not None
+    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
+    assert [r[0] for r in rows[:3]] == ["Ann Able", "Ben Baker", "Cal Carter"]
+    assert len(rows) == 4
+    assert "The CSV download (which Excel opens) has every row." in str(rows[3][0])
+    assert len(_csv(lead.get(f"/schools/{alder}/heatmap.csv").data)) - 1 == 8
