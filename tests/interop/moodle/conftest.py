@@ -92,11 +92,11 @@ def moodle(artifacts: Path) -> Iterator[MoodleKit]:
         proxy_tool=f"127.0.0.1:{tool_http}",
         log=artifacts / "moodle-start.log",
     )
-    kit.start(fresh=True)
     try:
+        kit.start(fresh=True)
         yield kit
     finally:
-        kit.stop()
+        kit.stop()  # nginx and php-fpm only: the site stays for a look until the next run
 
 
 @pytest.fixture(scope="session")

@@ -28,9 +28,12 @@ class Shots:
     folder: Path
     taken: list[Path] = field(default_factory=list)
 
-    def __call__(self, page: Page, step: str) -> Path:
+    def __call__(self, page: Page, step: str, *, full_page: bool = True) -> Path:
+        """Full page for Moodle's own pages; ``full_page=False`` where the tool is in Moodle's
+        frame (a full-page capture lays Moodle's fixed drawers over the frame's edges)."""
         path = self.folder / f"{len(self.taken) + 1:02d}-{step}.png"
-        page.screenshot(path=str(path), full_page=True)
+        page.wait_for_load_state("load")
+        page.screenshot(path=str(path), full_page=full_page)
         self.taken.append(path)
         return path
 
