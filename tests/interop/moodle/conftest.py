@@ -2,7 +2,7 @@
 headless Chromium, a browser context per Moodle user, screenshots under
 ``artifacts/interop/moodle/``.
 
-The suite starts a stock Moodle (about a minute and a half from nothing) so it runs only when
+The suite installs a stock Moodle (one to five minutes, depending on the load), so it runs only when
 asked for: ``pytest -m moodle tests/interop/moodle -p no:xdist`` (its steps share one Moodle
 and run in file order, in one process). Any other run reports these tests as skipped. Without
 the kit (``../shared/moodle/start.sh``), PHP and nginx (when not root), PostgreSQL or Chromium
@@ -10,7 +10,8 @@ they skip with the reason, or fail when ``CPD_INTEROP_REQUIRED=1`` (CI).
 
 Environment: ``CPD_INTEROP_MOODLE_DIR`` (default ``/tmp/cpd-interop-moodle``) and
 ``CPD_INTEROP_MOODLE_DB`` (default ``cpd_interop_moodle``) name the site, rebuilt with
-``--fresh`` each session; ``CHROMIUM_PATH`` another Chromium.
+``--fresh`` each session; ``CPD_MOODLE_KIT`` another kit folder; ``CHROMIUM_PATH`` another
+Chromium.
 """
 
 from __future__ import annotations
