@@ -26,6 +26,7 @@ from cpd_tracker.models import (
     PlatformRegistration,
     School,
 )
+from cpd_tracker.once import already_sent, remember
 from cpd_tracker.registry import clock, get_service
 from cpd_tracker.services.course_links import CourseLinkRefused, CourseLinkService
 from cpd_tracker.services.invitations import InvitationService, invite_url
@@ -79,10 +80,13 @@ def invite() -> BaseResponse:
     form = InviteForm(request.form)
     if not form.validate():
         return _registrations_page(form, status=400)
+    if (earlier := already_sent(form)) is not None:
+        return earlier  # the same form again: no second link (the first was shown once)
     organisation = user.person.organisation
     _invitation, secret = get_service(InvitationService).create(
         organisation, by=user.person, days=form.days.data or 7, uses=form.uses.data or 1
     )
+    remember("admin.registrations")
     return _registrations_page(new_link=invite_url(secret), status=201)
 
 

@@ -289,3 +289,16 @@ def test_the_development_servers_log_leaves_out_query_strings() -> None:
         record.getMessage()
         == '127.0.0.1 - - [07/Dec/2026 09:00:00] "GET /my-training HTTP/1.1" 200 -'
     )
+
+
+def test_making_a_link_twice_from_one_form_makes_one(
+    app: Flask, trust: tuple[int, FlaskClient]
+) -> None:
+    _org, leader = trust
+    fields = {"csrf_token": csrf(leader.get("/admin/registrations")), "days": "7", "uses": "1"}
+    assert leader.post("/admin/registrations/invitations", data=fields).status_code == 201
+    again = leader.post("/admin/registrations/invitations", data=fields)
+    assert again.status_code == 303
+    assert "data-new-invite" not in again.get_data(as_text=True)
+    with app.app_context():
+        assert len(db.session.scalars(select(Invitation)).all()) == 1
