@@ -175,8 +175,7 @@ def handle_conflict(error: IntegrityError) -> Response:
         409,
         "That was saved by someone else just now",
         "Someone saved the same thing at the same moment, so this was not saved again.",
-        "Reload the page to see what is saved, then make your change again if it is still "
-        "needed.",
+        "Reload the page to see what is saved, then make your change again if it is still needed.",
     )
 
 

@@ -46,9 +46,7 @@ def person(school_id: int, person_id: int) -> BaseResponse:
     if request.method == "POST":
         if form.validate():
             try:
-                changed = service.update(
-                    school, person, form.change(), acting=signed_in().grants
-                )
+                changed = service.update(school, person, form.change(), acting=signed_in().grants)
             except StaffRecordError as error:  # the form checks the same; belt and braces
                 abort(400, description=str(error))
             outcome = "updated" if changed else "unchanged"
