@@ -401,7 +401,7 @@ def _export(client: Any, token: str, path: str) -> dict[str, Any]:
     )
     response.close()
     seconds = time.perf_counter() - started
-    if path.endswith(".csv"):
+    if ".csv" in path:
         rows = data.count(b"\n") - 1
     else:
         from io import BytesIO
