@@ -253,8 +253,7 @@ def outbox() -> str:
 @trust_leader_required
 def outbox_retry(job_id: int) -> BaseResponse:
     user = signed_in()
-    if not BaseForm(request.form).validate():
-        abort(400, description="That request was not complete. Reload the page and try again.")
+    _checked_form()
     service = get_service(OutboxService)
     job = service.job(user.organisation_id, job_id)
     if job is None:

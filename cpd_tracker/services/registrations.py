@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from cpd_tracker.auth import Grant, effective_grants
 from cpd_tracker.models import (
     Deployment,
     Organisation,
     OrganisationKind,
     Permission,
     PermissionKind,
-    PermissionSource,
     Person,
     PlatformRegistration,
     School,
@@ -136,7 +136,7 @@ class RegistrationService:
 
     def has_trust_leader(self, org: Organisation) -> bool:
         """Whether someone active in the organisation holds trust leader (not taken away)."""
-        granted = self.session.scalars(
+        permissions = self.session.scalars(
             select(Permission)
             .join(Person, Person.id == Permission.person_id)
             .where(
@@ -145,11 +145,11 @@ class RegistrationService:
                 Permission.kind == PermissionKind.TRUST_LEADER,
             )
         ).all()
-        holders = {p.person_id for p in granted if not p.revoked}
-        revoked = {
-            p.person_id for p in granted if p.revoked and p.source is PermissionSource.OVERRIDE
-        }
-        return bool(holders - revoked)
+        by_person: dict[int, list[Permission]] = {}
+        for permission in permissions:
+            by_person.setdefault(permission.person_id, []).append(permission)
+        leader = Grant(PermissionKind.TRUST_LEADER, None)
+        return any(leader in effective_grants(held) for held in by_person.values())
 
     def approve(self, registration: PlatformRegistration, *, by: Person, now: dt.datetime) -> None:
         if registration.approved_at is not None:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from cpd_tracker.config import load_config
@@ -258,11 +258,6 @@ def test_the_access_log_leaves_out_query_strings() -> None:
 def csrf(html: str | TestResponse) -> str:
     text = html if isinstance(html, str) else html.get_data(as_text=True)
     return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', text).group(1)
-
-
-def count_registrations(app: Flask) -> int:
-    with app.app_context():
-        return int(db.session.scalar(select(func.count(PlatformRegistration.id))) or 0)
 
 
 def test_the_development_servers_log_leaves_out_query_strings() -> None:
