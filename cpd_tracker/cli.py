@@ -29,6 +29,7 @@ from cpd_tracker.models import Organisation, OrganisationKind
 from cpd_tracker.registry import clock
 from cpd_tracker.reminders_cli import reminders_group
 from cpd_tracker.reports.cli import report_status_group
+from cpd_tracker.retention_cli import retention_group
 from cpd_tracker.services.audit import Actor, AuditService
 from cpd_tracker.services.keys import KeyService
 from cpd_tracker.services.registrations import (
@@ -501,6 +502,7 @@ main.add_command(snapshots_group)
 main.add_command(report_status_group)
 main.add_command(roster_group)
 main.add_command(outbox_group)
+main.add_command(retention_group)
 
 
 @main.command("purge-logins")

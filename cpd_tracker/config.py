@@ -22,6 +22,9 @@
                           (127.0.0.1, ::1) outside demo and test mode: for a local interop
                           suite or benchmark only, never a public deployment (it reopens the
                           tool's own host to anyone who can start a registration).
+``CPD_TRACKER_RETAIN_*``  How long ``cpd-tracker retention run`` keeps each kind of data (see
+                          ``RETENTION`` below and ``services/retention.py``): whole days, or
+                          years for leavers; each at least 1.
 """
 
 from __future__ import annotations
@@ -118,6 +121,39 @@ def _session_lifetime(env: Mapping[str, str]) -> dt.timedelta:
     return dt.timedelta(hours=hours)
 
 
+#: ``cpd-tracker retention run``'s periods: config key -> (environment variable, default).
+#: Days, except leavers (years after their leaving date). README "Data protection" lists them.
+RETENTION: dict[str, tuple[str, int]] = {
+    "RETAIN_IMPORTS_DAYS": ("CPD_TRACKER_RETAIN_IMPORTS_DAYS", 30),
+    "RETAIN_UNAPPLIED_IMPORTS_DAYS": ("CPD_TRACKER_RETAIN_UNAPPLIED_IMPORTS_DAYS", 7),
+    "RETAIN_REJECTED_EVIDENCE_DAYS": ("CPD_TRACKER_RETAIN_REJECTED_EVIDENCE_DAYS", 90),
+    "RETAIN_EMAIL_DAYS": ("CPD_TRACKER_RETAIN_EMAIL_DAYS", 90),
+    "RETAIN_LOGINS_DAYS": ("CPD_TRACKER_RETAIN_LOGINS_DAYS", 1),
+    "RETAIN_OUTBOX_JOBS_DAYS": ("CPD_TRACKER_RETAIN_OUTBOX_JOBS_DAYS", 30),
+    "RETAIN_FORM_SUBMISSIONS_DAYS": ("CPD_TRACKER_RETAIN_FORM_SUBMISSIONS_DAYS", 7),
+    "RETAIN_ACCESS_LOG_DAYS": ("CPD_TRACKER_RETAIN_ACCESS_LOG_DAYS", 730),
+    "RETAIN_LEAVERS_YEARS": ("CPD_TRACKER_RETAIN_LEAVERS_YEARS", 6),
+}
+
+
+def _retention(env: Mapping[str, str]) -> dict[str, int]:
+    """The retention periods: whole numbers from 1 (a 0 would remove data the moment it is
+    made: an erasure of every leaver, say, on a typo)."""
+    periods: dict[str, int] = {}
+    for key, (variable, default) in RETENTION.items():
+        raw = (env.get(variable) or "").strip()
+        if not raw:
+            periods[key] = default
+            continue
+        unit = "years" if key.endswith("_YEARS") else "days"
+        if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= 36500:
+            raise ConfigError(
+                f"{variable} must be a whole number of {unit} from 1 to 36500 ({raw!r})."
+            )
+        periods[key] = int(raw)
+    return periods
+
+
 def load_config(
     instance_path: Path,
     overrides: Mapping[str, Any] | None = None,
@@ -182,6 +218,7 @@ def load_config(
         "OUTBOUND_ALLOW_LOOPBACK": _flag(env.get("CPD_TRACKER_OUTBOUND_ALLOW_LOOPBACK"), False),
         "TESTING": testing,
         **_smtp_settings(env, base_url),
+        **_retention(env),
     }
     config.update(overrides)
     if "DATABASE_URL" in overrides:

@@ -19,6 +19,7 @@ from cpd_tracker.models.completion import (
     EvidenceStatus,
     InsetSession,
 )
+from cpd_tracker.models.data_access import DataAccessEntry
 from cpd_tracker.models.lti_services import (
     CourseMembership,
     DeepLinkRequest,
@@ -74,6 +75,7 @@ __all__ = [
     "Course",
     "CourseMembership",
     "CoverageSnapshot",
+    "DataAccessEntry",
     "DeepLinkRequest",
     "Delivery",
     "Deployment",
