@@ -27,10 +27,11 @@ from tests.support.clock import FakeClock
 from tests.support.reminders import Seeded, seed_school
 from tests.support.smtp import SmtpServer, smtp_server
 
-# Sam became SENCO on 15 November 2023: deadline 15 November 2026, latest safe start
-# (22 months before) 15 January 2025, six months before the deadline 15 May 2026.
+# Sam became SENCO on 15 November 2023: deadline 15 November 2026, latest safe start 1 February
+# 2025 (the spring 2025 NPQ cohort, which DfE's transition guidance accepts for 2023/24
+# appointees), six months before the deadline 15 May 2026.
 BECAME = dt.date(2023, 11, 15)
-SAFE_START = dt.datetime(2025, 1, 15, 10, 0, tzinfo=dt.UTC)
+SAFE_START = dt.datetime(2025, 2, 1, 10, 0, tzinfo=dt.UTC)
 SIX_MONTHS = dt.datetime(2026, 5, 15, 10, 0, tzinfo=dt.UTC)
 OVERDUE = dt.datetime(2026, 11, 16, 10, 0, tzinfo=dt.UTC)
 
@@ -104,7 +105,7 @@ def test_the_three_moments_each_reach_the_senco_the_head_and_the_lead_once(
     assert "3 SENCO qualification reminders" in output
     safe_start = (
         "SENCO qualification: the latest safe start for Sam Example at Alder Primary is "
-        "15 January 2025"
+        "1 February 2025"
     )
     assert senco_mail(app) == to_everyone(safe_start)
     assert ok(runner, "send").count("SENCO") == 0  # nothing new on the same day

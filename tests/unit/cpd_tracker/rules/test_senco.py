@@ -71,12 +71,14 @@ def nasenco(
 
 
 #: The reference SENCO: appointed 3 January 2025, so the deadline is 3 January 2028 and the
-#: latest safe start for an NPQ 3 March 2026.
+#: latest safe start for an NPQ 1 February 2026 (the spring 2026 cohort, outcome expected by
+#: 31 December 2027; the autumn 2026 cohort's, 31 August 2028, is too late).
 A = date(2025, 1, 3)
 D = date(2028, 1, 3)
-L = date(2026, 3, 3)
-#: Appointed 10 January 2024: deadline 10 January 2027, latest safe start 10 March 2025.
-A24, D24, L24 = date(2024, 1, 10), date(2027, 1, 10), date(2025, 3, 10)
+L = date(2026, 2, 1)
+#: Appointed 10 January 2024: deadline 10 January 2027, latest safe start 1 February 2025 (the
+#: spring 2025 cohort, outcome by 31 December 2026).
+A24, D24, L24 = date(2024, 1, 10), date(2027, 1, 10), date(2025, 2, 1)
 #: A NASENCO that never produced a pass: expected by July 2024, nothing recorded.
 FAILED_NASENCO = nasenco(date(2023, 9, 1), expected=date(2024, 7, 31))
 
@@ -136,7 +138,7 @@ ELIGIBILITY = (
          teaches=False), date(2025, 6, 1), S.NOT_STARTED, D, L,
          words=("Became SENCO on 3 January 2025, so must hold the NPQ for SENCOs by "
                 "3 January 2028.", "No course started yet: the latest safe start is "
-                "3 March 2026.")),
+                "1 February 2026.")),
     Case("head with QTS through partial access", senco(A, head=True, partial=True),
          date(2025, 6, 1), S.NOT_STARTED, D, L),
     Case("not eligible before exempt", senco(date(2008, 1, 1), qts=False), date(2025, 6, 1),
@@ -181,7 +183,7 @@ NASENCO = (
          senco(A24, nasenco(date(2024, 9, 1), date(2025, 7, 1))), date(2025, 9, 1),
          S.AT_RISK, D24, L24,
          words=("No course that counts has started yet: the latest safe start was "
-                "10 March 2025.", "The NASENCO started on 1 September 2024 does not count: only "
+                "1 February 2025.", "The NASENCO started on 1 September 2024 does not count: only "
                 "one started before 1 September 2024 does; courses started since must be the "
                 "NPQ for SENCOs.")),
     Case("NASENCO started 1 Sep 2024, in progress: not a course that counts",
@@ -204,14 +206,14 @@ NASENCO = (
     Case("NASENCO expected 1 Sep 2027: at risk though before the deadline",
          senco(A, nasenco(date(2024, 6, 1), expected=date(2027, 9, 1))), date(2026, 1, 1),
          S.AT_RISK, D, L,
-         words=("expected to finish by 1 September 2027, but a NASENCO only counts if "
-                "completed before 1 September 2027.",
-                "The latest safe start for an NPQ for SENCOs is 3 March 2026.")),
+         words=("expected to finish by 1 September 2027, but a NASENCO only counts if the "
+                "course is completed before 1 September 2027.",
+                "The latest safe start for an NPQ for SENCOs is 1 February 2026.")),
     Case("NASENCO in progress with no expected date",
          senco(A, nasenco(date(2024, 6, 1))), date(2026, 6, 1), S.AT_RISK, D, L,
          words=("On the NASENCO since 1 June 2024, with no expected finish date recorded: "
                 "record one to show it will finish in time.",
-                "The latest safe start for an NPQ for SENCOs was 3 March 2026.")),
+                "The latest safe start for an NPQ for SENCOs was 1 February 2026.")),
     Case("NASENCO passed before 1 Sep 2024, start not recorded: counts",
          senco(date(2023, 1, 1), nasenco(completed=date(2024, 6, 1))), date(2025, 1, 1),
          S.QUALIFIED, date(2026, 1, 1), date(2024, 3, 1)),
@@ -229,12 +231,12 @@ NASENCO = (
 # --- NPQ for SENCOs: counts whenever started ----------------------------------------------------
 
 NPQ = (
-    Case("NPQ started 1 Sep 2024: on track",
+    Case("NPQ started 1 Sep 2024: the autumn 2024 cohort, on track",
          senco(date(2024, 6, 1), npq(date(2024, 9, 1))), date(2025, 1, 1), S.ON_TRACK,
-         date(2027, 6, 1), date(2025, 8, 1),
+         date(2027, 6, 1), date(2025, 2, 1),
          words=("must hold the NPQ for SENCOs by 1 June 2027.", "On the NPQ for SENCOs since "
-                "1 September 2024, expected to finish by 1 July 2026 (22 months from the "
-                "start): in time.")),
+                "1 September 2024, expected to finish by 31 August 2026 (the autumn 2024 "
+                "cohort's expected outcome): in time.")),
     Case("NPQ started before 1 Sep 2024 still counts",
          senco(date(2023, 6, 1), npq(date(2023, 10, 1))), date(2024, 10, 1), S.ON_TRACK,
          date(2026, 6, 1), date(2024, 8, 1), words=("1 August 2025",)),
@@ -242,24 +244,29 @@ NPQ = (
          date(2025, 6, 1), S.ON_TRACK, D, L,
          words=("expected to finish by 15 July 2026: in time.",), absent=("22 months",)),
     Case("NPQ expected date derived", senco(A, npq(date(2025, 2, 1))), date(2025, 6, 1),
-         S.ON_TRACK, D, L, words=("1 December 2026 (22 months from the start)",)),
+         S.ON_TRACK, D, L,
+         words=("31 December 2026 (the spring 2025 cohort's expected outcome)",)),
     Case("NPQ expected on the deadline: on track",
          senco(A, npq(date(2025, 2, 1), expected=D)), date(2025, 6, 1), S.ON_TRACK, D, L),
     Case("NPQ expected a day after the deadline: at risk",
          senco(A, npq(date(2025, 2, 1), expected=date(2028, 1, 4))), date(2025, 6, 1),
          S.AT_RISK, D, L,
          words=("expected to finish by 4 January 2028, after the deadline.",
-                "The latest safe start for an NPQ for SENCOs is 3 March 2026.")),
+                "The latest safe start for an NPQ for SENCOs is 1 February 2026.")),
     Case("NPQ started on the latest safe start: on track", senco(A, npq(L)), L, S.ON_TRACK, D, L,
-         words=("expected to finish by 3 January 2028 (22 months from the start)",)),
-    Case("NPQ started the day after the latest safe start: at risk",
-         senco(A, npq(date(2026, 3, 4))), date(2026, 3, 4), S.AT_RISK, D, L,
-         words=("expected to finish by 4 January 2028 (22 months from the start), after the "
-                "deadline.", "was 3 March 2026")),
+         words=("expected to finish by 31 December 2027 (the spring 2026 cohort's expected "
+                "outcome)",)),
+    Case("NPQ started a month into the last cohort in time: still that cohort, on track",
+         senco(A, npq(date(2026, 3, 4))), date(2026, 3, 4), S.ON_TRACK, D, L,
+         words=("expected to finish by 31 December 2027",)),
+    Case("NPQ in the next cohort after the latest safe start: at risk",
+         senco(A, npq(date(2026, 10, 1))), date(2026, 10, 1), S.AT_RISK, D, L,
+         words=("expected to finish by 31 August 2028 (the autumn 2026 cohort's expected "
+                "outcome), after the deadline.", "was 1 February 2026")),
     Case("NPQ place booked for later: on track", senco(A, npq(date(2026, 1, 10))),
          date(2025, 6, 1), S.ON_TRACK, D, L,
          words=("Starts the NPQ for SENCOs on 10 January 2026, expected to finish by "
-                "10 November 2027",)),
+                "31 December 2027",)),
     Case("NPQ passed: qualified", senco(A, npq(date(2025, 2, 1), date(2026, 11, 20))),
          date(2026, 12, 1), S.QUALIFIED, D, L,
          words=("passed the NPQ for SENCOs on 20 November 2026, by the deadline of "
@@ -277,18 +284,18 @@ NPQ = (
     Case("pass dated in the future, start not recorded: no course in progress",
          senco(A, npq(completed=date(2026, 12, 1))), date(2026, 6, 1), S.AT_RISK, D, L,
          words=("No course that counts has started yet: the latest safe start was "
-                "3 March 2026.", "is in the future")),
+                "1 February 2026.", "is in the future")),
     Case("NPQ with no start date is not a course in progress",
          senco(A, npq(expected=date(2026, 7, 1))), date(2025, 6, 1), S.NOT_STARTED, D, L,
          words=("No course started yet",)),
     Case("NPQ expected finish passed with no pass recorded",
          senco(date(2023, 9, 1), npq(date(2024, 1, 1))), date(2026, 1, 1), S.AT_RISK,
-         date(2026, 9, 1), date(2024, 11, 1),
+         date(2026, 9, 1), date(2025, 2, 1),
          words=("expected to finish by 1 November 2025 (22 months from the start), but no pass "
                 "has been recorded.",)),
     Case("NPQ expected to finish today, outcome awaited: on track",
          senco(date(2023, 9, 1), npq(date(2024, 1, 1))), date(2025, 11, 1), S.ON_TRACK,
-         date(2026, 9, 1), date(2024, 11, 1)),
+         date(2026, 9, 1), date(2025, 2, 1)),
 )  # fmt: skip
 
 # --- Several qualification records --------------------------------------------------------------
@@ -298,12 +305,12 @@ SEVERAL = (
          senco(A24, FAILED_NASENCO, npq(date(2025, 2, 1))), date(2025, 6, 1), S.ON_TRACK,
          D24, L24,
          words=("must hold the NPQ for SENCOs by 10 January 2027.", "On the NPQ for SENCOs "
-                "since 1 February 2025, expected to finish by 1 December 2026")),
+                "since 1 February 2025, expected to finish by 31 December 2026")),
     Case("failed NASENCO then a late NPQ: at risk, the NPQ named",
          senco(A24, FAILED_NASENCO, npq(date(2025, 6, 1))), date(2025, 7, 1), S.AT_RISK,
          D24, L24,
          words=("On the NPQ for SENCOs since 1 June 2025, expected to finish by 1 April 2027 "
-                "(22 months from the start), after the deadline.", "was 10 March 2025"),
+                "(22 months from the start), after the deadline.", "was 1 February 2025"),
          absent=("NASENCO",)),
     Case("failed NASENCO then an NPQ passed: qualified",
          senco(A24, FAILED_NASENCO, npq(date(2025, 2, 1), date(2026, 11, 1))),
@@ -325,7 +332,7 @@ SEVERAL = (
 DEADLINE = (
     Case("deadline today, no course: at risk, not yet overdue", senco(A), D, S.AT_RISK, D, L,
          words=("must hold the NPQ for SENCOs by 3 January 2028.",
-                "the latest safe start was 3 March 2026.")),
+                "the latest safe start was 1 February 2026.")),
     Case("deadline yesterday: overdue", senco(A), date(2028, 1, 4), S.OVERDUE, D, L,
          words=("Became SENCO on 3 January 2025, so had to hold the NPQ for SENCOs by "
                 "3 January 2028: overdue since 4 January 2028.",)),
@@ -338,34 +345,35 @@ DEADLINE = (
          words=("so had to hold the NPQ for SENCOs", "The NASENCO started on 1 October 2024 "
                 "does not count")),
     Case("appointed 29 Feb 2024: deadline 28 Feb 2027", senco(date(2024, 2, 29)),
-         date(2025, 1, 1), S.NOT_STARTED, date(2027, 2, 28), date(2025, 4, 28),
+         date(2025, 1, 1), S.NOT_STARTED, date(2027, 2, 28), date(2025, 2, 1),
          words=("Became SENCO on 29 February 2024", "by 28 February 2027",
-                "the latest safe start is 28 April 2025.")),
+                "the latest safe start is 1 February 2025.")),
     Case("appointed 29 Feb 2024: 28 Feb 2027 is the last day", senco(date(2024, 2, 29)),
-         date(2027, 2, 28), S.AT_RISK, date(2027, 2, 28), date(2025, 4, 28)),
+         date(2027, 2, 28), S.AT_RISK, date(2027, 2, 28), date(2025, 2, 1)),
     Case("appointed 29 Feb 2024: overdue on 1 Mar 2027", senco(date(2024, 2, 29)),
-         date(2027, 3, 1), S.OVERDUE, date(2027, 2, 28), date(2025, 4, 28),
+         date(2027, 3, 1), S.OVERDUE, date(2027, 2, 28), date(2025, 2, 1),
          words=("overdue since 1 March 2027.",)),
     Case("appointed 29 Feb 2024: NPQ passed on 28 Feb 2027 is in time",
          senco(date(2024, 2, 29), npq(date(2025, 4, 1), date(2027, 2, 28))), date(2027, 3, 1),
-         S.QUALIFIED, date(2027, 2, 28), date(2025, 4, 28), words=("by the deadline",)),
+         S.QUALIFIED, date(2027, 2, 28), date(2025, 2, 1), words=("by the deadline",)),
 )  # fmt: skip
 
 # --- The latest safe start ----------------------------------------------------------------------
 
 SAFE_START = (
     Case("latest safe start today: not started", senco(A), L, S.NOT_STARTED, D, L,
-         words=("No course started yet: the latest safe start is today, 3 March 2026.",)),
+         words=("No course started yet: the latest safe start is today, 1 February 2026.",)),
     Case("latest safe start yesterday: at risk", senco(A), date(2026, 3, 4), S.AT_RISK, D, L,
-         words=("No course started yet: the latest safe start was 3 March 2026.",)),
+         words=("No course started yet: the latest safe start was 1 February 2026.",)),
     Case("appointment next term: not started", senco(date(2025, 9, 1)), date(2025, 6, 1),
-         S.NOT_STARTED, date(2028, 9, 1), date(2026, 11, 1),
+         S.NOT_STARTED, date(2028, 9, 1), date(2026, 10, 1),
          words=("Becomes SENCO on 1 September 2025, so must hold the NPQ for SENCOs by "
                 "1 September 2028.",)),
-    Case("appointed 31 Dec: latest safe start clamped to 28 Feb", senco(date(2024, 12, 31)),
-         date(2025, 1, 1), S.NOT_STARTED, date(2027, 12, 31), date(2026, 2, 28)),
-    Case("appointed 31 Dec: latest safe start in a leap February", senco(date(2026, 12, 31)),
-         date(2027, 1, 1), S.NOT_STARTED, date(2029, 12, 31), date(2028, 2, 29)),
+    Case("appointed 31 Dec: a spring outcome on the deadline day is in time",
+         senco(date(2024, 12, 31)), date(2025, 1, 1), S.NOT_STARTED, date(2027, 12, 31),
+         date(2026, 2, 1)),
+    Case("appointed 31 Dec 2026: the spring 2028 cohort", senco(date(2026, 12, 31)),
+         date(2027, 1, 1), S.NOT_STARTED, date(2029, 12, 31), date(2028, 2, 1)),
 )  # fmt: skip
 
 SCENARIOS = ELIGIBILITY + EXEMPTION + NASENCO + NPQ + SEVERAL + DEADLINE + SAFE_START

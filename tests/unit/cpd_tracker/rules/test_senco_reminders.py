@@ -21,7 +21,8 @@ from cpd_tracker.rules.senco import (
 
 BECAME = dt.date(2023, 11, 15)
 DEADLINE = dt.date(2026, 11, 15)
-SAFE_START = dt.date(2025, 1, 15)
+#: A 2023/24 appointee: the spring 2025 cohort is in time for them (DfE's transition guidance).
+SAFE_START = dt.date(2025, 2, 1)
 SIX_MONTHS = dt.date(2026, 5, 15)
 
 
@@ -83,6 +84,7 @@ def test_a_course_that_finishes_too_late_is_reminded_at_the_safe_start() -> None
         facts(became_senco_on=dt.date(2009, 9, 1)),  # exempt
         facts(prior_senco_months=13),  # exempt
         facts(has_qts=False),  # not eligible: a different problem, shown on the page
+        facts(school_is_relevant=False),  # not required: a special or independent school
     ],
 )
 def test_nothing_to_remind(f: SencoFacts) -> None:
