@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from cpd_tracker.config import load_config
 from cpd_tracker.extensions import db
+from cpd_tracker.logging_setup import configure_logging
 from cpd_tracker.outage import DATABASE_ERRORS, mark_database_down, unavailable
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -30,12 +30,22 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n
         )
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(app.config["LOG_FORMAT"])
 
     db.init_app(app)
 
-    from cpd_tracker import auth, errors, outage, params, security, services_setup, templating
+    from cpd_tracker import (
+        auth,
+        errors,
+        metrics,
+        outage,
+        params,
+        security,
+        services_setup,
+        templating,
+    )
 
+    metrics.init_metrics(app)  # first: its timing wraps every other hook
     params.init_params(app)
     auth.init_auth(app)
     errors.init_errors(app)
@@ -55,6 +65,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from cpd_tracker.admin.routes import bp as admin_bp
     from cpd_tracker.deep_linking.routes import bp as deep_linking_bp
+    from cpd_tracker.health import bp as health_bp
     from cpd_tracker.home.routes import bp as home_bp
     from cpd_tracker.imports.routes import bp as imports_bp
     from cpd_tracker.launch.routes import bp as launch_bp
@@ -68,6 +79,7 @@ def _register_blueprints(app: Flask) -> None:
     from cpd_tracker.training.routes import bp as training_bp
     from cpd_tracker.trends.routes import bp as trends_bp
 
+    app.register_blueprint(health_bp)
     app.register_blueprint(launch_bp)
     app.register_blueprint(home_bp)
     app.register_blueprint(training_bp)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-import re
 import shutil
 import sys
 from collections.abc import Iterator
@@ -24,6 +23,7 @@ from werkzeug.serving import run_simple
 
 from cpd_tracker.extensions import db
 from cpd_tracker.imports.cli import import_group
+from cpd_tracker.logging_setup import QueryStringFilter
 from cpd_tracker.lti_services_cli import outbox_group, roster_group
 from cpd_tracker.models import Organisation, OrganisationKind
 from cpd_tracker.registry import clock
@@ -46,21 +46,6 @@ from lti.service_tokens import is_secure_url
 #: alone): launch tokens, invitation links and registration tokens travel in query strings,
 #: and a referrer is one of our own URLs with its token.
 ACCESS_LOG_FORMAT = '%(h)s - - %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms "%(a)s"'
-
-
-class QueryStringFilter(logging.Filter):
-    """The development server's request lines without their query strings (the same rule as
-    ``ACCESS_LOG_FORMAT``): launch tokens and invitations travel there."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple):
-            record.args = tuple(
-                _QUERY.sub(r"\1", arg) if isinstance(arg, str) else arg for arg in record.args
-            )
-        return True
-
-
-_QUERY = re.compile(r"^(\S+ [^?\s]*)\?\S*")
 
 
 @contextmanager
@@ -158,6 +143,12 @@ def serve(host: str, port: int, workers: int | None) -> None:
     gunicorn = local if os.path.exists(local) else shutil.which("gunicorn")
     if gunicorn:
         count = workers or 2 * (os.cpu_count() or 1)
+        if os.environ.get("CPD_TRACKER_LOG_FORMAT", "").strip().lower() == "json":
+            # The app writes one JSON access line per request (route, status, duration,
+            # correlation id: logging_setup.py); gunicorn's own lines are JSON too.
+            log_args = ["--logger-class", "cpd_tracker.gunicorn_hooks.GunicornJsonLogger"]
+        else:
+            log_args = ["--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT]
         args = [
             gunicorn,
             "--bind",
@@ -171,10 +162,10 @@ def serve(host: str, port: int, workers: int | None) -> None:
             "gthread",
             "--threads",
             "8",
-            "--access-logfile",
-            "-",
-            "--access-logformat",
-            ACCESS_LOG_FORMAT,
+            *log_args,
+            # A dead worker's metrics are dropped (PROMETHEUS_MULTIPROC_DIR, metrics.py).
+            "--config",
+            "python:cpd_tracker.gunicorn_hooks",
             # Build the app once, in the master, before forking: workers start ready.
             "--preload",
             "cpd_tracker.wsgi:app",

@@ -18,6 +18,10 @@
 ``SMTP_SSL``              Connect with TLS from the start (port 465); default off.
 ``SMTP_TIMEOUT``          Seconds to wait for the mail server; default 10.
 ``MAIL_FROM``             The From address, e.g. ``SEND CPD Tracker <cpd@trust.org.uk>``.
+``CPD_TRACKER_LOG_FORMAT``  ``text`` (default) or ``json``: one JSON object per log line
+                          (``cpd_tracker/logging_setup.py``).
+``CPD_TRACKER_METRICS_TOKEN``  Serves Prometheus metrics at ``/metrics`` to requests carrying
+                          ``Authorization: Bearer <token>``; unset, ``/metrics`` is a 404.
 ``CPD_TRACKER_OUTBOUND_ALLOW_LOOPBACK``  ``1`` lets the tool fetch from loopback addresses
                           (127.0.0.1, ::1) outside demo and test mode: for a local interop
                           suite or benchmark only, never a public deployment (it reopens the
@@ -36,6 +40,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from cpd_tracker.logging_setup import log_format
 
 
 class ConfigError(RuntimeError):
@@ -217,6 +223,8 @@ def load_config(
         "HTTP_MAX_IN_FLIGHT": 2,
         "OUTBOUND_ALLOW_LOOPBACK": _flag(env.get("CPD_TRACKER_OUTBOUND_ALLOW_LOOPBACK"), False),
         "TESTING": testing,
+        "LOG_FORMAT": log_format(env),
+        "METRICS_TOKEN": (env.get("CPD_TRACKER_METRICS_TOKEN") or "").strip() or None,
         **_smtp_settings(env, base_url),
         **_retention(env),
     }

@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from cpd_tracker.correlation import correlation_id
 from cpd_tracker.extensions import db
 from cpd_tracker.framing import allow_framing_by
+from cpd_tracker.metrics import lti_refused
 from cpd_tracker.outage import DATABASE_ERRORS, handle_database_error, mark_database_down
 from lti.errors import LtiError
 from lti.registration_errors import RegistrationError
@@ -125,6 +126,7 @@ def handle_lti_error(error: LtiError) -> Response:
         return handle_database_error(exc)
     allow_framing_by(*_claimed_platform())
     log.warning("LTI refused [%s] %s: %s", correlation_id(), error.code, error.message)
+    lti_refused(error.code)
     # Registration problems are read by an LMS administrator registering the tool, not by a
     # teacher whose course link broke.
     template = (

@@ -19,6 +19,9 @@ from cpd_tracker.framing import frame_ancestors
 log = logging.getLogger(__name__)
 
 HTML_TYPE = "text/html; charset=utf-8"
+#: Blueprints nobody frames (load balancers' probes, the metrics scraper): their answers look
+#: nothing up, not even the framing policy of a launch the request may carry.
+UNFRAMED = frozenset({"health", "metrics"})
 
 
 def csp_nonce() -> str:
@@ -42,7 +45,7 @@ def _html_type(response: Response) -> None:
 
 def set_security_headers(response: Response) -> Response:
     _html_type(response)
-    ancestors = " ".join(frame_ancestors())
+    ancestors = "'none'" if request.blueprint in UNFRAMED else " ".join(frame_ancestors())
     local = " http://localhost:* http://127.0.0.1:*" if current_app.config["DEMO_MODE"] else ""
     # form-action stays open to https: the OIDC auth request and the deep-linking response
     # are form posts to the platform.

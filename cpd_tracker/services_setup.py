@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from cpd_tracker.correlation import correlation_id
 from cpd_tracker.extensions import db
+from cpd_tracker.metrics import TimedStatusFacts
 from cpd_tracker.registry import clock, get_service, init_registry
 from cpd_tracker.services.advantage import AdvantageLaunchService
 from cpd_tracker.services.audit import Actor, AuditService
@@ -187,7 +188,8 @@ def init_services(app: Flask) -> None:
             PurchaseImportService: lambda: PurchaseImportService(
                 db.session, _audit(), clock, get_service(SpendService)
             ),
-            StatusFactsService: lambda: StatusFactsService(
+            # Timed (metrics.py): how long pages wait for stale facts.
+            StatusFactsService: lambda: TimedStatusFacts(
                 db.session, get_service(ComplianceService)
             ),
             ReportService: lambda: ReportService(db.session, get_service(StatusFactsService)),

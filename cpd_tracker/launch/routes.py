@@ -30,6 +30,7 @@ from cpd_tracker.correlation import correlation_id
 from cpd_tracker.framing import allow_framing_by, login_frame_origins
 from cpd_tracker.launch.forms import ChooseSchoolForm
 from cpd_tracker.limits import client_address, enforce
+from cpd_tracker.metrics import launch_accepted, lti_refused
 from cpd_tracker.models import PermissionKind
 from cpd_tracker.registry import get_service
 from cpd_tracker.services.course_links import CourseLinkRefused, CourseLinkService
@@ -144,6 +145,7 @@ def launch() -> BaseResponse:
                 pending.platform_name or pending.platform_origin or "unknown",
             )
             allow_framing_by(pending.platform_origin)
+            lti_refused("cookies_blocked")
             return Response(
                 render_template(
                     "lti/cookies_blocked.html",
@@ -158,6 +160,7 @@ def launch() -> BaseResponse:
                 status=401,
             )
     launched = service.complete(id_token, state, bound)
+    launch_accepted()
     sign_in = launched.sign_in
     response: BaseResponse
     if sign_in.person is None:

@@ -30,7 +30,7 @@ from cpd_tracker.models.lti_services import (
     ServiceJob,
 )
 from cpd_tracker.models.lti_state import LoginState, ToolKey
-from cpd_tracker.models.organisation import Organisation, OrganisationKind, School
+from cpd_tracker.models.organisation import Organisation, OrganisationKind, School, SchoolType
 from cpd_tracker.models.outbox import OutgoingEmail
 from cpd_tracker.models.person import (
     Permission,
@@ -48,6 +48,7 @@ from cpd_tracker.models.senco import (
     SchoolHead,
     SencoAppointment,
     SencoDocument,
+    SencoPriorService,
     SencoProvider,
     SencoQualification,
     SencoQualificationKind,
@@ -120,8 +121,10 @@ __all__ = [
     "ResourceLink",
     "School",
     "SchoolHead",
+    "SchoolType",
     "SencoAppointment",
     "SencoDocument",
+    "SencoPriorService",
     "SencoProvider",
     "SencoQualification",
     "SencoQualificationKind",

@@ -45,6 +45,39 @@ class Organisation(Base):
     )
 
 
+class SchoolType(enum.StrEnum):
+    """What kind of school, as Get Information about Schools groups them. Whether the SEND
+    Regulations' SENCO duty (reg. 49) applies follows from it (``has_senco_duty``)."""
+
+    MAINTAINED = "maintained"
+    ACADEMY = "academy"
+    MAINTAINED_NURSERY = "maintained_nursery"
+    PUPIL_REFERRAL_UNIT = "pupil_referral_unit"
+    AP_ACADEMY = "ap_academy"
+    MAINTAINED_SPECIAL = "maintained_special"
+    SPECIAL_ACADEMY = "special_academy"
+    NON_MAINTAINED_SPECIAL = "non_maintained_special"
+    INDEPENDENT = "independent"
+
+    @property
+    def has_senco_duty(self) -> bool:
+        """A mainstream school (maintained, academy or free school, AP) or a maintained
+        nursery school must designate a SENCO with the qualification; special and independent
+        schools need not (reg. 2(1), reg. 49)."""
+        return self in _SENCO_DUTY
+
+
+_SENCO_DUTY: frozenset[SchoolType] = frozenset(
+    {
+        SchoolType.MAINTAINED,
+        SchoolType.ACADEMY,
+        SchoolType.MAINTAINED_NURSERY,
+        SchoolType.PUPIL_REFERRAL_UNIT,
+        SchoolType.AP_ACADEMY,
+    }
+)
+
+
 class School(Base):
     """A school, identified by its DfE unique reference number (URN)."""
 
@@ -56,6 +89,15 @@ class School(Base):
     urn: Mapped[str] = mapped_column(String(10))
     name: Mapped[str] = mapped_column(String(200))
     phase: Mapped[str | None] = mapped_column(String(40))
+    #: None until recorded; an unrecorded type is treated as mainstream (the duty applies).
+    school_type: Mapped[SchoolType | None] = mapped_column(
+        Enum(
+            SchoolType,
+            native_enum=False,
+            length=30,
+            values_callable=lambda e: [m.value for m in e],
+        )
+    )
     #: Pupils on roll, for sharing trust-central costs out by pupils.
     pupil_count: Mapped[int | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cpd_tracker.models.base import Base, utcnow
@@ -54,12 +54,15 @@ class SencoAppointment(Base):
     #: The seven-digit teacher reference number, where known.
     teacher_reference_number: Mapped[str | None] = mapped_column(String(7))
     qts_via_partial_access: Mapped[bool] = mapped_column(default=False)
+    #: QTLS with membership of the Society for Education and Training (SI 2012/431).
+    qtls_with_set: Mapped[bool] = mapped_column(default=False, server_default=false())
     #: Induction completed, or not required.
     induction_complete: Mapped[bool] = mapped_column(default=False)
     teaches_at_school: Mapped[bool] = mapped_column(default=True)
     #: The head teacher or acting head teacher.
     is_head: Mapped[bool] = mapped_column(default=False)
-    #: Whole months as a SENCO before this appointment, at any school.
+    #: Whole months as a SENCO before this appointment, at any school: the old, rounded
+    #: figure, used only when no dated ``SencoPriorService`` stints are known.
     prior_senco_months: Mapped[int] = mapped_column(default=0)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -81,6 +84,8 @@ class SencoQualification(Base):
     expected_completion_on: Mapped[dt.date | None]
     #: The day the pass outcome was received.
     completed_on: Mapped[dt.date | None]
+    #: The day the course itself ended (the NASENCO cut-off tests this, not the award).
+    course_completed_on: Mapped[dt.date | None]
     result: Mapped[QualificationResult] = mapped_column(
         _enum(QualificationResult), default=QualificationResult.PENDING
     )
@@ -88,6 +93,24 @@ class SencoQualification(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     person: Mapped[Person] = relationship()
+
+
+class SencoPriorService(Base):
+    """A period as SENCO before an appointment, entered on the form (at a school outside the
+    tool, or before the tool was used). Past appointments in the tool are read as well."""
+
+    __tablename__ = "senco_prior_service"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("senco_appointment.id"), index=True)
+    school_name: Mapped[str | None] = mapped_column(String(200))
+    started_on: Mapped[dt.date]
+    ended_on: Mapped[dt.date]
+    #: A mainstream school or maintained nursery school (reg. 2(1)).
+    relevant_school: Mapped[bool]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class SencoDocument(Base):

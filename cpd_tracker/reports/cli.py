@@ -14,9 +14,9 @@ from flask.cli import with_appcontext
 from sqlalchemy import select, update
 
 from cpd_tracker.extensions import db
+from cpd_tracker.metrics import CliStatusFacts
 from cpd_tracker.models import Organisation, ReportStatusSchool, School
 from cpd_tracker.registry import clock
-from cpd_tracker.services.status_facts import StatusFactsService
 
 report_status_group = click.Group(
     "report-status", help="Precomputed training statuses behind the dashboards."
@@ -38,7 +38,7 @@ def refresh(org_id: int | None, everything: bool) -> None:
         orgs = list(session.scalars(query))
         if org_id is not None and not orgs:
             raise click.UsageError(f"There is no organisation {org_id}.")
-        service = StatusFactsService(session)
+        service = CliStatusFacts(session)
         total = 0
         for org in orgs:
             if everything:
