@@ -53,8 +53,10 @@ class SeedOption:
 class SeedQuestion:
     prompt: str
     options: tuple[SeedOption, ...]
-    #: Shown after the learner submits: why the right answers are right.
+    #: Shown after the learner passes: why the right answers are right.
     explanation: str
+    #: The module page (position, from 1) that teaches it: named to revisit after a fail.
+    page: int | None = None
 
 
 @dataclass(frozen=True)
@@ -87,11 +89,12 @@ def _md(text: str) -> str:
     return text.strip() + "\n"
 
 
-def _q(prompt: str, explanation: str, *options: tuple[str, bool]) -> SeedQuestion:
+def _q(page: int, prompt: str, explanation: str, *options: tuple[str, bool]) -> SeedQuestion:
     return SeedQuestion(
         prompt=prompt,
         options=tuple(SeedOption(text, correct) for text, correct in options),
         explanation=explanation,
+        page=page,
     )
 
 
@@ -419,8 +422,8 @@ When you raise a concern about a pupil, bring:
 
 _COP_QUESTIONS = (
     _q(
-        "Which of these are the four broad areas of need in the SEND Code of Practice? Select "
-        "all that apply.",
+        1,
+        "Which of these are the four broad areas of need in the SEND Code of Practice?",
         "The Code (6.28 to 6.35) describes four broad areas: communication and interaction; "
         "cognition and learning; social, emotional and mental health; and sensory and/or "
         "physical needs. Behaviour and attendance are not areas of need in themselves: "
@@ -433,6 +436,7 @@ _COP_QUESTIONS = (
         ("Attendance", False),
     ),
     _q(
+        2,
         "What are the four stages of the graduated approach, in order?",
         "SEN support takes the form of a four-part cycle: assess, plan, do, review (6.44). Each "
         "cycle builds on the last, so support is refined as understanding of the pupil grows.",
@@ -442,6 +446,7 @@ _COP_QUESTIONS = (
         ("Assess, refer, intervene, discharge", False),
     ),
     _q(
+        3,
         "A teaching assistant runs a daily reading intervention with a Year 4 pupil outside the "
         "classroom. Who remains responsible and accountable for the pupil's progress?",
         "Teachers are responsible and accountable for the progress of the pupils in their class, "
@@ -454,8 +459,8 @@ _COP_QUESTIONS = (
         ("The local authority", False),
     ),
     _q(
-        "Which of these statements about SEN support and EHC plans are true? Select all that "
-        "apply.",
+        4,
+        "Which of these statements about SEN support and EHC plans are true?",
         "Most pupils with SEN are supported through SEN support in their mainstream school. "
         "Parents, young people and schools can all ask the local authority for an EHC needs "
         "assessment (9.8). EHC plans are issued by the local authority, not the school, and "
@@ -469,8 +474,9 @@ _COP_QUESTIONS = (
         ("EHC plans are written and issued by the pupil's school.", False),
     ),
     _q(
+        5,
         "The school has decided to provide SEN support for a pupil. What does the Code of "
-        "Practice say about the pupil's parents? Select all that apply.",
+        "Practice say about the pupil's parents?",
         "Parents must be formally notified when a school decides to provide SEN support (6.48; "
         "see also 6.2). Where a pupil receives SEN support, schools should meet parents at least "
         "three times each year (6.65), and parents should be involved in planning and reviewing "
@@ -481,6 +487,7 @@ _COP_QUESTIONS = (
         ("They should be kept out of planning so that staff can decide objectively.", False),
     ),
     _q(
+        1,
         "A pupil's behaviour in your lessons has become persistently disruptive. What is the "
         "best first response, in line with the Code?",
         "Persistent disruptive or withdrawn behaviour does not necessarily mean a pupil has SEN, "
@@ -498,8 +505,8 @@ _COP_QUESTIONS = (
         ("Wait until the pupil has a diagnosis before changing anything.", False),
     ),
     _q(
-        "Which of these are good ways to include a pupil's voice in planning their support? "
-        "Select all that apply.",
+        5,
+        "Which of these are good ways to include a pupil's voice in planning their support?",
         "The pupil's views should be part of planning and review discussions, gathered in a way "
         "that suits their age and how they communicate, and they should see what changed as a "
         "result (chapter 1; 6.65). Leaving them out, or relying only on adults' views, misses "
@@ -510,7 +517,8 @@ _COP_QUESTIONS = (
         ("Ask only their parents, who can speak for them.", False),
     ),
     _q(
-        "Which of these are part of the SENCO's role? Select all that apply.",
+        6,
+        "Which of these are part of the SENCO's role?",
         "The SENCO works with the head and governors on SEN policy and provision, co-ordinates "
         "provision day to day, advises colleagues on the graduated approach and liaises with "
         "parents and external agencies (6.84 onwards). They do not take over responsibility for "
@@ -832,8 +840,8 @@ only in the past. Never assume someone else has already reported it.
 
 _TIP_QUESTIONS = (
     _q(
-        "Which of these statements about adverse childhood experiences (ACEs) are accurate? "
-        "Select all that apply.",
+        1,
+        "Which of these statements about adverse childhood experiences (ACEs) are accurate?",
         "ACEs research describes patterns across large populations. It cannot predict how an "
         "individual child will get on, and supportive relationships make a real difference. "
         "Schools should not ask pupils to complete ACE questionnaires or work out a score.",
@@ -843,8 +851,8 @@ _TIP_QUESTIONS = (
         ("Schools should ask pupils to complete an ACE questionnaire.", False),
     ),
     _q(
-        "Which of these could be signs of a freeze response in the classroom? Select all that "
-        "apply.",
+        2,
+        "Which of these could be signs of a freeze response in the classroom?",
         "Freeze can look like going still or blank, not answering, or seeming to ignore "
         "instructions. Because it is quiet, it is easily missed or mistaken for daydreaming or "
         "refusal. Shouting and running out of the room are more typical of fight and flight.",
@@ -854,6 +862,7 @@ _TIP_QUESTIONS = (
         ("Running out of the classroom", False),
     ),
     _q(
+        4,
         "A pupil is extremely distressed, shouting and pacing. What should you do first?",
         "A child in fight or flight cannot reason yet. The first step is to help them regulate: "
         "a calm voice, few words, space and a way out. Relate and reason come after (regulate, "
@@ -868,8 +877,8 @@ _TIP_QUESTIONS = (
         ("Stand close and insist that they look at you while you speak.", False),
     ),
     _q(
-        "Which of these phrases are most likely to help de-escalate a situation? Select all "
-        "that apply.",
+        4,
+        "Which of these phrases are most likely to help de-escalate a situation?",
         "Naming the feeling without blame and offering a limited choice both lower the sense of "
         'threat and give the pupil some control. "Calm down!" and "why" questions tend to '
         "feel like criticism to a child who cannot calm down or explain in that moment.",
@@ -879,6 +888,7 @@ _TIP_QUESTIONS = (
         ('"Why do you always do this?"', False),
     ),
     _q(
+        3,
         "What does co-regulation mean?",
         "Co-regulation is how children learn to manage their feelings: a calm, attuned adult "
         "helps a distressed child's body settle. It is not isolation or a reward scheme.",
@@ -891,6 +901,7 @@ _TIP_QUESTIONS = (
         ("Rewarding a pupil for staying calm for a whole lesson.", False),
     ),
     _q(
+        3,
         "Does being trauma-informed mean a school stops using boundaries and consequences?",
         "No. Clear, consistent boundaries are part of what makes school feel safe and "
         "predictable. Trauma-informed practice changes how they are held: calmly, without "
@@ -907,8 +918,9 @@ _TIP_QUESTIONS = (
         ("Yes, but only for pupils who have a formal diagnosis.", False),
     ),
     _q(
+        6,
         "During a lesson, a pupil tells you something that makes you worried they are being "
-        "harmed at home. What should you do? Select all that apply.",
+        "harmed at home. What should you do?",
         "Keeping children safe in education is clear: listen, do not investigate or ask leading "
         "questions, never promise confidentiality, record what was said in the child's words and "
         "pass it to the designated safeguarding lead without delay, following your school's "
@@ -920,6 +932,7 @@ _TIP_QUESTIONS = (
         ("Wait to see whether anything else happens before telling anyone.", False),
     ),
     _q(
+        5,
         "A colleague says they can't stop thinking about a pupil's situation and are sleeping "
         "badly. What is the most helpful response?",
         "These can be signs of secondary (vicarious) trauma, a normal response to this work. "

@@ -55,6 +55,8 @@ class Module(Base):
     default_validity_months: Mapped[int | None]
     #: In-tool modules: percentage of correct answers needed to pass the knowledge check.
     pass_mark_percent: Mapped[int | None]
+    #: In-tool modules: questions drawn for each attempt from the bank; None: every question.
+    questions_per_attempt: Mapped[int | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     #: Retired modules leave the catalogue but keep every completion and requirement history.
     retired_at: Mapped[dt.datetime | None]
@@ -96,8 +98,10 @@ class Question(Base):
     module_id: Mapped[int] = mapped_column(ForeignKey("training_module.id"), index=True)
     position: Mapped[int]
     prompt: Mapped[str] = mapped_column(Text)
-    #: Shown after submitting: why the right answer is right.
+    #: Shown after a pass: why the right answer is right.
     explanation: Mapped[str] = mapped_column(Text, default="")
+    #: The module page (its position) that teaches this; named to revisit after a fail.
+    page_position: Mapped[int | None]
 
     module: Mapped[Module] = relationship(back_populates="questions")
     options: Mapped[list[QuestionOption]] = relationship(

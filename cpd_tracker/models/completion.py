@@ -69,6 +69,8 @@ class Attempt(Base):
     correct: Mapped[int]
     total: Mapped[int]
     score_percent: Mapped[int]
+    #: The module's pass mark when this attempt was marked (a later change does not rewrite it).
+    pass_mark_percent: Mapped[int | None]
     passed: Mapped[bool]
     submitted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

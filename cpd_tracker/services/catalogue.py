@@ -203,6 +203,7 @@ class CatalogueService:
                 position=i,
                 prompt=q.prompt,
                 explanation=q.explanation,
+                page_position=q.page,
                 options=[
                     QuestionOption(position=j, text=o.text, correct=o.correct)
                     for j, o in enumerate(q.options, start=1)

@@ -1,43 +1,26 @@
-"""In-tool modules: the knowledge check, scored here; a pass records the completion.
-
-Every attempt is kept. A question counts as right only when exactly the correct options were
-chosen (no credit for ticking everything).
+"""In-tool modules: the knowledge check, marked here (``rules/knowledge_check.py``); a pass
+records the completion. Every attempt is kept, with the pass mark it was marked against.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cpd_tracker.models import Attempt, Completion, CompletionMethod, Delivery, Module, Person
+from cpd_tracker.models import (
+    Attempt,
+    Completion,
+    CompletionMethod,
+    Delivery,
+    Module,
+    Person,
+    Question,
+)
+from cpd_tracker.rules.knowledge_check import Paper, Score, score
 from cpd_tracker.services.audit import AuditService
-
-
-@dataclass(frozen=True)
-class Score:
-    correct: int
-    total: int
-    percent: int
-    passed: bool
-    #: question id -> answered right
-    marks: dict[int, bool]
-
-
-def score(module: Module, answers: Mapping[int, frozenset[int]]) -> Score:
-    """Pure: mark ``answers`` (question id -> chosen option ids) against ``module``."""
-    marks = {
-        q.id: answers.get(q.id, frozenset()) == frozenset(o.id for o in q.options if o.correct)
-        for q in module.questions
-    }
-    total = len(marks)
-    correct = sum(marks.values())
-    percent = round(100 * correct / total) if total else 0
-    passed = total > 0 and percent >= (module.pass_mark_percent or 100)
-    return Score(correct, total, percent, passed, marks)
 
 
 class LearningService:
@@ -49,23 +32,30 @@ class LearningService:
         self.clock = clock
 
     def submit(
-        self, person: Person, module: Module, answers: Mapping[int, frozenset[int]]
+        self,
+        person: Person,
+        module: Module,
+        paper: Paper,
+        answers: Mapping[int, frozenset[int]],
     ) -> tuple[Attempt, Score, Completion | None]:
+        """Mark the questions of ``paper`` (the ones this attempt was asked); anything
+        answered outside it counts for nothing."""
         if (
             module.delivery is not Delivery.IN_TOOL
             or module.organisation_id != person.organisation_id
         ):
             raise PermissionError("not an in-tool module of this organisation")
-        result = score(module, answers)
+        result = score(self.asked(module, paper), answers, module.pass_mark_percent)
         now = self.clock()
         attempt = Attempt(
             organisation_id=person.organisation_id,
             person_id=person.id,
             module_id=module.id,
-            answers={str(q): sorted(opts) for q, opts in answers.items()},
+            answers={str(q): sorted(answers.get(q, ())) for q in paper.question_ids},
             correct=result.correct,
             total=result.total,
             score_percent=result.percent,
+            pass_mark_percent=result.pass_mark,
             passed=result.passed,
             submitted_at=now,
         )
@@ -83,6 +73,12 @@ class LearningService:
         )
         completion = self._complete(person, module, attempt, now.date()) if result.passed else None
         return attempt, result, completion
+
+    @staticmethod
+    def asked(module: Module, paper: Paper) -> list[Question]:
+        """The paper's questions, in its order (ids not of this module dropped)."""
+        by_id = {q.id: q for q in module.questions}
+        return [by_id[qid] for qid in paper.question_ids if qid in by_id]
 
     def attempts(self, person: Person, module: Module) -> list[Attempt]:
         return list(

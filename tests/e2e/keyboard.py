@@ -74,6 +74,24 @@ class Keyboard:
                 return focused
         raise AssertionError(f"{what} never took focus in {MAX_TABS} presses of Tab")
 
+    def choose_radio(self, wanted: set[str], limit: int = 12) -> dict[str, str]:
+        """In a radio group that has focus, choose the option whose id is in ``wanted`` as a
+        keyboard user does: Space on the focused option, else the arrow keys (which move and
+        choose)."""
+        for presses in range(limit):
+            focused: dict[str, str] | None = self.frame.evaluate(_DESCRIBE)
+            assert focused is not None, "focus left the radio group"
+            if focused["id"] in wanted:
+                if presses == 0:
+                    self.page.keyboard.press("Space")
+                handle = self.frame.evaluate_handle("() => document.activeElement")
+                assert handle.evaluate("e => e.checked"), f"{focused['id']} was not chosen"
+                self._last = (handle, handle.evaluate(_SIGNATURE))
+                return focused
+            self._last = None
+            self.page.keyboard.press("ArrowDown")
+        raise AssertionError(f"none of {sorted(wanted)} reached with the arrow keys")
+
     def press(self, key: str) -> None:
         self._last = None  # Enter follows a link: the element goes with its page
         self.page.keyboard.press(key)

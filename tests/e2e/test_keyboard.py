@@ -1,6 +1,6 @@
 """Keyboard alone, inside the LMS frame: a teacher tabs from the LMS page into the tool, opens
-the in-tool module, reads every page, answers the knowledge check with Space and submits it
-with Enter. Every element that takes focus on the way must show it: its focus style (or, for
+the in-tool module, reads every page, answers the knowledge check (Space ticks a box; the arrow
+keys choose a single-answer radio) and submits it with Enter. Every element that takes focus on the way must show it: its focus style (or, for
 a checkbox, its label's box) differs from its style once focus has moved on."""
 
 from __future__ import annotations
@@ -48,9 +48,13 @@ def test_module_and_knowledge_check_by_keyboard_alone(
     chosen: set[str] = set()
     while True:
         focused = keys.tab_to(
-            lambda f: f["type"] == "checkbox" or f["text"] == "Submit answers",
-            "a checkbox or the submit button",
+            lambda f: f["type"] in ("checkbox", "radio") or f["text"] == "Submit answers",
+            "an answer or the submit button",
         )
+        if focused["type"] == "radio":
+            # Single-answer questions are radios: Tab enters the group once, arrows choose.
+            chosen.add(keys.choose_radio(right)["id"])
+            continue
         if focused["type"] != "checkbox":
             break
         if focused["id"] in right:

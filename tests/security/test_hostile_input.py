@@ -281,7 +281,11 @@ def test_a_knowledge_check_with_crafted_answers_counts_them_unanswered(
     page = staff.get(f"/modules/{module_id}/check").get_data(as_text=True)
     response = staff.post(
         f"/modules/{module_id}/check",
-        data={"csrf_token": hidden(page, "csrf_token"), f"q{question_id}": value},
+        data={
+            "csrf_token": hidden(page, "csrf_token"),
+            "paper": hidden(page, "paper"),
+            f"q{question_id}": value,
+        },
     )
     assert response.status_code == 400
     assert "Which?" in response.get_data(as_text=True)
@@ -289,7 +293,11 @@ def test_a_knowledge_check_with_crafted_answers_counts_them_unanswered(
     page = staff.get(f"/modules/{module_id}/check").get_data(as_text=True)
     response = staff.post(
         f"/modules/{module_id}/check",
-        data={"csrf_token": hidden(page, "csrf_token"), f"q{question_id}": [value, str(right)]},
+        data={
+            "csrf_token": hidden(page, "csrf_token"),
+            "paper": hidden(page, "paper"),
+            f"q{question_id}": [value, str(right)],
+        },
     )
     assert response.status_code == 200
 

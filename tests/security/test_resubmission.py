@@ -37,9 +37,13 @@ RESENT = "That form had already been sent, so nothing new was saved."
 
 
 def twice(client: FlaskClient, page: str, path: str, data: dict[str, Any]) -> list[TestResponse]:
-    """The form at ``page`` posted to ``path`` twice with the same token."""
-    token = hidden(client.get(page).get_data(as_text=True), "csrf_token")
-    return [client.post(path, data={"csrf_token": token, **data}) for _ in range(2)]
+    """The form at ``page`` posted to ``path`` twice with the same token (and the knowledge
+    check's sealed paper, where the form has one)."""
+    html = client.get(page).get_data(as_text=True)
+    sent = {"csrf_token": hidden(html, "csrf_token"), **data}
+    if 'name="paper"' in html:
+        sent["paper"] = hidden(html, "paper")
+    return [client.post(path, data=sent) for _ in range(2)]
 
 
 def _purchase_form(app: Flask, nasen: int, **kw: str) -> dict[str, str]:

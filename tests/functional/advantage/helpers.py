@@ -285,7 +285,9 @@ def form_action(page: str, marker: str = "data-autosubmit") -> str:
 def pass_module(client: FlaskClient, mod: Module) -> TestResponse:
     """Take the in-tool module's knowledge check and pass it."""
     page = client.get(f"/modules/{mod.id}/check").get_data(as_text=True)
-    answers: dict[str, Any] = {"csrf_token": csrf(page)}
+    paper = re.search(r'name="paper" value="([^"]+)"', page)
+    assert paper, "no sealed paper in the knowledge check"
+    answers: dict[str, Any] = {"csrf_token": csrf(page), "paper": paper.group(1)}
     for q in mod.questions:
         answers[f"q{q.id}"] = [str(o.id) for o in q.options if o.correct]
     response = client.post(f"/modules/{mod.id}/check", data=answers)
