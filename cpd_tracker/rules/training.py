@@ -2,31 +2,40 @@
 
 A pure function of plain facts (see ``assess``); the database and the clock stay outside.
 Statuses are derived, never stored (ARCHITECTURE.md, "Training"; DOMAIN.md, "Mandatory
-training": relative and fixed due dates, validity, recertification windows, extensions).
+training": relative and fixed due dates, validity, recertification windows, extensions; Totara's
+recertification bases; issue 16, "Training renewals").
 
 The rules, first match wins:
 
-1. **Left**: the person's leaving date is today or earlier.
+1. **Left**: the person's leaving date is before today. The leaving day is the last day
+   employed: the person still counts as staff on it.
 2. **Exempt**: an exemption is in force today (started, and not yet past its end date).
 3. **Not yet due**: the requirement applies from a start in the future (the start date, the
    appointment date for appointment rules, falling back to the start date) and nothing has been
    completed yet.
-4. The **first due date** of someone who never completed: the start plus ``due_days``; for a
-   fixed date, its first occurrence on or after the start, or, with no start date, this calendar
-   year's occurrence. After an exemption has ended, the due date moves to at least the end of the
-   exemption plus ``due_days`` (or the first fixed date after it).
-5. With a **completion** (only those on or before today count; the latest wins): no validity
-   means compliant for ever. Otherwise the completion expires ``validity_months`` later; for a
-   fixed date, the completion covers a cycle (the coming one if done inside the recertification
-   window, else the one just gone) and expires on a later cycle's fixed date. From the expiry
-   date it is expired, inside the window before it expiring soon, else compliant. An extension
-   reaching past the expiry turns expired into extended until its new date.
+4. **Grace**: every day from which the person must be given the requirement's due period is a
+   *grace start*: the start (or appointment) date, the appointment to a role the requirement
+   targets (a role change), the last day of an exemption that has ended, the day the requirement was
+   introduced, and the day a new version of the module stops older completions counting. From a
+   grace start G the person is due by G plus ``due_days``; for a fixed date, by the first fixed
+   date on or after G, or G plus ``grace_days`` (default 30) if that is later. Someone who never
+   completed is due by the latest of these (with no start date at all, a fixed-date rule is due
+   by the latest occurrence of its date: the cycle rolls on the requirement's own date). Someone
+   whose latest completion came before a grace start is due by that deadline or their expiry,
+   whichever is later: renewers never fare worse than first-timers.
+5. With a **completion** (only those on or before today count, and not those a new module version
+   stopped; the latest wins): no validity means compliant for ever. Otherwise its expiry follows
+   the requirement's recertification basis (``Basis``), capped by the certificate's own expiry
+   when one is recorded. The expiry day is the renewal's due day and, like a first-timer's due
+   day, still on time: expired from the day after it (or after the grace deadline, if later),
+   inside the window before it expiring soon, else compliant. An extension reaching past that
+   day turns expired into extended until its new date.
 6. With **no completion**: an extension past the due date gives extended until its new date,
    then overdue; otherwise overdue after the due date, due soon within ``due_soon_days`` of it
    (the due day itself included: completing on the due day is on time), else due.
 
 A ``DAYS_AFTER_*`` rule with no start date at all has no due date: the person is due, with no
-deadline, until a start date is recorded (or an extension or exemption gives one).
+deadline, until a start date is recorded (or an extension, exemption or grace start gives one).
 """
 
 from __future__ import annotations
@@ -58,6 +67,24 @@ class Rule(enum.StrEnum):
     FIXED_DATE = "fixed_date"
 
 
+class Basis(enum.StrEnum):
+    """Where a completion's expiry is counted from (Totara's three recertification bases)."""
+
+    #: ``validity_months`` after the completion date.
+    COMPLETION = "completion"
+    #: ``validity_months`` after the previous expiry when renewed inside the window before it
+    #: (early renewal keeps the anniversary); after the completion date otherwise.
+    EXPIRY = "expiry"
+    #: On a fixed date (``due_month``/``due_day``, then every ``validity_months``): the first
+    #: that leaves at least the minimum active period after the completion.
+    FIXED = "fixed"
+
+
+#: Fixed-date rules: days a newcomer (starter, returner, role change, new requirement) has at
+#: least, when the requirement does not say (``grace_days``).
+DEFAULT_FIXED_GRACE_DAYS = 30
+
+
 @dataclass(frozen=True)
 class RequirementFacts:
     rule: Rule
@@ -67,14 +94,47 @@ class RequirementFacts:
     validity_months: int | None = None
     window_days: int = 60
     due_soon_days: int = 30
+    #: None: ``FIXED`` for fixed-date rules, ``COMPLETION`` otherwise (the old behaviour).
+    basis: Basis | None = None
+    #: ``FIXED`` basis: the least a completion counts for; None: half the validity.
+    min_active_months: int | None = None
+    #: Fixed-date rules: a newcomer has at least this many days; None: 30.
+    grace_days: int | None = None
+    #: The day the requirement was introduced (a grace start for everyone).
+    introduced_on: dt.date | None = None
+    #: A new module version: from this day, completions before it no longer count.
+    counts_from: dt.date | None = None
+
+    @property
+    def recertify_from(self) -> Basis:
+        if self.basis is not None:
+            return self.basis
+        return Basis.FIXED if self.rule is Rule.FIXED_DATE else Basis.COMPLETION
+
+    @property
+    def min_active(self) -> int:
+        """Months the ``FIXED`` basis guarantees a completion at least."""
+        if self.min_active_months is not None:
+            return self.min_active_months
+        return (self.validity_months or 0) // 2
 
 
 @dataclass(frozen=True)
 class PersonFacts:
+    #: The start of the current employment (a rejoiner's is the day they came back).
     start_date: dt.date | None
-    #: When the person took the role this requirement targets (DAYS_AFTER_APPOINTMENT).
+    #: When the person took the role this requirement targets (the base of DAYS_AFTER_APPOINTMENT;
+    #: for other rules, a role change that brought the requirement: a grace start).
     appointed_on: dt.date | None = None
+    #: The last day employed.
     leaving_date: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class CompletionFacts:
+    completed_on: dt.date
+    #: The provider's certificate's own expiry, when recorded: the completion counts no longer.
+    certificate_expires_on: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -95,7 +155,7 @@ class StatusResult:
     status: Status
     #: When the current cycle is (or was) due; None when nothing is due (exempt, left, ...).
     due_on: dt.date | None
-    #: When the latest completion stops counting; None when it never expires or none exists.
+    #: The last day the latest completion counts; None when it never expires or none exists.
     expires_on: dt.date | None
     last_completed_on: dt.date | None
     #: A sentence a member of staff understands, naming the dates that drive the status.
@@ -119,6 +179,7 @@ _MONTH_NAMES = (
     "November",
     "December",
 )
+_DAY = dt.timedelta(days=1)
 
 
 def uk_date(day: dt.date) -> str:
@@ -198,37 +259,42 @@ def first_due_on(
     """
     start = applies_from(person, requirement)
     if start is not None:
-        return _due_from(start, requirement)
+        return due_after(start, requirement)
     if requirement.rule is Rule.FIXED_DATE:
-        # No start date: this calendar year's fixed date, i.e. the latest one on or before
-        # today, or the coming one while today is still before this year's.
-        return fixed_date_in(today.year, requirement)
+        # No start date: the cycle rolls on the requirement's own date (not 1 January), so
+        # the deadline is its latest occurrence, today's included.
+        return previous_fixed_date(today, requirement)
     return None
 
 
-def _due_from(start: dt.date, requirement: RequirementFacts) -> dt.date:
+def due_after(grace_start: dt.date, requirement: RequirementFacts) -> dt.date:
+    """The deadline of someone given the requirement's due period from ``grace_start``."""
     if requirement.rule is Rule.FIXED_DATE:
-        return next_fixed_date(start, requirement)
-    return start + dt.timedelta(days=_due_days(requirement))
+        days = (
+            DEFAULT_FIXED_GRACE_DAYS if requirement.grace_days is None else requirement.grace_days
+        )
+        return max(next_fixed_date(grace_start, requirement), grace_start + dt.timedelta(days=days))
+    return grace_start + dt.timedelta(days=_due_days(requirement))
 
 
-def _pushed_past_exemption(
-    due: dt.date | None,
+def grace_starts(
+    person: PersonFacts,
     requirement: RequirementFacts,
     exemptions: Sequence[ExemptionFacts],
     today: dt.date,
-) -> dt.date | None:
-    # Someone back from an exemption (long-term absence, say) gets a full period again,
-    # counted from the day the exemption ended, rather than returning already overdue.
-    ended = [e.ends_on for e in exemptions if e.ends_on is not None and e.ends_on < today]
-    if not ended:
-        return due
-    ended_on = max(ended)
-    if requirement.rule is Rule.FIXED_DATE:
-        pushed = next_fixed_date(ended_on + dt.timedelta(days=1), requirement)
-    else:
-        pushed = ended_on + dt.timedelta(days=_due_days(requirement))
-    return pushed if due is None else max(due, pushed)
+) -> list[dt.date]:
+    """Days on or before ``today`` from which the person is owed the requirement's due period."""
+    days = [
+        applies_from(person, requirement),
+        person.start_date,
+        person.appointed_on,
+        requirement.introduced_on,
+        requirement.counts_from,
+    ]
+    # Back from an exemption (long-term absence, say): a full period again, counted from the
+    # day it ended, once it has.
+    days += [e.ends_on for e in exemptions if e.ends_on is not None and e.ends_on < today]
+    return sorted({day for day in days if day is not None and day <= today})
 
 
 # --- Completions ----------------------------------------------------------------------------
@@ -238,7 +304,8 @@ def covered_cycle_due_on(requirement: RequirementFacts, completed_on: dt.date) -
     """For a fixed-date requirement, the due date of the cycle a completion counts for.
 
     Early completions inside the recertification window count for the coming cycle; any
-    other completion counts, late, for the cycle whose date has just gone.
+    other completion counts, late, for the cycle whose date has just gone. (The ``FIXED``
+    basis anchors its cycles here when the person's own first fixed date is unknown.)
     """
     coming = next_fixed_date(completed_on, requirement)
     if (coming - completed_on).days <= requirement.window_days:
@@ -246,36 +313,120 @@ def covered_cycle_due_on(requirement: RequirementFacts, completed_on: dt.date) -
     return previous_fixed_date(completed_on, requirement)
 
 
-def expiry_for(requirement: RequirementFacts, completed_on: dt.date) -> dt.date | None:
-    """The day a completion on ``completed_on`` stops counting; None if it never does."""
-    if requirement.validity_months is None:
-        return None
-    if requirement.rule is not Rule.FIXED_DATE:
-        return add_months(completed_on, requirement.validity_months)
-    # Academic-year cycles: the completion lasts until a later cycle's date, so the month
-    # arithmetic is snapped back to the fixed day, which clamping may have cut short
-    # (28 Feb 2027 + 12 months is 28 Feb 2028, but the 29 February cycle falls on the 29th).
-    moved = add_months(covered_cycle_due_on(requirement, completed_on), requirement.validity_months)
+def _cycle_date(anchor: dt.date, steps: int, requirement: RequirementFacts) -> dt.date:
+    # The anchor moved by whole validity periods, snapped back to the fixed day (clamping may
+    # have cut it short: 28 Feb 2027 + 12 months is 28 Feb 2028, but 29 February falls on 29th).
+    months = steps * (requirement.validity_months or 12)
+    moved = add_months(anchor, months)
     return _clamped(moved.year, moved.month, _fixed_month_day(requirement)[1])
 
 
-def _latest_on_or_before(days: Sequence[dt.date], today: dt.date) -> dt.date | None:
-    # A completion dated after today is a data-entry error: it cannot count yet.
-    counted = [day for day in days if day <= today]
-    return max(counted) if counted else None
+def _fixed_expiry(requirement: RequirementFacts, completed_on: dt.date, anchor: dt.date) -> dt.date:
+    """The first cycle date (``anchor`` plus whole validity periods) after ``completed_on``
+    that leaves at least the minimum active period: a June completion is not due again in
+    September, and 60 or 61 days before the date give the same expiry."""
+    earliest = max(add_months(completed_on, requirement.min_active), completed_on + _DAY)
+    months = requirement.validity_months or 12
+    gap = (earliest.year - anchor.year) * 12 + earliest.month - anchor.month
+    steps = gap // months - 1
+    while _cycle_date(anchor, steps, requirement) >= earliest:
+        steps -= 1
+    while _cycle_date(anchor, steps, requirement) < earliest:
+        steps += 1
+    return _cycle_date(anchor, steps, requirement)
+
+
+def expiry_for(
+    requirement: RequirementFacts,
+    completed_on: dt.date,
+    *,
+    previous_expiry: dt.date | None = None,
+    anchor: dt.date | None = None,
+    certificate_expires_on: dt.date | None = None,
+) -> dt.date | None:
+    """The last day a completion on ``completed_on`` counts (its renewal's due day); None if
+    it never expires.
+
+    ``previous_expiry`` is the expiry of the completion before it (``EXPIRY`` basis);
+    ``anchor`` a fixed date of the person's cycle (``FIXED`` basis; default the cycle the
+    completion covers). A recorded certificate expiry caps the result.
+    """
+    expiry: dt.date | None = None
+    months = requirement.validity_months
+    if months is not None:
+        basis = requirement.recertify_from
+        if basis is Basis.FIXED:
+            expiry = _fixed_expiry(
+                requirement,
+                completed_on,
+                anchor if anchor is not None else covered_cycle_due_on(requirement, completed_on),
+            )
+        elif (
+            basis is Basis.EXPIRY
+            and previous_expiry is not None
+            and previous_expiry - dt.timedelta(days=requirement.window_days)
+            <= completed_on
+            <= previous_expiry
+        ):
+            expiry = add_months(previous_expiry, months)
+        else:
+            expiry = add_months(completed_on, months)
+    if certificate_expires_on is not None:
+        return certificate_expires_on if expiry is None else min(expiry, certificate_expires_on)
+    return expiry
+
+
+def _as_facts(completion: dt.date | CompletionFacts) -> CompletionFacts:
+    return completion if isinstance(completion, CompletionFacts) else CompletionFacts(completion)
+
+
+def counted_completions(
+    requirement: RequirementFacts,
+    completions: Sequence[dt.date | CompletionFacts],
+    today: dt.date,
+) -> list[CompletionFacts]:
+    """The completions that count on ``today``, oldest first.
+
+    A completion dated after today is a data-entry error: it cannot count yet. From the day a
+    new module version says so, completions before that day no longer count.
+    """
+    cut = requirement.counts_from
+    facts = [_as_facts(c) for c in completions]
+    return sorted(
+        (
+            c
+            for c in facts
+            if c.completed_on <= today and (cut is None or today < cut or c.completed_on >= cut)
+        ),
+        key=lambda c: (c.completed_on, c.certificate_expires_on or dt.date.max),
+    )
+
+
+def latest_expiry(
+    person: PersonFacts, requirement: RequirementFacts, counted: Sequence[CompletionFacts]
+) -> dt.date | None:
+    """The expiry of the latest of ``counted`` (oldest first), each renewal in turn."""
+    anchor = None
+    if requirement.recertify_from is Basis.FIXED and requirement.validity_months is not None:
+        start = applies_from(person, requirement)
+        # The person's own cycle: the first fixed date once the requirement applied to them.
+        anchor = next_fixed_date(start, requirement) if start is not None else None
+    expiry = None
+    for completion in counted:
+        expiry = expiry_for(
+            requirement,
+            completion.completed_on,
+            previous_expiry=expiry,
+            anchor=anchor,
+            certificate_expires_on=completion.certificate_expires_on,
+        )
+    return expiry
 
 
 def _latest_extension(
-    extensions: Sequence[ExtensionFacts], later_than: dt.date | None, *, inclusive: bool
+    extensions: Sequence[ExtensionFacts], later_than: dt.date | None
 ) -> ExtensionFacts | None:
-    def reaches(extension: ExtensionFacts) -> bool:
-        if later_than is None:
-            return True
-        if inclusive:
-            return extension.new_due_on >= later_than
-        return extension.new_due_on > later_than
-
-    candidates = [e for e in extensions if reaches(e)]
+    candidates = [e for e in extensions if later_than is None or e.new_due_on > later_than]
     return max(candidates, key=lambda e: e.new_due_on) if candidates else None
 
 
@@ -285,17 +436,19 @@ def _latest_extension(
 def assess(
     person: PersonFacts,
     requirement: RequirementFacts,
-    completions: Sequence[dt.date],
+    completions: Sequence[dt.date | CompletionFacts],
     exemptions: Sequence[ExemptionFacts],
     extensions: Sequence[ExtensionFacts],
     today: dt.date,
 ) -> StatusResult:
     """Where ``person`` stands against ``requirement`` on ``today``."""
-    completed_on = _latest_on_or_before(completions, today)
-    expires_on = expiry_for(requirement, completed_on) if completed_on is not None else None
+    counted = counted_completions(requirement, completions, today)
+    completed_on = counted[-1].completed_on if counted else None
+    expires_on = latest_expiry(person, requirement, counted)
 
-    # Rule 1: a leaver drops out of every figure from the leaving day on, history kept.
-    if person.leaving_date is not None and person.leaving_date <= today:
+    # Rule 1: a leaver drops out of every figure from the day after the leaving day (their
+    # last day employed), history kept.
+    if person.leaving_date is not None and person.leaving_date < today:
         return StatusResult(
             Status.LEFT,
             due_on=None,
@@ -315,9 +468,13 @@ def assess(
             reason=_exemption_reason(exemption),
         )
 
+    starts = grace_starts(person, requirement, exemptions, today)
     if completed_on is None:
-        return _assess_outstanding(person, requirement, exemptions, extensions, today)
-    return _assess_completed(requirement, completed_on, expires_on, extensions, today)
+        return _assess_outstanding(person, requirement, starts, extensions, today)
+    # Rule 4 for renewers: a grace start after the latest completion gives the due period too.
+    owed = [due_after(day, requirement) for day in starts if day > completed_on]
+    grace_due = max(owed) if owed else None
+    return _assess_completed(requirement, completed_on, expires_on, grace_due, extensions, today)
 
 
 def _exemption_in_force(
@@ -343,6 +500,7 @@ def _assess_completed(
     requirement: RequirementFacts,
     completed_on: dt.date,
     expires_on: dt.date | None,
+    grace_due: dt.date | None,
     extensions: Sequence[ExtensionFacts],
     today: dt.date,
 ) -> StatusResult:
@@ -353,33 +511,53 @@ def _assess_completed(
 
     if expires_on is None:
         return result(Status.COMPLIANT, None, f"{done}; does not expire.")
-    if today < expires_on - dt.timedelta(days=requirement.window_days):
-        return result(Status.COMPLIANT, expires_on, f"{done}; counts until {uk_date(expires_on)}.")
-    if today < expires_on:
-        # The recertification window is open: renewing now keeps the person compliant.
-        left = _days_left(expires_on, today)
-        reason = f"{done}; counts until {uk_date(expires_on)}, renew now: {left}."
-        return result(Status.EXPIRING_SOON, expires_on, reason)
+    # The renewal is due on the expiry day, or later when a grace start owes a full period.
+    renew_by = expires_on if grace_due is None else max(expires_on, grace_due)
+    counts = f"{done}; counts until {uk_date(expires_on)}"
+    if renew_by > expires_on:
+        counts += f", renewal due by {uk_date(renew_by)}"
+    if today <= expires_on:
+        if today < renew_by - dt.timedelta(days=requirement.window_days):
+            return result(Status.COMPLIANT, renew_by, f"{counts}.")
+        # The recertification window is open: renewing now keeps the person compliant. The
+        # expiry day itself is on time, as a first-timer's due day is.
+        reason = f"{counts}, renew now: {_days_left(renew_by, today)}."
+        return result(Status.EXPIRING_SOON, renew_by, reason)
+    if today <= renew_by:
+        # Lapsed, but owed the due period (back from an exemption, rejoined, new role, ...).
+        status = (
+            Status.DUE_SOON
+            if today >= renew_by - dt.timedelta(days=requirement.due_soon_days)
+            else Status.DUE
+        )
+        reason = (
+            f"Due by {uk_date(renew_by)}: {_days_left(renew_by, today)}; last completed on "
+            f"{uk_date(completed_on)}, which counted until {uk_date(expires_on)}."
+        )
+        return result(status, renew_by, reason)
 
-    # From the expiry day on, the completion no longer counts. Only an extension reaching
-    # the expiry date or later belongs to this cycle; an older one was for an earlier cycle.
-    extension = _latest_extension(extensions, expires_on, inclusive=True)
+    # After the renewal's due day the completion no longer counts. Only an extension beyond
+    # that day belongs to this cycle; an older one was for an earlier cycle.
+    extension = _latest_extension(extensions, renew_by)
     if extension is not None and today <= extension.new_due_on:
-        reason = _extended_reason(extension, expires_on, today)
+        reason = _extended_reason(extension, renew_by, today)
         return result(Status.EXTENDED, extension.new_due_on, reason)
-    reason = f"Expired on {uk_date(expires_on)}; last completed on {uk_date(completed_on)}."
+    reason = f"Expired: counted until {uk_date(expires_on)}"
+    if renew_by > expires_on:
+        reason += f", renewal was due by {uk_date(renew_by)}"
+    reason += f"; last completed on {uk_date(completed_on)}."
     if extension is not None:
         reason = (
-            f"Expired on {uk_date(expires_on)}; the extension to "
+            f"Expired: counted until {uk_date(expires_on)}; the extension to "
             f"{uk_date(extension.new_due_on)} has also passed."
         )
-    return result(Status.EXPIRED, expires_on, reason)
+    return result(Status.EXPIRED, renew_by, reason)
 
 
 def _assess_outstanding(
     person: PersonFacts,
     requirement: RequirementFacts,
-    exemptions: Sequence[ExemptionFacts],
+    starts: Sequence[dt.date],
     extensions: Sequence[ExtensionFacts],
     today: dt.date,
 ) -> StatusResult:
@@ -390,16 +568,17 @@ def _assess_outstanding(
     if start is not None and start > today:
         # Not started yet. An exemption that ended before today cannot push a due date
         # counted from a start that is still to come, so it is left out.
-        first = _due_from(start, requirement)
+        first = due_after(start, requirement)
         reason = f"Not due yet: applies from {uk_date(start)}, due by {uk_date(first)}."
         return result(Status.NOT_YET_DUE, first, reason)
 
-    due = _pushed_past_exemption(
-        first_due_on(person, requirement, today), requirement, exemptions, today
-    )
+    candidates = [due_after(day, requirement) for day in starts]
+    if start is None and requirement.rule is Rule.FIXED_DATE:
+        candidates.append(previous_fixed_date(today, requirement))
+    due = max(candidates, default=None)
 
     # An extension earlier than (or on) the due date gives nothing: it is ignored.
-    extension = _latest_extension(extensions, due, inclusive=False)
+    extension = _latest_extension(extensions, due)
     if extension is not None:
         if today <= extension.new_due_on:
             return result(

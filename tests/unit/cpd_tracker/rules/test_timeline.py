@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from dataclasses import replace
 
 import pytest
 
 from cpd_tracker.rules.timeline import Timeline, timeline
 from cpd_tracker.rules.training import (
+    Basis,
+    CompletionFacts,
     ExemptionFacts,
     ExtensionFacts,
     PersonFacts,
@@ -32,9 +35,14 @@ def _maybe(rng: random.Random, day: dt.date) -> dt.date | None:
 def random_case(
     rng: random.Random,
 ) -> tuple[
-    PersonFacts, RequirementFacts, list[dt.date], list[ExemptionFacts], list[ExtensionFacts]
+    PersonFacts,
+    RequirementFacts,
+    list[dt.date | CompletionFacts],
+    list[ExemptionFacts],
+    list[ExtensionFacts],
 ]:
     rule = rng.choice(list(Rule))
+    bases = list(Basis) if rule is Rule.FIXED_DATE else [Basis.COMPLETION, Basis.EXPIRY]
     requirement = RequirementFacts(
         rule=rule,
         due_days=None if rule is Rule.FIXED_DATE else rng.choice([0, 30, 90, 365]),
@@ -43,15 +51,26 @@ def random_case(
         validity_months=rng.choice([None, 1, 12, 24]),
         window_days=rng.choice([0, 30, 60]),
         due_soon_days=rng.choice([0, 14, 30]),
+        # Issue 16: recertification bases, minimum active periods, grace days, introduction
+        # dates and module versions.
+        basis=rng.choice([None, *bases]),
+        min_active_months=rng.choice([None, None, 0, 2, 9]),
+        grace_days=rng.choice([None, 0, 45]) if rule is Rule.FIXED_DATE else None,
+        introduced_on=_day(rng) if rng.random() < 0.3 else None,
+        counts_from=_day(rng) if rng.random() < 0.2 else None,
     )
     if requirement.due_month == 2 and requirement.due_day == 31:
-        requirement = RequirementFacts(rule, None, 2, 28, requirement.validity_months)
+        requirement = replace(requirement, due_day=28)
     person = PersonFacts(
         start_date=_maybe(rng, _day(rng)),
         appointed_on=_maybe(rng, _day(rng)) if rng.random() < 0.5 else None,
         leaving_date=_day(rng) if rng.random() < 0.15 else None,
     )
-    completions = [_day(rng, 1200) for _ in range(rng.choice([0, 0, 1, 1, 2, 3]))]
+    completions: list[dt.date | CompletionFacts] = []
+    for _ in range(rng.choice([0, 0, 1, 1, 2, 3])):
+        done = _day(rng, 1200)
+        certificate = done + dt.timedelta(days=rng.randint(30, 800))
+        completions.append(CompletionFacts(done, certificate) if rng.random() < 0.3 else done)
     exemptions = [
         ExemptionFacts(start := _day(rng), _maybe(rng, start + dt.timedelta(rng.randint(0, 300))))
         for _ in range(rng.choice([0, 0, 0, 1, 2]))

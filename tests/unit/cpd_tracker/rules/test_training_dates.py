@@ -90,7 +90,8 @@ def test_next_and_previous_fixed_date(day: dt.date, following: dt.date, precedin
     [
         pytest.param(date(2026, 7, 15), date(2026, 9, 1), date(2027, 9, 1), id="early in window"),
         pytest.param(date(2026, 7, 3), date(2026, 9, 1), date(2027, 9, 1), id="window edge"),
-        pytest.param(date(2026, 7, 2), date(2025, 9, 1), date(2026, 9, 1), id="before window"),
+        # Issue 16: the minimum active period (6 months) carries it to the next cycle.
+        pytest.param(date(2026, 7, 2), date(2025, 9, 1), date(2027, 9, 1), id="before window"),
         pytest.param(date(2026, 9, 1), date(2026, 9, 1), date(2027, 9, 1), id="on the day"),
         pytest.param(date(2026, 9, 5), date(2026, 9, 1), date(2027, 9, 1), id="late"),
         pytest.param(date(2027, 1, 1), date(2026, 9, 1), date(2027, 9, 1), id="January"),
@@ -159,6 +160,8 @@ def test_applies_from(person: PersonFacts, rule: Rule, expected: dt.date | None)
 
 def test_first_due_on_without_start_date() -> None:
     today = date(2026, 3, 1)
-    assert first_due_on(PersonFacts(None), BY_1_SEPTEMBER, today) == date(2026, 9, 1)
+    # The cycle rolls on 1 September (issue 16), not on 1 January.
+    assert first_due_on(PersonFacts(None), BY_1_SEPTEMBER, today) == date(2025, 9, 1)
+    assert first_due_on(PersonFacts(None), BY_1_SEPTEMBER, date(2026, 9, 1)) == date(2026, 9, 1)
     relative = RequirementFacts(Rule.DAYS_AFTER_START, due_days=30)
     assert first_due_on(PersonFacts(None), relative, today) is None
