@@ -78,6 +78,14 @@ def _text(field: Field) -> str:
     return str(field.data or "").strip()
 
 
+def _whole(field: Field, what: str) -> int:
+    """The field's whole number, or the validation error naming ``what``."""
+    try:
+        return parse_whole(_text(field), what)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from exc
+
+
 # --- Parsing --------------------------------------------------------------------------------
 
 _POUNDS = re.compile(r"^£?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?$")
@@ -217,15 +225,45 @@ class ModuleForm(BaseForm):
         "Leave empty if it does not expire.",
     )
 
-    def __init__(self, formdata: Any = None, *, in_tool_allowed: bool = False, **kw: Any) -> None:
+    pass_mark_percent = StringField(
+        "Pass mark for the knowledge check, in per cent",
+        filters=[_stripped],
+        description="Like 80. Staff pass with this share of questions right or more.",
+    )
+    questions_per_attempt = StringField(
+        "Questions in each attempt (optional)",
+        filters=[_stripped],
+        description="Leave empty to ask every question. A smaller number draws that many "
+        "from the module's questions for each attempt, so a retry asks a different set.",
+    )
+
+    def __init__(
+        self,
+        formdata: Any = None,
+        *,
+        in_tool_allowed: bool = False,
+        question_count: int = 0,
+        **kw: Any,
+    ) -> None:
         super().__init__(formdata, **kw)
         #: Only a module that already has in-tool content may be delivered in the tool.
         self.in_tool_allowed = in_tool_allowed
+        #: The knowledge check's questions (the pass mark and bank size apply to them).
+        self.question_count = question_count
+
+    @property
+    def has_check(self) -> bool:
+        return self.in_tool_allowed and self.question_count > 0
 
     @classmethod
     def for_module(cls, module: Module, formdata: Any = None) -> ModuleForm:
-        form = cls(formdata, in_tool_allowed=bool(module.pages))
+        form = cls(
+            formdata, in_tool_allowed=bool(module.pages), question_count=len(module.questions)
+        )
         if formdata is None:
+            mark, bank = module.pass_mark_percent, module.questions_per_attempt
+            form.pass_mark_percent.data = "" if mark is None else str(mark)
+            form.questions_per_attempt.data = "" if bank is None else str(bank)
             form.title.data = module.title
             form.summary.data = module.summary
             form.category.data = module.category
@@ -274,9 +312,29 @@ class ModuleForm(BaseForm):
         if not 1 <= months <= 120:
             raise ValidationError("The number of months must be between 1 and 120")
 
+    def validate_pass_mark_percent(self, field: Field) -> None:
+        if not self.has_check:
+            return
+        if not _text(field):
+            raise ValidationError("Enter the pass mark, like 80")
+        mark = _whole(field, "The pass mark")
+        if not 1 <= mark <= 100:
+            raise ValidationError("The pass mark must be between 1 and 100")
+
+    def validate_questions_per_attempt(self, field: Field) -> None:
+        if not self.has_check or not _text(field):
+            return
+        size = _whole(field, "The number of questions")
+        if not 1 <= size <= self.question_count:
+            raise ValidationError(
+                f"The number of questions must be between 1 and {self.question_count}, "
+                "the questions this module has"
+            )
+
     def details(self) -> ModuleDetails:
         """The validated values (call after ``validate()``)."""
         price, validity = _text(self.list_price), _text(self.default_validity_months)
+        mark, bank = _text(self.pass_mark_percent), _text(self.questions_per_attempt)
         return ModuleDetails(
             title=_text(self.title),
             summary=_text(self.summary),
@@ -287,6 +345,8 @@ class ModuleForm(BaseForm):
             provider=_text(self.provider) or None,
             list_price_pence=parse_pounds(price) if price else None,
             default_validity_months=int(validity) if validity else None,
+            pass_mark_percent=int(mark) if self.has_check and mark else None,
+            questions_per_attempt=int(bank) if self.has_check and bank else None,
         )
 
 

@@ -40,6 +40,9 @@ class ModuleDetails:
     provider: str | None
     list_price_pence: int | None
     default_validity_months: int | None
+    #: In-tool modules only (None otherwise): the knowledge check's pass mark and bank size.
+    pass_mark_percent: int | None = None
+    questions_per_attempt: int | None = None
 
 
 class CatalogueService:

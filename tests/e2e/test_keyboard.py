@@ -1,7 +1,8 @@
 """Keyboard alone, inside the LMS frame: a teacher tabs from the LMS page into the tool, opens
 the in-tool module, reads every page, answers the knowledge check (Space ticks a box; the arrow
-keys choose a single-answer radio) and submits it with Enter. Every element that takes focus on the way must show it: its focus style (or, for
-a checkbox, its label's box) differs from its style once focus has moved on."""
+keys choose a single-answer radio) and submits it with Enter. Every element that takes focus
+on the way must show it: its focus style (or, for a checkbox, its label's box) differs from its
+style once focus has moved on."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from cpd_tracker.extensions import db
-from cpd_tracker.models import AuditEntry, Delivery, Module, ModulePage, Requirement
+from cpd_tracker.models import AuditEntry, Delivery, Module, ModulePage, Question, Requirement
 from tests.functional.manage.helpers import (
     World,
     audited,
@@ -297,3 +297,75 @@ def test_restore_without_csrf_is_refused(world: World) -> None:
     response = world.client("leader").post(f"/manage/catalogue/{world.module}/restore")
     assert response.status_code == 400
     assert module_row(world.app, world.module).retired_at is not None
+
+
+def _with_check(world: World, questions: int) -> None:
+    """Give the test module content and ``questions`` questions, delivered in the tool."""
+    with world.app.app_context():
+        db.session.add(
+            ModulePage(module_id=world.module, position=1, title="One", body_markdown="Text")
+        )
+        for n in range(1, questions + 1):
+            db.session.add(Question(module_id=world.module, position=n, prompt=f"Q{n}"))
+        module = db.session.get(Module, world.module)
+        assert module is not None
+        module.delivery = Delivery.IN_TOOL
+        module.pass_mark_percent = 80
+        db.session.commit()
+
+
+def test_the_knowledge_check_pass_mark_and_bank_size_are_set_on_the_module(world: World) -> None:
+    _with_check(world, 5)
+    url = f"/manage/catalogue/{world.module}/edit"
+    page = text(world.client("leader").get(url))
+    assert "5 questions." in page
+    assert re.search(r'name="pass_mark_percent"[^>]*value="80"', page)
+    response = submit(
+        world.client("leader"),
+        url,
+        module_form(delivery="in_tool", pass_mark_percent="70", questions_per_attempt="3"),
+    )
+    assert response.status_code == 302
+    module = module_row(world.app, world.module)
+    assert (module.pass_mark_percent, module.questions_per_attempt) == (70, 3)
+    [entry] = audited(world.app, "module.edited")
+    assert "questions_per_attempt" in entry.details["changed"]
+    # Empty asks every question again.
+    submit(
+        world.client("leader"),
+        url,
+        module_form(delivery="in_tool", pass_mark_percent="70", questions_per_attempt=""),
+    )
+    assert module_row(world.app, world.module).questions_per_attempt is None
+
+
+@pytest.mark.parametrize(
+    ("mark", "bank", "message"),
+    [
+        ("", "", "Enter the pass mark, like 80"),
+        ("0", "", "The pass mark must be between 1 and 100"),
+        ("101", "", "The pass mark must be between 1 and 100"),
+        ("²", "", "The pass mark must be a whole number"),
+        ("80", "6", "between 1 and 5, the questions this module has"),
+        ("80", "0", "between 1 and 5, the questions this module has"),
+        ("80", "2147483648", "must be a whole number"),
+    ],
+)
+def test_bad_knowledge_check_settings_are_refused(
+    world: World, mark: str, bank: str, message: str
+) -> None:
+    _with_check(world, 5)
+    response = submit(
+        world.client("leader"),
+        f"/manage/catalogue/{world.module}/edit",
+        module_form(delivery="in_tool", pass_mark_percent=mark, questions_per_attempt=bank),
+    )
+    assert response.status_code == 400
+    assert message in text(response)
+    module = module_row(world.app, world.module)
+    assert (module.pass_mark_percent, module.questions_per_attempt) == (80, None)
+
+
+def test_a_module_without_questions_has_no_check_settings(world: World) -> None:
+    page = text(world.client("leader").get(f"/manage/catalogue/{world.module}/edit"))
+    assert "pass_mark_percent" not in page
