@@ -20,7 +20,13 @@ from flask.cli import with_appcontext
 
 from cpd_tracker.registry import clock
 from cpd_tracker.services.audit import Actor, AuditService
-from cpd_tracker.services.imports import MAX_FILE_BYTES, ImportKind, ImportService, Plan
+from cpd_tracker.services.imports import (
+    MAX_FILE_BYTES,
+    ImportConflict,
+    ImportKind,
+    ImportService,
+    Plan,
+)
 
 import_group = click.Group("import", help="Import staff or completions from CSV files.")
 
@@ -108,6 +114,9 @@ def _run(
                     param_hint="--school",
                 )
         parsed = service.parse(kind, data)
+        if not dry_run:
+            # Imports of one organisation run one at a time: plan against what the last wrote.
+            service.lock_organisation(org.id)
         with click.progressbar(
             length=len(parsed.rows), label=f"Checking {name}", file=sys.stderr
         ) as bar:
@@ -122,7 +131,11 @@ def _run(
         with click.progressbar(
             length=len(plan.changes), label=f"Importing {name}", file=sys.stderr
         ) as bar:
-            result = service.execute(plan, file_name=name, progress=bar.update)
+            try:
+                result = service.execute(plan, file_name=name, progress=bar.update)
+            except ImportConflict as conflict:
+                _report(name, conflict.plan)
+                sys.exit(1)
         click.echo(f"Imported {name}{where}: {_counts(result.counts)}.")
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from cpd_tracker.models.base import Base, utcnow
 from cpd_tracker.models.organisation import Organisation, School
@@ -42,9 +42,68 @@ class PermissionSource(enum.StrEnum):
     OVERRIDE = "override"
 
 
+def blank_to_none(value: str | None) -> str | None:
+    """Identifiers are stored trimmed, and a blank one as NULL: '' would be a value that two
+    people could share (and the unique indexes below would refuse the second)."""
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def email_key(value: str | None) -> str | None:
+    """An e-mail as stored: trimmed, lower-case (schools' mail systems ignore case, and so
+    does every match in the tool), a blank one NULL."""
+    value = blank_to_none(value)
+    return None if value is None else value.lower()
+
+
 class Person(Base):
+    """One person per staff number and per e-mail within an organisation (issue 15, finding 3),
+    enforced here so that two imports racing cannot make two people of one member of staff.
+
+    A staff number is unique per *numbering school* (``staff_number_school_id``), not across
+    the organisation: in a trust each school's MIS numbers its own staff, so number 123 at one
+    school is not number 123 at another (``services/imports/staff.py``). An e-mail is unique
+    across the organisation whatever its case: it is stored lower-case. Blank values are stored
+    as NULL (never '').
+    """
+
     __tablename__ = "person"
-    __table_args__ = (UniqueConstraint("registration_id", "sub"),)
+    __table_args__ = (
+        UniqueConstraint("registration_id", "sub"),
+        Index(
+            "uq_person_school_staff_number",
+            "organisation_id",
+            "staff_number_school_id",
+            "staff_number",
+            unique=True,
+            sqlite_where=text("staff_number IS NOT NULL AND staff_number_school_id IS NOT NULL"),
+            postgresql_where=text(
+                "staff_number IS NOT NULL AND staff_number_school_id IS NOT NULL"
+            ),
+        ),
+        # A number set where no school numbered it (on no school's list): unique among those.
+        Index(
+            "uq_person_unplaced_staff_number",
+            "organisation_id",
+            "staff_number",
+            unique=True,
+            sqlite_where=text("staff_number IS NOT NULL AND staff_number_school_id IS NULL"),
+            postgresql_where=text("staff_number IS NOT NULL AND staff_number_school_id IS NULL"),
+        ),
+        # E-mails are stored lower-case (below), so this is the index on lower(email). Not an
+        # expression index: SQLite cannot reflect one, so every later batch migration of this
+        # table (which copies it by reflection) would drop it silently, with a warning.
+        Index(
+            "uq_person_organisation_id_email",
+            "organisation_id",
+            "email",
+            unique=True,
+            sqlite_where=text("email IS NOT NULL"),
+            postgresql_where=text("email IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
@@ -55,6 +114,8 @@ class Person(Base):
     family_name: Mapped[str | None] = mapped_column(String(255))
     email: Mapped[str | None] = mapped_column(String(320), index=True)
     staff_number: Mapped[str | None] = mapped_column(String(50))
+    #: The school whose MIS gave ``staff_number`` (None: set where no school numbered it).
+    staff_number_school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"))
     start_date: Mapped[dt.date | None]
     leaving_date: Mapped[dt.date | None]
     active: Mapped[bool] = mapped_column(default=True)
@@ -70,6 +131,10 @@ class Person(Base):
     permissions: Mapped[list[Permission]] = relationship(
         back_populates="person", order_by="Permission.id"
     )
+
+    @validates("email", "staff_number")
+    def _normalise(self, key: str, value: str | None) -> str | None:
+        return email_key(value) if key == "email" else blank_to_none(value)
 
     @property
     def display_name(self) -> str:

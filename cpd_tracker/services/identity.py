@@ -32,6 +32,7 @@ from cpd_tracker.models import (
     StaffRole,
     StaffRoleKind,
 )
+from cpd_tracker.models.person import email_key
 from cpd_tracker.rules.text import clean_email, clean_line
 from cpd_tracker.services.audit import AuditService
 from cpd_tracker.services.permissions import Suggestion, suggest_permissions
@@ -252,7 +253,16 @@ class IdentityService:
             )
 
         shared = {f: getattr(launch, f) for f in PERSON_FIELDS if getattr(launch, f)}
+        email = email_key(shared.pop("email", None))
         found = by_sub() or self._link_imported(registration, launch)
+        # One person per e-mail in an organisation (issue 15): an address someone else has
+        # (an imported person this account may not be linked to, the same member of staff's
+        # account at another LMS) stays theirs; this person signs in without it.
+        withheld = email is not None and self._email_taken(
+            registration.organisation_id, email, None if found is None else found.id
+        )
+        if email is not None and not withheld:
+            shared["email"] = email
         if found is None:
             person, created = self._insert_or_existing(
                 Person(
@@ -270,6 +280,7 @@ class IdentityService:
                     entity_type="person",
                     entity_id=person.id,
                     fields=sorted(shared),
+                    **({"email_withheld": "another person has this e-mail"} if withheld else {}),
                 )
                 person.last_launch_at = self.clock()
                 return person
@@ -291,6 +302,15 @@ class IdentityService:
             )
         person.last_launch_at = self.clock()
         return person
+
+    def _email_taken(self, organisation_id: int, email: str, person_id: int | None) -> bool:
+        """Someone of the organisation other than ``person_id`` has this (stored) e-mail."""
+        query = select(Person.id).where(
+            Person.organisation_id == organisation_id, Person.email == email
+        )
+        if person_id is not None:
+            query = query.where(Person.id != person_id)
+        return self.session.scalar(query.limit(1)) is not None
 
     def _link_imported(
         self, registration: PlatformRegistration, launch: LaunchContext

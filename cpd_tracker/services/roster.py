@@ -11,6 +11,9 @@ A sync, all or nothing (a page that fails leaves everything as it was):
 * creates or updates people keyed by (registration, ``user_id``, which is the launch's ``sub``),
   with the names and e-mail the platform shares; a member not yet known but on the staff list
   from an MIS import (no LMS identity yet) with the same e-mail is linked instead, as at launch;
+  an e-mail another person of the organisation already has is not stored (one person per
+  e-mail, issue 15): that member keeps the one they had, or none, and the sync's audit entry
+  lists them (``email_withheld_person_ids``);
 * gives each active member a staff role (role not yet set) at the course's school, when the
   course is mapped to one and they have no role there at all (a role that has ended, per the
   MIS, is left ended);
@@ -46,6 +49,7 @@ from cpd_tracker.models import (
     StaffRole,
     StaffRoleKind,
 )
+from cpd_tracker.models.person import email_key
 from cpd_tracker.services.audit import AuditService
 from cpd_tracker.services.identity import PERSON_FIELDS, insert_or_existing
 from cpd_tracker.services.launch_state import to_lti_registration
@@ -104,6 +108,9 @@ class RosterReport:
     staff_roles: list[int] = field(default_factory=list)
     #: Entries without a usable user_id, plus members not active and not known.
     skipped: int = 0
+    #: People whose e-mail from the roster was not stored because another person of the
+    #: organisation has it (one person per e-mail): they keep the one they had, or none.
+    email_withheld: list[int] = field(default_factory=list)
 
     def summary(self) -> str:
         return (
@@ -297,6 +304,7 @@ class RosterService:
             members=report.members,
             pages=report.pages,
             skipped=report.skipped,
+            email_withheld_person_ids=report.email_withheld,
             created_person_ids=report.created,
             linked_person_ids=report.linked,
             updated_person_ids=report.updated,
@@ -321,37 +329,68 @@ class RosterService:
             ):
                 assert person.sub is not None
                 people[person.sub] = person
+        owners = self._email_owners(registration.organisation_id, members)
+        withheld: set[str] = set()
         for member in members:
             known = people.get(member.user_id)
-            if known is not None and self._refresh(known, member):
+            if known is not None and self._refresh(known, member, owners, withheld):
                 report.updated.append(known.id)
         newcomers = [m for m in members if m.user_id not in people and m.is_active]
         report.skipped += sum(1 for m in members if m.user_id not in people and not m.is_active)
-        for member, person in self._link_imported(registration, newcomers):
+        for member, person in self._link_imported(registration, newcomers, owners, withheld):
             people[member.user_id] = person
             report.linked.append(person.id)
         fresh = [m for m in newcomers if m.user_id not in people]
-        created = self._insert_people(registration, fresh)
+        created = self._insert_people(registration, fresh, owners, withheld)
         for person in created.values():
             assert person.sub is not None
             people[person.sub] = person
         report.created.extend(sorted(p.id for p in created.values()))
+        report.email_withheld.extend(sorted(people[sub].id for sub in withheld if sub in people))
         return people
 
     @staticmethod
     def _shared(member: Member) -> dict[str, str]:
-        return {f: getattr(member, f) for f in PERSON_FIELDS if getattr(member, f)}
+        shared = {f: getattr(member, f) for f in PERSON_FIELDS if getattr(member, f)}
+        email = email_key(shared.pop("email", None))
+        return shared if email is None else {**shared, "email": email}
 
-    def _refresh(self, person: Person, member: Member) -> bool:
+    def _email_owners(self, organisation_id: int, members: list[Member]) -> dict[str, int]:
+        """Who in the organisation has each e-mail the roster lists (stored lower-case)."""
+        emails = sorted({e for m in members if (e := email_key(m.email)) is not None})
+        owners: dict[str, int] = {}
+        for chunk in _chunks(emails):
+            for person_id, email in self.session.execute(
+                select(Person.id, Person.email).where(
+                    Person.organisation_id == organisation_id, Person.email.in_(chunk)
+                )
+            ):
+                owners[str(email)] = person_id
+        return owners
+
+    def _refresh(
+        self, person: Person, member: Member, owners: dict[str, int], withheld: set[str]
+    ) -> bool:
         changed = False
         for name, value in self._shared(member).items():
+            if name == "email" and owners.get(value, person.id) != person.id:
+                # Someone else of the organisation has this address: one person per e-mail.
+                withheld.add(member.user_id)
+                continue
             if getattr(person, name) != value:
+                if name == "email":
+                    owners.pop(str(person.email), None)
+                    owners[value] = person.id
                 setattr(person, name, value)
                 changed = True
         return changed
 
     def _link_imported(
-        self, registration: PlatformRegistration, members: list[Member]
+        self,
+        registration: PlatformRegistration,
+        members: list[Member],
+        owners: dict[str, int],
+        withheld: set[str],
     ) -> list[tuple[Member, Person]]:
         by_email: dict[str, Member] = {}
         for member in members:
@@ -378,26 +417,43 @@ class RosterService:
                 member = by_email[email]
                 person.registration_id = registration.id
                 person.sub = member.user_id
-                self._refresh(person, member)
+                self._refresh(person, member, owners, withheld)
                 linked.append((member, person))
         return linked
 
     def _insert_people(
-        self, registration: PlatformRegistration, members: list[Member]
+        self,
+        registration: PlatformRegistration,
+        members: list[Member],
+        owners: dict[str, int] | None = None,
+        withheld: set[str] | None = None,
     ) -> dict[str, Person]:
         """Create people for ``members``; those a concurrent launch created meanwhile are read
-        back instead. {user_id: person} of the rows this call created."""
+        back instead. {user_id: person} of the rows this call created. A newcomer whose
+        e-mail another person has (or an earlier newcomer took) is created without it."""
         if not members:
             return {}
-        specs = [
-            {
-                "organisation_id": registration.organisation_id,
-                "registration_id": registration.id,
-                "sub": m.user_id,
-                **self._shared(m),
-            }
-            for m in members
-        ]
+        if owners is None:
+            owners = self._email_owners(registration.organisation_id, members)
+        withheld = set() if withheld is None else withheld
+        specs = []
+        for m in members:
+            shared = self._shared(m)
+            email = shared.get("email")
+            if email is not None:
+                if email in owners:
+                    del shared["email"]
+                    withheld.add(m.user_id)
+                else:
+                    owners[email] = 0  # taken by this newcomer
+            specs.append(
+                {
+                    "organisation_id": registration.organisation_id,
+                    "registration_id": registration.id,
+                    "sub": m.user_id,
+                    **shared,
+                }
+            )
 
         def existing(sub: str) -> Callable[[], Person | None]:
             return lambda: self.session.scalar(

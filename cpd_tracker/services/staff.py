@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from cpd_tracker.auth import Grant, effective_grants, outranks
 from cpd_tracker.models import Completion, Person, School, StaffRole, StaffRoleKind
+from cpd_tracker.models.person import blank_to_none, email_key
 from cpd_tracker.services.audit import AuditService
 from cpd_tracker.services.cpd_record import CpdRecord, CpdRecordService
 
@@ -294,9 +295,10 @@ class StaffService:
         change.check()
         if person.organisation_id != school.organisation_id:
             raise PermissionError("person and school belong to different organisations")
-        identity_changes = (person.email or None) != change.email or (
-            person.staff_number != change.staff_number
-        )
+        # Stored as the model stores them (e-mail lower-case, blanks NULL): a change of case
+        # alone is no change.
+        new_email, new_number = email_key(change.email), blank_to_none(change.staff_number)
+        identity_changes = person.email != new_email or person.staff_number != new_number
         if (
             acting is not None
             and identity_changes
@@ -306,6 +308,8 @@ class StaffService:
                 f"{person.display_name} has permissions in the tool that you do not have, so "
                 "only a trust leader can change their e-mail address or staff number."
             )
+        if identity_changes:
+            self._check_unique(school, person, new_email, new_number)
         today = self.today()
         rows = {row.role: row for row in self.roles_at(person, school)}
         plan = plan_roles(
@@ -314,15 +318,23 @@ class StaffService:
         details: dict[str, Any] = {}
         changed: list[str] = []
 
-        for name in ("start_date", "leaving_date", "staff_number"):
-            was, now = getattr(person, name), getattr(change, name)
+        wanted = {
+            "start_date": change.start_date,
+            "leaving_date": change.leaving_date,
+            "staff_number": new_number,
+        }
+        for name, now in wanted.items():
+            was = getattr(person, name)
             if was != now:
                 setattr(person, name, now)
                 changed.append(name)
                 details[name] = {"from": _jsonable(was), "to": _jsonable(now)}
-        if (person.email or None) != change.email:
+        if "staff_number" in changed:
+            # This school's number: numbers are unique per school that gives them.
+            person.staff_number_school_id = None if new_number is None else school.id
+        if person.email != new_email:
             # The address itself stays out of the audit log, as at launch (identity.py).
-            person.email = change.email
+            person.email = new_email
             changed.append("email")
 
         if not plan.empty:
@@ -367,6 +379,35 @@ class StaffService:
         self.session.flush()
         self.session.refresh(person, ["staff_roles"])
         return changed
+
+    def _check_unique(
+        self, school: School, person: Person, email: str | None, staff_number: str | None
+    ) -> None:
+        """One person per e-mail in the organisation, and per staff number at the school
+        (issue 15): a clash is refused with who has it, before anything is written."""
+        others = select(Person).where(
+            Person.organisation_id == school.organisation_id, Person.id != person.id
+        )
+        if email is not None and email != person.email:
+            other = self.session.scalar(others.where(Person.email == email).limit(1))
+            if other is not None:
+                raise StaffRecordError(
+                    f"{other.display_name} already has the email address {email} in the tool. "
+                    "Each person's email address must be different: check which of them it "
+                    "belongs to."
+                )
+        if staff_number is not None and staff_number != person.staff_number:
+            other = self.session.scalar(
+                others.where(
+                    Person.staff_number == staff_number,
+                    Person.staff_number_school_id == school.id,
+                ).limit(1)
+            )
+            if other is not None:
+                raise StaffRecordError(
+                    f"{other.display_name} already has staff number {staff_number} at "
+                    f"{school.name}. Each person's staff number at a school must be different."
+                )
 
 
 def _jsonable(value: object) -> object:

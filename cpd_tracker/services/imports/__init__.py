@@ -13,6 +13,7 @@ from cpd_tracker.services.imports.completions import (
 from cpd_tracker.services.imports.csvfile import MAX_FILE_BYTES, MAX_ROWS, ParsedFile, Problem
 from cpd_tracker.services.imports.service import (
     AlreadyApplied,
+    ImportConflict,
     ImportKind,
     ImportRefused,
     ImportResult,
@@ -34,6 +35,7 @@ __all__ = [
     "STAFF_TEMPLATE_HEADINGS",
     "AlreadyApplied",
     "CompletionPlan",
+    "ImportConflict",
     "ImportKind",
     "ImportRefused",
     "ImportResult",

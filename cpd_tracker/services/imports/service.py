@@ -12,6 +12,14 @@ gets one summary entry per import (``import.applied``, through ``AuditService``,
 counts) plus one entry per person created or updated and per completion added, written by one
 bulk INSERT with the same actor and correlation id (``_AuditRows``). Services flush; the
 request edge (or the CLI command) commits once.
+
+Imports within one organisation run one at a time (issue 15, finding 3: two uploads of one
+staff file applied at the same moment made two people per staff number). ``lock_organisation``
+is taken before the plan is made: on PostgreSQL a transaction-scoped advisory lock per
+organisation, on SQLite the database's one writer lock (a no-op write). The second import then
+plans against the people the first committed. Should a person be created meanwhile by another
+path (a launch, a roster sync), the unique indexes on ``person`` refuse the clash and the import
+is refused as a whole with a message (``ImportConflict``), never a 500.
 """
 
 from __future__ import annotations
@@ -25,7 +33,8 @@ from decimal import Decimal
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CursorResult, insert, select, update
+from sqlalchemy import CursorResult, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cpd_tracker.models import (
@@ -49,7 +58,7 @@ from cpd_tracker.services.imports.completions import (
     parse_completions_csv,
     plan_completions,
 )
-from cpd_tracker.services.imports.csvfile import ParsedFile, Progress, Ticker
+from cpd_tracker.services.imports.csvfile import ParsedFile, Problem, Progress, Ticker
 from cpd_tracker.services.imports.staff import (
     KnownPerson,
     KnownRole,
@@ -67,6 +76,10 @@ LONDON = ZoneInfo("Europe/London")
 
 Plan = StaffPlan | CompletionPlan
 
+#: First key of the PostgreSQL advisory lock that serialises an organisation's imports (the
+#: second is the organisation id); any constant no other lock of the tool uses.
+IMPORT_LOCK = 15_003
+
 
 class ImportKind(enum.StrEnum):
     STAFF = "staff"
@@ -79,6 +92,21 @@ class ImportRefused(Exception):
     def __init__(self, plan: Plan) -> None:
         super().__init__(f"{len(plan.errors)} problem(s) in the file")
         self.plan = plan
+
+
+class ImportConflict(ImportRefused):
+    """Someone else created or changed one of these people while the import was applied (a
+    unique index refused it): nothing of the import was written."""
+
+    MESSAGE = (
+        "Someone else added or changed people with the same staff numbers or email addresses "
+        "while this import was being applied, so nothing was imported. Check the file again: "
+        "the rows now match the people already in the tool."
+    )
+
+    def __init__(self, plan: Plan) -> None:
+        plan.errors.insert(0, Problem(None, self.MESSAGE))
+        super().__init__(plan)
 
 
 class AlreadyApplied(Exception):
@@ -287,10 +315,28 @@ class ImportService:
         self.session.refresh(upload, ["applied_at"])
         if claimed.rowcount != 1:
             raise AlreadyApplied(upload.applied_at)
+        # Another upload of this organisation being applied now finishes first; the plan is
+        # then made against the people it created.
+        self.lock_organisation(upload.organisation_id)
         plan = self.preview(upload)
         if not plan.ok:
             raise ImportRefused(plan)
         return self.execute(plan, file_name=upload.file_name, upload_id=upload.id)
+
+    def lock_organisation(self, organisation_id: int) -> None:
+        """Wait until no other import of this organisation is being applied, and keep it so
+        until this transaction ends (take it before making the plan)."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(select(func.pg_advisory_xact_lock(IMPORT_LOCK, organisation_id)))
+            return
+        # SQLite has one writer at a time: a write takes that lock now (waiting on
+        # busy_timeout for the other import's commit), and reads after it see what it wrote.
+        self.session.execute(
+            update(Organisation)
+            .where(Organisation.id == organisation_id)
+            .values(id=Organisation.id)
+            .execution_options(synchronize_session=False)
+        )
 
     def result_of(self, upload: ImportUpload) -> ImportResult | None:
         """What an applied upload did, from its audit entry (the record of the import)."""
@@ -329,10 +375,14 @@ class ImportService:
         """Write a checked plan (the caller made sure ``plan.ok``)."""
         if not plan.ok:
             raise ImportRefused(plan)
-        if isinstance(plan, StaffPlan):
-            self._execute_staff(plan, upload_id, Ticker(progress))
-        else:
-            self._execute_completions(plan, upload_id, Ticker(progress))
+        try:
+            with self.session.begin_nested():
+                if isinstance(plan, StaffPlan):
+                    self._execute_staff(plan, upload_id, Ticker(progress))
+                else:
+                    self._execute_completions(plan, upload_id, Ticker(progress))
+        except IntegrityError as exc:
+            raise ImportConflict(plan) from exc
         school = None if plan.school is None else plan.school.label
         self.audit.record(
             "import.applied",

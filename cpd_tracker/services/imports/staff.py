@@ -11,7 +11,9 @@ organisation with that staff number at the row's school (or with no school yet),
 with that e-mail (case-insensitive) anywhere in the organisation. Staff numbers are only looked
 up school by school because in a trust each school's MIS numbers its own staff: number 123 at
 one school is not number 123 at another. A person's staff number, once set, is never
-overwritten for the same reason.
+overwritten for the same reason, and it is stored with the school that gave it
+(``staff_number_school_id``): the database holds one person per school and staff number, and
+per e-mail (stored lower-case) in the organisation.
 
 The MIS is authoritative for a person's role at the school it exports: roles in the file are
 added (or reopened), other open roles at that school end today. Leavers keep their history: a
@@ -31,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cpd_tracker.models import StaffRoleKind
+from cpd_tracker.models.person import email_key
 from cpd_tracker.services.imports.csvfile import (
     Column,
     FileProblem,
@@ -459,7 +462,7 @@ class StaffChange:
         elif self.action is RowAction.UNCHANGED:
             return "No change"
         else:
-            changed = [_FIELD_LABELS.get(f, f) for f in self.fields if f != "name"]
+            changed = [_FIELD_LABELS[f] for f in self.fields if f in _FIELD_LABELS]
             changed += [f"role {r.change}: {r.role.value.replace('_', ' ')}" for r in self.roles]
             text = "Updated: " + ", ".join(changed)
         return text + (" (leaver)" if self.leaver else "")
@@ -572,10 +575,11 @@ def _school_for(
 def _new(row: StaffRow, school: KnownSchool) -> StaffChange:
     fields: dict[str, Any] = {
         "staff_number": row.staff_number,
+        "staff_number_school_id": None if row.staff_number is None else school.id,
         "given_name": row.given_name,
         "family_name": row.family_name,
         "name": row.full_name,
-        "email": row.email,
+        "email": email_key(row.email),
         "start_date": row.start_date,
         "leaving_date": row.leaving_date,
     }
@@ -595,9 +599,10 @@ def _update(row: StaffRow, school: KnownSchool, person: KnownPerson, today: dt.d
         # Only a name the tool composed itself follows the MIS; one the LMS sent stays.
         fields["name"] = row.full_name
     if row.email is not None and (person.email or "").lower() != row.email.lower():
-        fields["email"] = row.email
+        fields["email"] = email_key(row.email)
     if row.staff_number is not None and person.staff_number is None:
         fields["staff_number"] = row.staff_number
+        fields["staff_number_school_id"] = school.id
     elsewhere = person.works_elsewhere(school.id)
     if person.start_date != row.start_date and (
         not elsewhere or person.start_date is None or row.start_date < person.start_date

@@ -222,15 +222,19 @@ def test_data_changed_since_the_preview_refuses_the_apply(app: Flask, sign_in: S
     assert org
     with app.app_context():
         org_id = db.session.scalar(select(ImportUpload.organisation_id))
-        for _ in range(2):  # two people now share row 2's email: the row is ambiguous
-            db.session.add(Person(organisation_id=org_id, email="staff1@alder.example.org"))
+        # Row 2's e-mail and staff number now belong to two different people: ambiguous.
+        db.session.add(Person(organisation_id=org_id, email="staff1@alder.example.org"))
+        db.session.add(Person(organisation_id=org_id, staff_number="S00001"))
         db.session.commit()
     before = counts(app)
     response = lead.post(location + "/apply", data={"csrf_token": csrf})
     html = response.get_data(as_text=True)
     assert response.status_code == 409
     assert "The records in the tool changed since you checked this file" in html
-    assert "email staff1@alder.example.org belongs to 2 people" in html
+    assert (
+        "staff number S00001 and email staff1@alder.example.org belong to two different people"
+        in html
+    )
     assert counts(app) == before
     with app.app_context():
         assert db.session.scalars(select(ImportUpload)).one().applied_at is None

@@ -560,6 +560,7 @@ def test_new_people_are_planned_with_their_roles() -> None:
     assert change.action is RowAction.NEW
     assert change.fields == {
         "staff_number": "S00001",
+        "staff_number_school_id": ALDER.id,
         "given_name": "Ben",
         "family_name": "Brown-1",
         "name": "Ben Brown-1",
@@ -626,7 +627,11 @@ def test_email_case_alone_is_no_change() -> None:
 
 def test_a_staff_number_is_filled_in_but_never_overwritten() -> None:
     unnumbered = _same(1, number=None)
-    assert plan([staff_row(1)], [unnumbered]).changes[0].fields == {"staff_number": "S00001"}
+    assert plan([staff_row(1)], [unnumbered]).changes[0].fields == {
+        "staff_number": "S00001",
+        # Stored with the school that numbered them: numbers are unique per school.
+        "staff_number_school_id": ALDER.id,
+    }
     numbered = _same(1, number="OTHER-1")
     change = plan([staff_row(1)], [numbered]).changes[0]
     assert change.action is RowAction.UNCHANGED
