@@ -63,3 +63,52 @@ class ReportStatusSchool(Base):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     computed_on: Mapped[dt.date]
     valid_until: Mapped[dt.date]
+    #: The day ``report_count`` and ``report_list`` were counted for (None: never, or a name
+    #: changed since); they hold for that day only (issue 14, finding 9).
+    counted_on: Mapped[dt.date | None]
+
+
+class ReportCount(Base):
+    """One figure of the dashboards for one school and day, counted from its status facts
+    (``services/school_counts.py``) so a page reads a few hundred of these, not a row per
+    person and requirement. ``scope`` is a staff role (the figures with that role filter) or
+    "" (all staff); unused key columns are 0 or "".
+
+    Kinds: "requirement" (column, module, status: rows), "role" (tag: a role held, status:
+    rows), "expiring" (tag: 30, 60 or 90 days: trained rows expiring in that window),
+    "never_started" (people), "with_status" (status: people on the staff list with it)."""
+
+    __tablename__ = "report_count"
+    __table_args__ = (
+        # The trust's figures: every school's "requirement" counts without a role filter.
+        Index("ix_report_count_org", "organisation_id", "scope", "kind"),
+    )
+
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(20), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    column_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    module_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    tag: Mapped[str] = mapped_column(String(20), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    n: Mapped[int]
+
+
+class ReportListRow(Base):
+    """The first rows of one of the school dashboard's lists for one school and day (a gap
+    list, "never_started"), in the list's order; counted with ``ReportCount``."""
+
+    __tablename__ = "report_list"
+
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(20), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(20), primary_key=True)
+    position: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    #: No foreign keys: derived data, thrown away with the facts (a person's erasure need
+    #: not know of it).
+    person_id: Mapped[int]
+    column_id: Mapped[int | None]
+    status: Mapped[str | None] = mapped_column(String(20))
+    due_on: Mapped[dt.date | None]
+    expires_on: Mapped[dt.date | None]

@@ -25,7 +25,6 @@ from sqlalchemy import (
     Executable,
     func,
     select,
-    text,
 )
 from sqlalchemy.orm import Session
 
@@ -41,6 +40,7 @@ from cpd_tracker.rules.training import Status
 from cpd_tracker.services import school_statements as statements
 from cpd_tracker.services.compliance import EXCLUDED, VALID
 from cpd_tracker.services.cpd_record import academic_year_of
+from cpd_tracker.services.school_counts import ALL_STAFF
 from cpd_tracker.services.school_statements import (
     EXPIRY_WINDOWS,
     GAP_LISTS,
@@ -237,6 +237,8 @@ class _SchoolPage:
     )
     never_started: list[int] = field(default_factory=list)
     never_started_count: int = 0
+    #: Staff on the list with a status on some requirement, by status.
+    with_status: dict[str, int] = field(default_factory=dict)
     #: "gap" rows: (tag, person, column, status, due, expires)
     gaps: list[tuple[str, int, int, str, dt.date | None, dt.date | None]] = field(
         default_factory=list
@@ -313,7 +315,8 @@ class ReportService:
             .where(
                 Requirement.organisation_id == organisation_id,
                 Requirement.retired_at.is_(None),
-                Module.retired_at.is_(None),
+                # A retired module's requirement carries over to its replacement (issue 16).
+                Module.retired_at.is_(None) | Module.replaced_by_id.is_not(None),
             )
             .order_by(Requirement.school_id.is_not(None), Module.title, Requirement.id)
         )
@@ -365,13 +368,15 @@ class ReportService:
         values = statements.parameters(
             school.id, school.organisation_id, today, role, dt.date(year, 9, 1), status
         )
-        counts = self._run(statements.staff_counts(role is not None, status is not None), values)
-        [(staff_count, unlaunched, with_status)] = counts
+        found = self._counted(school.id, role)
+        [(staff_count, unlaunched, _)] = self._run(
+            statements.staff_counts(role is not None, False), values
+        )
         staff = self._staff_page(values, page_size, (page - 1) * page_size, status is not None)
         never_launched = self._staff_page(values, values["list_limit"], 0, False, unlaunched=True)
         columns = self.columns(school.organisation_id, school.id)
         values["page_people"] = [m.person_id for m in staff]
-        found = self._school_page(values, columns)
+        self._page_figures(values, found)
         names = self._names(values, {g[1] for g in found.gaps} | set(found.never_started))
         titles = {c.id: c.title for c in columns}
         gaps: dict[str, list[GapLine]] = {tag: [] for tag in GAP_LISTS}
@@ -403,7 +408,7 @@ class ReportService:
             hours=found.hours,
             academic_year=year,
             staff_count=staff_count,
-            listed_count=with_status if status is not None else staff_count,
+            listed_count=found.with_status.get(status, 0) if status is not None else staff_count,
             never_started_count=found.never_started_count,
             never_launched_count=unlaunched,
             page=page,
@@ -438,28 +443,42 @@ class ReportService:
             for r in found
         }
 
-    def _school_page(self, values: dict[str, Any], columns: Sequence[Column]) -> _SchoolPage:
-        """The dashboard's figures, the page's cells and the gap lists' first rows
-        (``school_statements.dashboard``, one statement), sorted into place."""
+    def _counted(self, school_id: int, role: str | None) -> _SchoolPage:
+        """The dashboard's figures and the gap lists' first rows, as counted for today
+        (``school_counts``: a few hundred rows, whatever the school's size)."""
         page = _SchoolPage(expiring_counts=dict.fromkeys(EXPIRY_WINDOWS, 0))
-        cells = page.cells
-        if self.session.get_bind().dialect.name == "postgresql":
-            # The statement's cost estimate (every row of a 26,000-staff school, several
-            # times) makes PostgreSQL JIT-compile it: seconds of compiling for a statement
-            # that runs in less. For this transaction only.
-            self.session.execute(text("SET LOCAL jit = off"))
-        found = self._run(statements.dashboard("role" in values), values)
-        for kind, person_id, column_id, tag, value, due, expires, n in found:
-            if kind == "cell":
-                row = cells.get(person_id)
-                if row is None:
-                    row = cells[person_id] = {}
-                row[column_id] = value
-            elif kind == "gap":
-                page.gaps.append((tag, person_id, column_id, value, due, expires))
+        scope = StaffRoleKind(role).value if role else ALL_STAFF
+        for _, kind, column_id, _, tag, value, n in self.facts.counts.counts([school_id], scope):
+            if kind == "requirement":
+                page.add(kind, 0, column_id, tag, value, n)
+            elif kind == "role":
+                page.add(kind, 0, 0, tag, value, n)
+            elif kind == "expiring":
+                page.expiring_counts[int(tag)] = n
+            elif kind == "never_started":
+                page.never_started_count = n
+            elif kind == "with_status":
+                page.with_status[value] = n
+        for tag, _, person_id, column_id, value, due, expires in self.facts.counts.lists(
+            school_id, scope
+        ):
+            if tag == "never_started":
+                page.never_started.append(person_id)
             else:
-                page.add(kind, person_id, column_id, tag, value, n)
+                page.gaps.append((tag, person_id, column_id, value, due, expires))
         return page
+
+    def _page_figures(self, values: dict[str, Any], page: _SchoolPage) -> None:
+        """The cells and CPD hours of the page's staff (their facts only, by the primary
+        key) and the evidence awaiting verification, into ``page``."""
+        if values["page_people"]:
+            found = self._run(statements.dashboard_cells("role" in values), values)
+            for kind, person_id, column_id, value, n in found:
+                if kind == "cell":
+                    page.cells.setdefault(person_id, {})[column_id] = value
+                else:
+                    page.hours[person_id] = Decimal(n) / 100
+        [(page.evidence_pending,)] = self._run(statements.evidence_pending(), values)
 
     def _staff_page(
         self,
@@ -611,15 +630,22 @@ class ReportService:
             if (filters.module_id is None or c.module_id == filters.module_id)
             and (c.school_id is None or c.school_id in {s.id for s in schools})
         ]
-        status = status_on(today).label("status")
         cells: dict[tuple[int, int], Counts] = defaultdict(Counts)
         by_school: dict[int, Counts] = defaultdict(Counts)
         total = Counts()
-        for school_id, column_id, value, n in self.session.execute(
-            select(ReportStatus.school_id, ReportStatus.column_id, status, func.count())
-            .where(*self._trust_scope(organisation_id, filters))
-            .group_by(ReportStatus.school_id, ReportStatus.column_id, status)
-        ):
+        # Each school's counts for today (``school_counts``), not its facts: a few hundred
+        # rows a school, whatever its size (issue 14, finding 9).
+        scope = StaffRoleKind(filters.role).value if filters.role else ALL_STAFF
+        counted = (
+            self.facts.counts.counts([s.id for s in schools], scope, "requirement")
+            if schools
+            else []
+        )
+        for school_id, kind, column_id, module_id, _, value, n in counted:
+            if kind != "requirement":
+                continue
+            if filters.module_id is not None and module_id != filters.module_id:
+                continue
             cells[(school_id, column_id)].add(value, n)
             by_school[school_id].add(value, n)
             total.add(value, n)

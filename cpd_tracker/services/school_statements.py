@@ -167,6 +167,11 @@ def dashboard(filtered: bool) -> Executable:
 
     The school's rows are read once (a CTE, the status and due date worked out once); each
     figure is a ``GROUP BY`` over them.
+
+    The page no longer runs this per view: it reads the figures ``school_counts`` keeps per
+    school and day, and ``dashboard_cells`` for the page's staff. This statement stays as
+    the per-view count those must equal (``tests/.../test_school_counts.py``) and the
+    benchmark's "counting the facts per view" line.
     """
     rows = school_rows(filtered)
     roles = (
@@ -480,6 +485,16 @@ def staff_roles() -> Executable:
         StaffRole.school_id == bindparam("school_id"),
         StaffRole.ended_on.is_(None),
         StaffRole.person_id.in_(bindparam("page_people", expanding=True)),
+    )
+
+
+@functools.cache
+def evidence_pending() -> Executable:
+    """How much of the school's evidence awaits verification."""
+    return select(func.count()).where(
+        Evidence.school_id == bindparam("school_id"),
+        Evidence.organisation_id == bindparam("organisation_id"),
+        Evidence.status == EvidenceStatus.PENDING,
     )
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from itertools import chain
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -40,6 +40,9 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
+
+if TYPE_CHECKING:
+    from cpd_tracker.services.school_counts import SchoolCounts
 
 from cpd_tracker.models import (
     Completion,
@@ -126,9 +129,18 @@ def _row(
 
 
 class StatusFactsService:
-    def __init__(self, session: Session, compliance: ComplianceService | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        compliance: ComplianceService | None = None,
+        counts: SchoolCounts | None = None,
+    ) -> None:
+        # Imported here: ``school_counts`` builds on this module's ``status_on``.
+        from cpd_tracker.services.school_counts import SchoolCounts
+
         self.session = session
         self.compliance = compliance or ComplianceService(session)
+        self.counts = counts or SchoolCounts(session)
 
     # -- reading -------------------------------------------------------------------------
 
@@ -136,7 +148,8 @@ class StatusFactsService:
         self, organisation_id: int, today: dt.date, school_ids: Iterable[int] | None = None
     ) -> int:
         """Recompute the organisation's schools (or just ``school_ids``) whose facts do not
-        hold on ``today``; returns how many were recomputed."""
+        hold on ``today``, and recount those whose counts are not ``today``'s
+        (``school_counts``); returns how many schools' facts were recomputed."""
         query = (
             select(School)
             .outerjoin(ReportStatusSchool, ReportStatusSchool.school_id == School.id)
@@ -154,20 +167,40 @@ class StatusFactsService:
             )
             .order_by(School.id)
         )
+        # Fresh facts counted on another day (or not since a name changed).
+        uncounted = (
+            select(ReportStatusSchool.school_id)
+            .join(School, School.id == ReportStatusSchool.school_id)
+            .where(
+                School.organisation_id == organisation_id,
+                or_(
+                    ReportStatusSchool.counted_on.is_(None), ReportStatusSchool.counted_on != today
+                ),
+            )
+            .order_by(ReportStatusSchool.school_id)
+        )
         if school_ids is not None:
-            query = query.where(School.id.in_(list(school_ids)))
+            wanted = list(school_ids)
+            query = query.where(School.id.in_(wanted))
+            uncounted = uncounted.where(ReportStatusSchool.school_id.in_(wanted))
         stale = list(self.session.scalars(query))
-        if stale and self.session.get_bind().dialect.name == "postgresql":
+        recount = list(self.session.scalars(uncounted))
+        if (stale or recount) and self.session.get_bind().dialect.name == "postgresql":
             # Two requests finding the same school stale: one computes, the other waits for
             # it (the lock ends with the transaction) and then finds the school fresh.
-            for school in stale:
+            for key in sorted({school.id for school in stale} | set(recount)):
                 self.session.execute(
                     text("SELECT pg_advisory_xact_lock(:space, :key)"),
-                    {"space": _LOCK_SPACE, "key": school.id},
+                    {"space": _LOCK_SPACE, "key": key},
                 )
             stale = list(self.session.scalars(query))
+            recount = list(self.session.scalars(uncounted))
         for school in stale:
             self.refresh_school(school, today)
+        recomputed = {school.id for school in stale}
+        for school_id in recount:
+            if school_id not in recomputed:
+                self.counts.recount(school_id, organisation_id, today)
         return len(stale)
 
     # -- computing -----------------------------------------------------------------------
@@ -233,6 +266,8 @@ class StatusFactsService:
                 }
             ],
         )
+        # The figures, in the same transaction (issue 14, finding 9).
+        self.counts.recount(school.id, school.organisation_id, today)
 
 
 # ---------------------------------------------------------------- invalidation
@@ -240,6 +275,9 @@ class StatusFactsService:
 _MARKER = cast(Table, ReportStatusSchool.__table__)
 #: Person fields a status depends on (``ComplianceService.staff_of`` and ``_assess``).
 _PERSON_FIELDS = ("start_date", "leaving_date", "active", "organisation_id")
+#: Person fields the dashboards' lists are ordered by (``school_counts``: recounted, the
+#: facts kept).
+_NAME_FIELDS = ("name", "given_name", "family_name")
 _STAFF_FACTS = (Completion, Exemption, Extension)
 _ORGANISATION_FACTS = (Requirement, Module)
 _WATCHED_TABLES = {
@@ -294,6 +332,7 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
     people: set[int] = set()
     schools: set[int] = set()
     orgs: set[int] = set()
+    renamed: set[int] = set()
     # ``dirty`` holds every object an attribute was set on, changed or not (a launch sets a
     # person's roles again): only real changes count.
     changed = (o for o in session.dirty if session.is_modified(o, include_collections=False))
@@ -307,9 +346,21 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
         elif isinstance(obj, Person):
             if obj in session.deleted or _changed(obj, _PERSON_FIELDS):
                 people.add(obj.id)
+            elif obj not in session.new and _changed(obj, _NAME_FIELDS):
+                renamed.add(obj.id)
         elif isinstance(obj, _ORGANISATION_FACTS):
             orgs.add(obj.organisation_id)
     mark_stale(session, person_ids=people, school_ids=schools, organisation_ids=orgs)
+    if renamed:
+        session.connection().execute(
+            update(_MARKER)
+            .where(
+                ReportStatusSchool.school_id.in_(
+                    select(StaffRole.school_id).where(StaffRole.person_id.in_(renamed))
+                )
+            )
+            .values(counted_on=None)
+        )
 
 
 def _do_orm_execute(state: ORMExecuteState) -> None:

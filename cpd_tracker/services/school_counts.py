@@ -1,0 +1,326 @@
+"""The dashboards' figures, counted ahead of time per school and day (issue 14, finding 9).
+
+A school of 26,000 staff and 30 requirements has 762,840 status facts; counting them on every
+view cost the school page seconds. ``SchoolCounts.recount`` counts them once per school and
+day into ``report_count`` (a few hundred rows: coverage per requirement and module, per role,
+per expiry window, who never started, staff with each status) and ``report_list`` (the first
+``LIST_LIMIT`` rows of each gap list and of "never started"), for all staff and for each role
+filter. The pages read those rows and only the facts of the people on the page shown.
+
+When: with the facts (``StatusFactsService._replace``, the same transaction) and on the first
+read of a new day (``StatusFactsService.ensure_fresh``: statuses and expiry windows move with
+the date), so the nightly ``cpd-tracker report-status refresh`` recounts too. A person's new
+name (the lists' order) clears ``counted_on``; every other change that can move a figure
+already marks the facts stale. Derived data, like the facts: not audited.
+
+Every figure is the same ``GROUP BY`` the dashboard ran per view (``school_statements``),
+grouped by role filter as well; ``tests/unit/cpd_tracker/services/test_school_counts.py``
+holds the two to the same answers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from typing import Any
+
+from sqlalchemy import (
+    Date,
+    Executable,
+    Integer,
+    String,
+    bindparam,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    null,
+    select,
+    union_all,
+    update,
+)
+from sqlalchemy.orm import Session
+
+from cpd_tracker.models import Person, ReportStatus, ReportStatusSchool, StaffRole
+from cpd_tracker.models.status import ReportCount, ReportListRow
+from cpd_tracker.services import school_statements as statements
+from cpd_tracker.services.school_statements import (
+    EXPIRY_WINDOWS,
+    GAP_LISTS,
+    OUTSIDE,
+    TRAINED,
+    gap_condition,
+    gap_order,
+    name_order,
+    role_shown,
+)
+from cpd_tracker.services.status_facts import due_on, status_on
+
+#: The scope of the figures without a role filter.
+ALL_STAFF = ""
+_BUILT_FOR = dt.date(2000, 1, 1)
+_COUNT_COLUMNS = ("scope", "kind", "column_id", "module_id", "tag", "status", "n")
+_LIST_COLUMNS = ("scope", "tag", "position", "person_id", "column_id", "status", "due_on",
+                 "expires_on")  # fmt: skip
+
+
+def _rows() -> Any:
+    """The school's facts on ``report_today``: one row per person and requirement."""
+    return (
+        select(
+            ReportStatus.person_id,
+            ReportStatus.column_id,
+            ReportStatus.module_id,
+            status_on(_BUILT_FOR).label("status"),
+            due_on(_BUILT_FOR).label("due"),
+            ReportStatus.expires_on,
+            ReportStatus.last_completed_on,
+        )
+        .where(ReportStatus.school_id == bindparam("school_id"))
+        .cte("school_rows")
+    )
+
+
+def _shown() -> Any:
+    """(person, role) for each current role at the school as the staff list shows it: what a
+    role filter (``school_statements.has_role``) and the role breakdown use."""
+    return (
+        select(StaffRole.person_id, cast(StaffRole.role, String(20)).label("scope"))
+        .where(
+            StaffRole.school_id == bindparam("school_id"),
+            StaffRole.ended_on.is_(None),
+            role_shown(StaffRole),
+        )
+        .cte("shown")
+    )
+
+
+@functools.cache
+def counts_statement() -> Executable:
+    """Every figure of ``ReportCount`` for one school and day, per scope: columns as
+    ``_COUNT_COLUMNS``."""
+    rows = _rows()
+    r = rows.c
+    shown = _shown()
+    # Each person with rows in scope "" and in the scope of each role they hold.
+    scopes = union_all(
+        select(r.person_id, literal(ALL_STAFF).label("scope")).group_by(r.person_id),
+        select(shown.c.person_id, shown.c.scope),
+    ).cte("scopes")
+    # Who is on the staff list ("" for anyone holding a current role; each role as shown).
+    staff = union_all(
+        select(StaffRole.person_id, literal(ALL_STAFF).label("scope"))
+        .where(StaffRole.school_id == bindparam("school_id"), StaffRole.ended_on.is_(None))
+        .group_by(StaffRole.person_id),
+        select(shown.c.person_id, shown.c.scope),
+    ).cte("staff")
+    per_person = (
+        select(
+            r.person_id,
+            r.status,
+            func.count().label("n"),
+            func.max(r.last_completed_on).label("last_completed_on"),
+        )
+        .group_by(r.person_id, r.status)
+        .cte("per_person")
+    )
+    pp = per_person.c
+    never_started = (
+        select(pp.person_id)
+        .group_by(pp.person_id)
+        .having(
+            func.max(pp.last_completed_on).is_(None)
+            & (func.sum(case((pp.status.in_(OUTSIDE), 0), else_=1)) > 0)
+        )
+        .cte("never_started")
+    )
+    today = bindparam("report_today", type_=Date)
+    window = case(
+        *(
+            (r.expires_on <= bindparam(f"expiry_{days}", type_=Date), str(days))
+            for days in EXPIRY_WINDOWS
+        )
+    )
+    s = scopes.c
+    zero = literal(0, Integer)
+    blank = literal("", String)
+    return union_all(
+        select(
+            s.scope, literal("requirement"), r.column_id, r.module_id, blank, r.status, func.count()
+        )
+        .join(scopes, s.person_id == r.person_id)
+        .group_by(s.scope, r.column_id, r.module_id, r.status),
+        select(
+            s.scope,
+            literal("role"),
+            zero,
+            zero,
+            shown.c.scope,
+            pp.status,
+            cast(func.sum(pp.n), Integer),
+        )
+        .select_from(per_person)
+        .join(scopes, s.person_id == pp.person_id)
+        .join(shown, shown.c.person_id == pp.person_id)
+        .group_by(s.scope, shown.c.scope, pp.status),
+        select(s.scope, literal("expiring"), zero, zero, window, blank, func.count())
+        .join(scopes, s.person_id == r.person_id)
+        .where(
+            r.status.in_(TRAINED),
+            r.expires_on >= today,
+            r.expires_on <= bindparam("expiry_horizon", type_=Date),
+        )
+        .group_by(s.scope, window),
+        select(s.scope, literal("never_started"), zero, zero, blank, blank, func.count())
+        .select_from(never_started)
+        .join(scopes, s.person_id == never_started.c.person_id)
+        .group_by(s.scope),
+        # ``school_statements.staff_counts`` with a status: people on the staff list with
+        # that status on some requirement.
+        select(staff.c.scope, literal("with_status"), zero, zero, blank, pp.status, func.count())
+        .select_from(per_person)
+        .join(staff, staff.c.person_id == pp.person_id)
+        .join(Person, Person.id == pp.person_id)
+        .where(Person.active.is_(True), Person.organisation_id == bindparam("organisation_id"))
+        .group_by(staff.c.scope, pp.status),
+    )
+
+
+@functools.cache
+def lists_statement() -> Executable:
+    """The first ``list_limit`` rows of each gap list and of "never started", per scope, in
+    the page's order: columns as ``_LIST_COLUMNS``."""
+    rows = _rows()
+    r = rows.c
+    shown = _shown()
+    scopes = union_all(
+        select(r.person_id, literal(ALL_STAFF).label("scope")).group_by(r.person_id),
+        select(shown.c.person_id, shown.c.scope),
+    ).cte("scopes")
+    s = scopes.c
+    parts = []
+    for tag in GAP_LISTS:
+        condition, _ = gap_condition(rows, tag)
+        position = func.row_number().over(partition_by=s.scope, order_by=gap_order(rows, tag))
+        parts.append(
+            select(
+                s.scope,
+                literal(tag).label("tag"),
+                position.label("position"),
+                r.person_id,
+                r.column_id,
+                r.status,
+                r.due.label("due_on"),
+                r.expires_on,
+            )
+            .join(scopes, s.person_id == r.person_id)
+            .join(Person, Person.id == r.person_id)
+            .where(condition, Person.active.is_(True))
+        )
+    per_person = (
+        select(
+            r.person_id,
+            func.max(r.last_completed_on).label("last_completed_on"),
+            func.sum(case((r.status.in_(OUTSIDE), 0), else_=1)).label("expected"),
+        )
+        .group_by(r.person_id)
+        .cte("per_person")
+    )
+    pp = per_person.c
+    position = func.row_number().over(partition_by=s.scope, order_by=name_order())
+    parts.append(
+        select(
+            s.scope,
+            literal("never_started"),
+            position,
+            pp.person_id,
+            cast(null(), Integer),
+            cast(null(), String),
+            cast(null(), Date),
+            cast(null(), Date),
+        )
+        .select_from(per_person)
+        .join(scopes, s.person_id == pp.person_id)
+        .join(Person, Person.id == pp.person_id)
+        .where(pp.last_completed_on.is_(None), pp.expected > 0)
+    )
+    ranked = union_all(*parts).subquery("ranked")
+    return select(*(ranked.c[c] for c in _LIST_COLUMNS)).where(
+        ranked.c.position <= bindparam("list_limit")
+    )
+
+
+class SchoolCounts:
+    """Counts a school's figures for a day from its status facts (flushes, never commits)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def recount(self, school_id: int, organisation_id: int, today: dt.date) -> int:
+        """Replace the school's counts and lists with those of ``today``; returns how many
+        count rows there are."""
+        values = statements.parameters(
+            school_id, organisation_id, today, None, dt.date(today.year, 1, 1)
+        )
+        connection = self.session.connection()
+        if connection.dialect.name == "postgresql":
+            # As the dashboard did: a cost estimate over every row would JIT-compile this.
+            connection.exec_driver_sql("SET LOCAL jit = off")
+        counted = connection.execute(counts_statement(), values).all()
+        listed = connection.execute(lists_statement(), values).all()
+        connection.execute(delete(ReportCount).where(ReportCount.school_id == school_id))
+        connection.execute(delete(ReportListRow).where(ReportListRow.school_id == school_id))
+        common = {"school_id": school_id}
+        if counted:
+            connection.execute(
+                insert(ReportCount),
+                [
+                    {
+                        **common,
+                        "organisation_id": organisation_id,
+                        **dict(zip(_COUNT_COLUMNS, c, strict=True)),
+                    }
+                    for c in counted
+                ],
+            )
+        if listed:
+            connection.execute(
+                insert(ReportListRow),
+                [{**common, **dict(zip(_LIST_COLUMNS, r, strict=True))} for r in listed],
+            )
+        connection.execute(
+            update(ReportStatusSchool)
+            .where(ReportStatusSchool.school_id == school_id)
+            .values(counted_on=today)
+        )
+        return len(counted)
+
+    # -- reading -------------------------------------------------------------------------
+
+    def counts(
+        self, school_ids: list[int], scope: str = ALL_STAFF, kind: str | None = None
+    ) -> list[Any]:
+        """(school, kind, column, module, tag, status, n) for the schools, in ``scope`` (of
+        ``kind`` only, if given)."""
+        c = ReportCount
+        query = select(c.school_id, c.kind, c.column_id, c.module_id, c.tag, c.status, c.n).where(
+            c.school_id.in_(school_ids), c.scope == scope
+        )
+        if kind is not None:
+            query = query.where(c.kind == kind)
+        return list(self.session.connection().execute(query))
+
+    def lists(self, school_id: int, scope: str = ALL_STAFF) -> list[Any]:
+        """The school's list rows in ``scope``, list by list in order."""
+        c = ReportListRow
+        return list(
+            self.session.connection().execute(
+                select(
+                    c.tag, c.position, c.person_id, c.column_id, c.status, c.due_on, c.expires_on
+                )
+                .where(c.school_id == school_id, c.scope == scope)
+                .order_by(c.tag, c.position)
+            )
+        )
