@@ -39,6 +39,7 @@ from cpd_tracker.services.registrations import (
 )
 from cpd_tracker.snapshots_cli import snapshots_group
 from cpd_tracker.spend.cli import spend_group
+from cpd_tracker.worker_cli import worker
 from lti.platforms import canvas, moodle
 from lti.service_tokens import is_secure_url
 
@@ -493,6 +494,7 @@ main.add_command(snapshots_group)
 main.add_command(report_status_group)
 main.add_command(roster_group)
 main.add_command(outbox_group)
+main.add_command(worker)
 main.add_command(retention_group)
 
 
