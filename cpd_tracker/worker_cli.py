@@ -83,7 +83,7 @@ def _find(command: tuple[str, ...]) -> click.Command | None:
     return found
 
 
-def invoke(app: Flask, command: tuple[str, ...]) -> int:
+def invoke(app: Flask, command: tuple[str, ...], name: str) -> int:
     """Run a ``cpd-tracker`` command in this process; its output becomes log lines."""
     found = _find(command)
     assert found is not None
@@ -104,7 +104,6 @@ def invoke(app: Flask, command: tuple[str, ...]) -> int:
         err.write(exc.format_message())
         code = exc.exit_code
     finally:
-        name = command[0]
         for line in out.getvalue().splitlines():
             if line.strip():
                 log.info("%s: %s", name, line.strip(), extra={"job": name})
@@ -145,7 +144,7 @@ def jobs_of(app: Flask, planned: list[Planned]) -> list[Job]:
         Job(
             p.spec.name,
             p.schedule,
-            functools.partial(invoke, app, p.spec.command),
+            functools.partial(invoke, app, p.spec.command, p.spec.name),
             "cpd-tracker " + " ".join(p.spec.command),
         )
         for p in planned

@@ -68,6 +68,7 @@ def test_once_runs_every_job_and_logs_each_run(
     assert "reminders" not in done  # no mail server configured: not scheduled
     # The commands' own output is in the log, beside the run's duration.
     assert "purge-logins: Removed 0 expired logins" in caplog.text
+    assert "roster-sync: Syncing 0 course rosters." in caplog.text
     assert [r for r in caplog.records if r.__dict__.get("duration_ms") is not None]
 
 
