@@ -69,6 +69,7 @@ def _register_blueprints(app: Flask) -> None:
     from cpd_tracker.home.routes import bp as home_bp
     from cpd_tracker.imports.routes import bp as imports_bp
     from cpd_tracker.launch.routes import bp as launch_bp
+    from cpd_tracker.links.routes import bp as links_bp
     from cpd_tracker.manage.routes import bp as manage_bp
     from cpd_tracker.records.routes import bp as records_bp
     from cpd_tracker.registration.routes import bp as registration_bp
@@ -90,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(records_bp)
     app.register_blueprint(manage_bp)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(links_bp)
     app.register_blueprint(deep_linking_bp)
     app.register_blueprint(senco_bp)
     app.register_blueprint(spend_bp)

@@ -19,6 +19,7 @@ from cpd_tracker.services.compliance import ComplianceService
 from cpd_tracker.services.course_links import CourseLinkService
 from cpd_tracker.services.coverage import ReportService
 from cpd_tracker.services.cpd_record import CpdRecordService
+from cpd_tracker.services.data_access import DataAccessService
 from cpd_tracker.services.deep_linking import DeepLinkingService
 from cpd_tracker.services.dynamic_registration import DynamicRegistrationService
 from cpd_tracker.services.identity import IdentityService
@@ -154,6 +155,7 @@ def init_services(app: Flask) -> None:
             PermissionAdminService: lambda: PermissionAdminService(db.session, _audit()),
             ImportService: lambda: ImportService(db.session, _audit(), clock),
             ComplianceService: lambda: ComplianceService(db.session),
+            DataAccessService: lambda: DataAccessService(db.session, clock),
             CatalogueService: lambda: CatalogueService(db.session, _audit(), clock),
             LearningService: lambda: LearningService(db.session, _audit(), clock),
             RequirementService: lambda: RequirementService(db.session, _audit(), clock),

@@ -20,6 +20,7 @@ from cpd_tracker.models.completion import (
     InsetSession,
 )
 from cpd_tracker.models.data_access import DataAccessEntry
+from cpd_tracker.models.link_request import IdentityLinkRequest, LinkOutcome
 from cpd_tracker.models.lti_services import (
     CourseMembership,
     DeepLinkRequest,
@@ -88,6 +89,7 @@ __all__ = [
     "Extension",
     "FormSubmission",
     "FundingSource",
+    "IdentityLinkRequest",
     "ImportUpload",
     "IncludedTraining",
     "InsetSession",
@@ -95,6 +97,7 @@ __all__ = [
     "JobKind",
     "JobStatus",
     "LineItemBinding",
+    "LinkOutcome",
     "LoginState",
     "Membership",
     "Module",

@@ -32,6 +32,7 @@ from cpd_tracker.models import (
     StaffRole,
     StaffRoleKind,
 )
+from cpd_tracker.models.link_request import IdentityLinkRequest
 from cpd_tracker.models.person import email_key
 from cpd_tracker.rules.text import clean_email, clean_line
 from cpd_tracker.services.audit import AuditService
@@ -283,9 +284,13 @@ class IdentityService:
                     **({"email_withheld": "another person has this e-mail"} if withheld else {}),
                 )
                 person.last_launch_at = self.clock()
+                if withheld and email is not None:
+                    self._ask_to_link(person, email)
                 return person
         else:
             person = found
+        if withheld and email is not None:
+            self._ask_to_link(person, email)
         changed = {f: v for f, v in shared.items() if getattr(person, f) != v}
         for name, value in changed.items():
             setattr(person, name, value)
@@ -302,6 +307,50 @@ class IdentityService:
             )
         person.last_launch_at = self.clock()
         return person
+
+    def _ask_to_link(self, person: Person, email: str) -> None:
+        """The signed e-mail of this account belongs to someone on the staff list who has never
+        launched, whom it could not be linked to by itself: ask a CPD lead or trust leader to
+        confirm they are one person (once per pair; a refusal is not asked again)."""
+        holder = self.session.scalar(
+            select(Person).where(
+                Person.organisation_id == person.organisation_id,
+                Person.email == email,
+                Person.id != person.id,
+                Person.registration_id.is_(None),
+            )
+        )
+        if holder is None:
+            return
+
+        def existing() -> IdentityLinkRequest | None:
+            return self.session.scalar(
+                select(IdentityLinkRequest).where(
+                    IdentityLinkRequest.person_id == person.id,
+                    IdentityLinkRequest.candidate_id == holder.id,
+                )
+            )
+
+        if existing() is not None:
+            return
+        request, created = self._insert_or_existing(
+            IdentityLinkRequest(
+                organisation_id=person.organisation_id,
+                person_id=person.id,
+                candidate_id=holder.id,
+                email=email,
+            ),
+            existing,
+        )
+        if created:
+            self.audit.record(
+                "person.link_requested",
+                organisation_id=person.organisation_id,
+                entity_type="person",
+                entity_id=holder.id,
+                request_id=request.id,
+                lms_person_id=person.id,
+            )
 
     def _email_taken(self, organisation_id: int, email: str, person_id: int | None) -> bool:
         """Someone of the organisation other than ``person_id`` has this (stored) e-mail."""
@@ -331,7 +380,7 @@ class IdentityService:
         if any(p.kind is not PermissionKind.STAFF and not p.revoked for p in person.permissions):
             # An e-mail can be changed by a CPD lead; a person granted more than staff is not
             # handed to whichever LMS account now shows that address. The launch signs in as
-            # a new person (staff only) and a trust leader can sort it out.
+            # a new person (staff only) and asks a CPD lead or trust leader to confirm.
             self.audit.record(
                 "person.link_refused",
                 organisation_id=person.organisation_id,

@@ -489,3 +489,44 @@ def merge_duplicates(
     if not report.groups:
         log("no duplicate people found")
     return report
+
+
+def merge_pair(
+    connection: Connection,
+    *,
+    survivor: int,
+    other: int,
+    now: dt.datetime,
+    actor_label: str,
+    reason: str,
+) -> None:
+    """Make ``other`` part of ``survivor`` (a CPD lead or trust leader confirmed they are one
+    member of staff): every row pointing at ``other`` moves to ``survivor``, ``survivor``
+    takes ``other``'s LMS identity when it has none, and ``other`` is deleted. Audited as
+    ``person.merged``. Runs in the caller's transaction."""
+    schema = _Schema(connection)
+    person = schema.table("person")
+    rows = {
+        r["id"]: dict(r)
+        for r in connection.execute(
+            select(person).where(person.c.id.in_([survivor, other]))
+        ).mappings()
+    }
+    kept, gone = rows[survivor], rows[other]
+    if kept["organisation_id"] != gone["organisation_id"]:
+        raise ValueError("people of different organisations are never merged")
+    identity = {
+        name: gone[name]
+        for name in ("registration_id", "sub", "last_launch_at")
+        if kept["registration_id"] is None and gone["registration_id"] is not None
+    }
+    group = Group(
+        organisation_id=kept["organisation_id"],
+        survivor=survivor,
+        others=[other],
+        shared=[reason],
+    )
+    _merge(schema, group, rows, MergeReport(groups=[group]), actor_label=actor_label, now=now)
+    if identity:
+        connection.execute(update(person).where(person.c.id == survivor).values(identity))
+    _stale_reports(schema, [kept["organisation_id"]])

@@ -42,6 +42,7 @@ from cpd_tracker.models import (
     CourseMembership,
     JobKind,
     JobStatus,
+    PermissionKind,
     Person,
     PlatformRegistration,
     School,
@@ -412,6 +413,21 @@ class RosterService:
             ):
                 email = (person.email or "").strip().lower()
                 if email in taken:
+                    continue
+                if any(
+                    p.kind is not PermissionKind.STAFF and not p.revoked for p in person.permissions
+                ):
+                    # As at launch (issue 15, finding 2): an e-mail a CPD lead can change never
+                    # hands a person granted more than staff to whichever LMS account shows it.
+                    # The member is added as a person of their own, without the e-mail.
+                    self.audit.record(
+                        "person.link_refused",
+                        organisation_id=person.organisation_id,
+                        entity_type="person",
+                        entity_id=person.id,
+                        reason="holds permissions beyond staff",
+                        source="roster",
+                    )
                     continue
                 taken.add(email)
                 member = by_email[email]

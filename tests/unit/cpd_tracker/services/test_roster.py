@@ -12,10 +12,14 @@ from sqlalchemy.orm import Session
 
 from cpd_tracker.extensions import db
 from cpd_tracker.models import (
+    AuditEntry,
     Course,
     JobStatus,
     Organisation,
     OrganisationKind,
+    Permission,
+    PermissionKind,
+    PermissionSource,
     Person,
     PlatformRegistration,
     School,
@@ -23,7 +27,7 @@ from cpd_tracker.models import (
 )
 from cpd_tracker.services.audit import Actor, AuditService
 from cpd_tracker.services.outbox import enqueue_roster
-from cpd_tracker.services.roster import RosterService
+from cpd_tracker.services.roster import RosterReport, RosterService
 from lti.nrps import member_from_json
 from tests.support.clock import FakeClock
 
@@ -114,3 +118,37 @@ def test_statuses_say_queued_and_the_last_failure(session: Session) -> None:
     (status,) = service.statuses(school)
     assert status.last_error is None
     assert not service.course_mapped(unrostered)
+
+
+def test_a_roster_never_links_someone_granted_more_than_staff_by_email(session: Session) -> None:
+    """Issue 15, finding 2, through NRPS: as at launch, an e-mail a CPD lead can change does
+    not hand a trust leader's record to whichever LMS account the roster lists with it."""
+    registration, _ = _registration(session)
+    org = registration.organisation_id
+    leader = Person(organisation_id=org, name="Pat Deputy", email="pat@alder.sch.uk")
+    teacher = Person(organisation_id=org, name="Sam Teacher", email="sam@alder.sch.uk")
+    session.add_all([leader, teacher])
+    session.flush()
+    session.add(
+        Permission(
+            person_id=leader.id, kind=PermissionKind.TRUST_LEADER, source=PermissionSource.OVERRIDE
+        )
+    )
+    session.flush()
+    service = RosterService(session, AuditService(session, Actor("test")), FakeClock())
+    members = [
+        member_from_json({"user_id": "rogue", "name": "Rogue", "email": "PAT@alder.sch.uk"}),
+        member_from_json({"user_id": "sam", "name": "Sam Teacher", "email": "sam@alder.sch.uk"}),
+    ]
+    report = RosterReport()
+    people = service._people(registration, [m for m in members if m is not None], report)
+    assert report.linked == [teacher.id]
+    assert (teacher.registration_id, teacher.sub) == (registration.id, "sam")
+    assert (leader.registration_id, leader.sub) == (None, None)
+    rogue = people["rogue"]
+    assert rogue.id != leader.id
+    assert rogue.email is None  # the address stays the trust leader's
+    refused = session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "person.link_refused")
+    ).all()
+    assert [(e.entity_id, e.details["source"]) for e in refused] == [(str(leader.id), "roster")]
