@@ -12,6 +12,7 @@ ids chosen in forms (``cpd_tracker.forms.form_id``); the number rules themselves
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Collection, Mapping
 from typing import NoReturn
 
@@ -24,6 +25,7 @@ __all__ = [
     "MAX_ID",
     "BoundedIntConverter",
     "choice_arg",
+    "date_arg",
     "id_arg",
     "init_params",
     "int_arg",
@@ -100,6 +102,29 @@ def choice_arg(
     what = label or f"The {name} filter"
     shown = ", ".join(list(choices)[:12])
     _refuse(message or f"{what} must be one of: {shown}. Go back and choose again.")
+
+
+#: Dates in a query string: ISO (what a date picker sends) or as written in England.
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
+
+
+def date_arg(
+    name: str, *, label: str | None = None, source: Mapping[str, str] | None = None
+) -> dt.date | None:
+    """A day in ``?name=`` (``2026-09-01`` or ``1/9/2026``), None when absent; anything else,
+    or a year outside 1900-2100 (a day past the last would overflow), is a 400."""
+    raw = _raw(name, source)
+    if raw is None:
+        return None
+    for pattern in DATE_FORMATS:
+        try:
+            day = dt.datetime.strptime(raw.strip(), pattern).date()
+        except ValueError:
+            continue
+        if 1900 <= day.year <= 2100:
+            return day
+    what = label or f"The {name} date"
+    _refuse(f"{what} must be a real date, like 1/9/2026. Go back and try again.")
 
 
 def text_arg(name: str, *, max_length: int = 100, source: Mapping[str, str] | None = None) -> str:

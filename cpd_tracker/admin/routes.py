@@ -1,4 +1,5 @@
-"""Administration: LMS registrations and deployments, and who leads what in the tool."""
+"""Administration: LMS registrations and deployments, who leads what in the tool, and who
+viewed or downloaded whose data (the data-access log)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from cpd_tracker.access import signed_in, trust_leader_required
 from cpd_tracker.admin.forms import GrantForm, InviteForm, RevokeForm
+from cpd_tracker.exports import Cell, csv_response, xlsx_response
 from cpd_tracker.extensions import db
 from cpd_tracker.forms import BaseForm
 from cpd_tracker.models import (
@@ -27,8 +29,15 @@ from cpd_tracker.models import (
     School,
 )
 from cpd_tracker.once import already_sent, remember
+from cpd_tracker.params import date_arg, id_arg, int_arg, text_arg
 from cpd_tracker.registry import clock, get_service
 from cpd_tracker.services.course_links import CourseLinkRefused, CourseLinkService
+from cpd_tracker.services.data_access import (
+    ACTION_LABELS,
+    AccessFilter,
+    AccessRow,
+    DataAccessService,
+)
 from cpd_tracker.services.invitations import InvitationService, invite_url
 from cpd_tracker.services.outbox import PERMANENT_ATTEMPTS, OutboxService
 from cpd_tracker.services.overview import OverviewService
@@ -263,3 +272,90 @@ def outbox_retry(job_id: int) -> BaseResponse:
     service.retry_now(job)
     flash("It will be tried again now; reload this page in a minute to see how it went.", "success")
     return redirect(tool_url("admin.outbox"))
+
+
+# --- The data-access log ----------------------------------------------------------------------
+
+
+def _access_filter() -> AccessFilter:
+    wanted = AccessFilter(
+        person_id=id_arg("person", label="The person filter"),
+        name=text_arg("name"),
+        since=date_arg("from", label="The 'from' date"),
+        until=date_arg("to", label="The 'to' date"),
+    )
+    if wanted.since and wanted.until and wanted.since > wanted.until:
+        abort(400, description="The 'from' date is after the 'to' date. Go back and swap them.")
+    return wanted
+
+
+def _filter_args(wanted: AccessFilter) -> dict[str, str]:
+    """The filters as query values, for the page links and the downloads."""
+    args = {
+        "person": str(wanted.person_id) if wanted.person_id is not None else "",
+        "name": wanted.name,
+        "from": wanted.since.isoformat() if wanted.since else "",
+        "to": wanted.until.isoformat() if wanted.until else "",
+    }
+    return {k: v for k, v in args.items() if v}
+
+
+@bp.get("/data-access")
+@trust_leader_required
+def data_access() -> str:
+    """Who viewed or downloaded whose data, newest first: the organisation's entries only,
+    filtered by person (as viewer or whose data), name or e-mail, and days; paged."""
+    user = signed_in()
+    wanted = _access_filter()
+    service = get_service(DataAccessService)
+    person = None
+    if wanted.person_id is not None:
+        person = service.person(user.organisation_id, wanted.person_id)
+        if person is None:
+            abort(404)
+    page = int_arg("page", default=1, label="The page number") or 1
+    listing = service.page(user.organisation_id, wanted, page)
+    if page > listing.pages:
+        abort(400, description=f"The log has {listing.pages:,} pages. Go back and choose one.")
+    return render_template(
+        "admin/data_access.html",
+        listing=listing,
+        wanted=wanted,
+        person=person,
+        labels=ACTION_LABELS,
+        args=_filter_args(wanted),
+    )
+
+
+ACCESS_HEADER = ["When (UTC)", "Who", "What they did", "Whose data", "What"]
+
+
+def _access_cells(row: AccessRow) -> list[Cell]:
+    return [
+        row.entry.created_at,
+        row.viewer,
+        ACTION_LABELS.get(row.entry.action, row.entry.action),
+        row.subject or "Several people",
+        row.entry.what,
+    ]
+
+
+@bp.get("/data-access.<any(csv, xlsx):fmt>")
+@trust_leader_required
+def data_access_export(fmt: str) -> Response:
+    """The filtered log, every entry (the log is kept for a limited time, so it is read
+    whole); itself an export listing people, so it is logged too."""
+    user = signed_in()
+    wanted = _access_filter()
+    service = get_service(DataAccessService)
+    if (
+        wanted.person_id is not None
+        and service.person(user.organisation_id, wanted.person_id) is None
+    ):
+        abort(404)
+    rows = [_access_cells(row) for row in service.all_rows(user.organisation_id, wanted)]
+    service.exported(user.organisation_id, user.id, f"Data access log {fmt.upper()}", None)
+    name = f"data-access-{clock().date().isoformat()}"
+    if fmt == "csv":
+        return csv_response(name, ACCESS_HEADER, rows)
+    return xlsx_response(name, "Data access", ACCESS_HEADER, rows)

@@ -37,6 +37,7 @@ from cpd_tracker.records.forms import (
 )
 from cpd_tracker.registry import clock, get_service
 from cpd_tracker.services.compliance import audience_label
+from cpd_tracker.services.data_access import DataAccessService, school_label
 from cpd_tracker.services.records import (
     CERTIFICATE_REQUIRED,
     EvidenceService,
@@ -234,6 +235,12 @@ def certificate(evidence_id: int) -> Response:
     except EvidenceMissing:
         log.warning("Evidence %s: certificate file %s is missing", evidence.id, evidence.file_key)
         abort(404)
+    get_service(DataAccessService).downloaded(
+        user.id,
+        evidence.person_id,
+        evidence.organisation_id,
+        f"Certificate: {evidence.course_title}",
+    )
     return download_response(
         data,
         evidence.content_type or "application/octet-stream",
@@ -309,7 +316,14 @@ def _review_page(
 @login_required
 def evidence_review(school_id: int, evidence_id: int) -> Response:
     school = own_school(school_id)
-    return _review_page(school, _school_item(school, evidence_id))
+    evidence = _school_item(school, evidence_id)
+    get_service(DataAccessService).viewed(
+        signed_in().id,
+        evidence.person_id,
+        school.organisation_id,
+        f"Evidence to verify: {evidence.course_title}, {school_label(school)}",
+    )
+    return _review_page(school, evidence)
 
 
 @bp.post("/schools/<int:school_id>/evidence/<int:evidence_id>/verify")
@@ -456,7 +470,14 @@ def _person_page(
 @bp.get("/schools/<int:school_id>/people/<int:person_id>")
 @login_required
 def person(school_id: int, person_id: int) -> Response:
-    return _person_page(_person_record(school_id, person_id))
+    record = _person_record(school_id, person_id)
+    get_service(DataAccessService).viewed(
+        signed_in().id,
+        record.person,
+        record.school.organisation_id,
+        f"Training record, {school_label(record.school)}",
+    )
+    return _person_page(record)
 
 
 @bp.post("/schools/<int:school_id>/people/<int:person_id>/exemptions")

@@ -45,6 +45,7 @@ from cpd_tracker.services.coverage import (
     SchoolReport,
 )
 from cpd_tracker.services.cpd_record import academic_year_of
+from cpd_tracker.services.data_access import DataAccessService
 from cpd_tracker.services.overview import OverviewService
 from cpd_tracker.services.roster import RosterService
 from cpd_tracker.services.senco import SencoService
@@ -156,6 +157,8 @@ def roster_sync(school_id: int, course_id: int) -> BaseResponse:
 
 
 ENGINE_TABLES = {"compliance": status_table, "coverage": coverage_table, "chase": chase_table}
+#: Downloads that list people by name: each goes in the data-access log (the others are counts).
+PEOPLE_TABLES = {"compliance", "chase", "gaps", "hours", "heatmap", "statuses"}
 
 
 #: Cells an XLSX download holds at most. openpyxl writes some 60,000 cells a second on a busy
@@ -192,6 +195,10 @@ def _capped(rows: Iterator[list[Cell]], limit: int) -> Iterator[list[Cell]]:
 def school_export(school_id: int, fmt: str, table: str = "compliance") -> Response:
     """Every table of the school dashboard, as CSV or XLSX (the same rows the page shows)."""
     school = own_school(school_id)
+    if table in PEOPLE_TABLES:
+        get_service(DataAccessService).exported(
+            school.organisation_id, signed_in().id, f"School {table} {fmt.upper()}", school
+        )
     today = clock().date()
     name = f"{table}-{school.urn}-{today.isoformat()}"
     if table in ENGINE_TABLES:
@@ -249,6 +256,10 @@ def trust_export(table: str, fmt: str) -> Response:
     filters = trust_filters(user.organisation_id)
     service = get_service(ReportService)
     name = f"{table}-trust-{today.isoformat()}"
+    if table in PEOPLE_TABLES:
+        get_service(DataAccessService).exported(
+            user.organisation_id, user.id, f"Trust {table} {fmt.upper()}", filters.school_id
+        )
     if table == "statuses":
         column_id, statuses = drill_down(user.organisation_id)
         rows = service.people(

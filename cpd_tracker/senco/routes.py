@@ -34,6 +34,7 @@ from cpd_tracker.senco.forms import (
     HeadForm,
     QualificationForm,
 )
+from cpd_tracker.services.data_access import DataAccessService, school_label
 from cpd_tracker.services.senco import SchoolSenco, SencoError, SencoService
 from cpd_tracker.services.senco_documents import SencoDocumentError, SencoDocumentService
 from cpd_tracker.storage import (
@@ -302,6 +303,12 @@ def document(school_id: int, qualification_id: int, doc_id: int) -> Response:
     except EvidenceMissing:
         log.warning("SENCO document %s: file %s is missing", found.id, found.storage_key)
         abort(404)
+    get_service(DataAccessService).downloaded(
+        signed_in().id,
+        row.person_id,
+        school.organisation_id,
+        f"SENCO qualification document, {school_label(school)}",
+    )
     return download_response(data, found.content_type, found.file_name)
 
 
@@ -362,6 +369,9 @@ def trust() -> str:
 def trust_export(fmt: str) -> Response:
     user = signed_in()
     rows = trust_rows(get_service(SencoService).trust(user.organisation_id))
+    get_service(DataAccessService).exported(
+        user.organisation_id, user.id, f"SENCO table {fmt.upper()}", None
+    )
     name = f"senco-{clock().date().isoformat()}"
     if fmt == "csv":
         return csv_response(name, HEADER, rows)

@@ -127,25 +127,47 @@ class DataAccessService:
             at=self.clock(),
         )
 
-    def viewed_record(self, viewer_id: int, person: Person, what: str) -> None:
-        """A person's records page: logged unless it is the viewer's own."""
-        if person.id != viewer_id:
+    def viewed(
+        self, viewer_id: int, subject: Person | int, organisation_id: int, what: str
+    ) -> None:
+        """A page of one person's records or evidence: logged unless it is the viewer's own."""
+        subject_id = subject if isinstance(subject, int) else subject.id
+        if subject_id != viewer_id:
             self.record(
-                organisation_id=person.organisation_id,
+                organisation_id=organisation_id,
                 viewer_id=viewer_id,
-                subject_person_id=person.id,
+                subject_person_id=subject_id,
                 action=VIEWED,
                 what=what,
             )
 
-    def exported(self, organisation_id: int, viewer_id: int, what: str) -> None:
-        """A CSV or XLSX listing people: one entry, no subject."""
+    def downloaded(self, viewer_id: int, subject_id: int, organisation_id: int, what: str) -> None:
+        """A person's file (a certificate, a SENCO document), whoever downloads it."""
+        self.record(
+            organisation_id=organisation_id,
+            viewer_id=viewer_id,
+            subject_person_id=subject_id,
+            action=DOWNLOADED,
+            what=what,
+        )
+
+    def exported(
+        self, organisation_id: int, viewer_id: int, what: str, school: School | int | None
+    ) -> None:
+        """A CSV or XLSX listing people: one entry, no subject; ``what`` is followed by the
+        school (a school, its id, or None for the whole organisation)."""
+        if isinstance(school, int):
+            found = self.session.get(School, school)
+            school = (
+                found if found is not None and found.organisation_id == organisation_id else None
+            )
+        where = school_label(school) if school is not None else "every school"
         self.record(
             organisation_id=organisation_id,
             viewer_id=viewer_id,
             subject_person_id=None,
             action=EXPORTED,
-            what=what,
+            what=f"{what}, {where}",
         )
 
     # --- Reading ---------------------------------------------------------------------------

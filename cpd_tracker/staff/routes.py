@@ -17,6 +17,7 @@ from cpd_tracker.exports import csv_response, xlsx_response
 from cpd_tracker.models import Person, School
 from cpd_tracker.registry import clock, get_service
 from cpd_tracker.services.cpd_record import CpdRecordService, record_table
+from cpd_tracker.services.data_access import DataAccessService, school_label
 from cpd_tracker.services.staff import StaffRecordError, StaffService
 from cpd_tracker.staff.forms import StaffRecordForm
 from cpd_tracker.templating import tool_url
@@ -57,6 +58,9 @@ def person(school_id: int, person_id: int) -> BaseResponse:
         status = 400
     record = service.record(school, person)
     if request.method == "GET":
+        get_service(DataAccessService).viewed(
+            signed_in().id, person, school.organisation_id, f"Staff record, {school_label(school)}"
+        )
         form.fill(
             {r.role: r.started_on for r in record.current_roles},
             start_date=person.start_date,
