@@ -217,3 +217,15 @@ def test_deciding_needs_csrf(app: Flask, moodle: TestPlatform) -> None:
     leader = _sign_in(app, moodle, "admin")
     assert leader.post(f"/people/links/{asked.id}/confirm").status_code == 400
     assert _requests(app)[0].outcome is None
+
+
+def test_the_people_pages_say_when_accounts_wait(app: Flask, moodle: TestPlatform) -> None:
+    _imported_lead(app, CARYS)
+    leader = _sign_in(app, moodle, "admin")
+    people = f"/records/schools/{school_id(app, '100001')}/people"
+    assert "LMS accounts to confirm" not in leader.get(people).get_data(as_text=True)
+    _sign_in(app, moodle, "learner", overrides={"email": CARYS})
+    for page in (people, "/admin/registrations"):
+        html = leader.get(page).get_data(as_text=True)
+        assert "1 LMS account waits for you to confirm who it is" in html, page
+        assert "/people/links" in html
