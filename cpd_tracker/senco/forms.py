@@ -1,17 +1,28 @@
-"""The SENCO page's forms: appoint a SENCO, end an appointment, record a qualification. Every
-message follows the GOV.UK error message style."""
+"""The SENCO page's forms: appoint a SENCO, end an appointment, record an earlier time as SENCO,
+record a qualification, say what kind of school it is. Every message follows the GOV.UK error
+message style."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from werkzeug.datastructures import FileStorage
-from wtforms import BooleanField, DateField, FileField, IntegerField, SelectField, StringField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms import BooleanField, DateField, FileField, RadioField, SelectField, StringField
+from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 
 from cpd_tracker.forms import BaseForm
-from cpd_tracker.models import QualificationFunding, QualificationResult, SencoQualificationKind
-from cpd_tracker.services.senco import AppointmentDetails, QualificationDetails
+from cpd_tracker.models import (
+    QualificationFunding,
+    QualificationResult,
+    SchoolType,
+    SencoQualificationKind,
+)
+from cpd_tracker.services.senco import (
+    AppointmentDetails,
+    PriorServiceDetails,
+    QualificationDetails,
+)
 from cpd_tracker.staff.forms import DATE_FORMATS, UkDateField
 from cpd_tracker.storage import (
     ALLOWED_LABEL,
@@ -31,6 +42,17 @@ RESULT_LABELS = {
     QualificationResult.PASSED.value: "Passed",
     QualificationResult.FAILED.value: "Failed",
     QualificationResult.WITHDRAWN.value: "Withdrawn",
+}
+SCHOOL_TYPE_LABELS = {
+    SchoolType.MAINTAINED.value: "Maintained mainstream school (community, foundation, voluntary)",
+    SchoolType.ACADEMY.value: "Mainstream academy or free school",
+    SchoolType.MAINTAINED_NURSERY.value: "Maintained nursery school",
+    SchoolType.PUPIL_REFERRAL_UNIT.value: "Pupil referral unit",
+    SchoolType.AP_ACADEMY.value: "Alternative provision academy or free school",
+    SchoolType.MAINTAINED_SPECIAL.value: "Maintained special school",
+    SchoolType.SPECIAL_ACADEMY.value: "Special academy or special free school",
+    SchoolType.NON_MAINTAINED_SPECIAL.value: "Non-maintained special school",
+    SchoolType.INDEPENDENT.value: "Independent school (including independent special schools)",
 }
 FUNDING_LABELS = {
     QualificationFunding.SCHOLARSHIP.value: "Scholarship",
@@ -74,6 +96,10 @@ class AppointForm(BaseForm):
         description="The qualification deadline counts from this date. For example, 1/9/2025.",
     )
     has_qts = BooleanField("Has qualified teacher status (QTS)")
+    qtls_with_set = BooleanField(
+        "Has QTLS and is a member of the Society for Education and Training (SET)",
+        description="QTLS with SET membership makes a qualified teacher, as QTS does.",
+    )
     teacher_reference_number = StringField(
         "Teacher reference number (optional)",
         validators=[
@@ -86,14 +112,6 @@ class AppointForm(BaseForm):
     induction_complete = BooleanField("Has completed induction, or does not need it")
     teaches_at_school = BooleanField("Works as a teacher at this school", default=True)
     is_head = BooleanField("Is the head teacher or acting head teacher")
-    prior_senco_months = IntegerField(
-        "Months as a SENCO before this appointment (optional)",
-        validators=[
-            Optional(),
-            NumberRange(min=0, max=600, message="Months before must be between 0 and 600"),
-        ],
-        description="At any school, counting any part month as a whole month.",
-    )
 
     def details(self) -> AppointmentDetails:
         assert self.started_on.data is not None  # required: validate() has run
@@ -106,8 +124,76 @@ class AppointForm(BaseForm):
             induction_complete=bool(self.induction_complete.data),
             teaches_at_school=bool(self.teaches_at_school.data),
             is_head=bool(self.is_head.data),
-            prior_senco_months=self.prior_senco_months.data or 0,
+            qtls_with_set=bool(self.qtls_with_set.data),
         )
+
+
+class PriorServiceForm(BaseForm):
+    school_name = StringField(
+        "School (optional)",
+        validators=[
+            Optional(),
+            Length(max=200, message="School must be 200 characters or fewer"),
+        ],
+        filters=[_stripped],
+    )
+    started_on = RequiredDateField("Date they became SENCO there", what="The start date")
+    ended_on = RequiredDateField(
+        "Last day as SENCO there", what="The last day", description="For example, 31/8/2023."
+    )
+    relevant_school = RadioField(
+        "Was it a mainstream school or a maintained nursery school?",
+        # A callable: WTForms 3.3 warns about static tuple choices.
+        choices=lambda: [
+            ("yes", "Yes: a maintained school, academy, free school, PRU or maintained nursery"),
+            ("no", "No: a special school or an independent school"),
+        ],
+        validators=[InputRequired(message="Select whether it was a mainstream school")],
+        description="Only time at a mainstream school or maintained nursery school counts "
+        "towards the exemption (SEND Regulations 2014, reg. 2(1)).",
+    )
+
+    def __init__(
+        self, formdata: Any = None, *, appointment_started_on: dt.date | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(formdata, **kwargs)
+        #: The appointment this period comes before: it must start before that.
+        self.appointment_started_on = appointment_started_on
+
+    def validate_started_on(self, field: DateField) -> None:
+        began = self.appointment_started_on
+        if field.data is not None and began is not None and field.data >= began:
+            raise ValidationError(
+                f"The start date must be before this appointment began "
+                f"({began.day}/{began.month}/{began.year})"
+            )
+
+    def validate_ended_on(self, field: DateField) -> None:
+        start = self.started_on.data
+        if field.data is not None and start is not None and field.data < start:
+            raise ValidationError("The last day must be the same as or after the start date")
+
+    def details(self) -> PriorServiceDetails:
+        assert self.started_on.data is not None
+        assert self.ended_on.data is not None
+        return PriorServiceDetails(
+            started_on=self.started_on.data,
+            ended_on=self.ended_on.data,
+            relevant_school=self.relevant_school.data == "yes",
+            school_name=self.school_name.data or None,
+        )
+
+
+class SchoolTypeForm(BaseForm):
+    school_type = SelectField(
+        "What kind of school is it?",
+        choices=lambda: [("", "Not recorded (treated as mainstream)"), *SCHOOL_TYPE_LABELS.items()],
+        validate_choice=True,
+        description="Special and independent schools have no duty to have a qualified SENCO.",
+    )
+
+    def chosen(self) -> SchoolType | None:
+        return SchoolType(self.school_type.data) if self.school_type.data else None
 
 
 class EndForm(BaseForm):
@@ -139,6 +225,12 @@ class QualificationForm(BaseForm):
     result = SelectField(
         "Result", choices=lambda: list(RESULT_LABELS.items()), validate_choice=True
     )
+    course_completed_on = _date(
+        "Date the course ended (optional)",
+        "The date the course ended",
+        "The last day of the course itself. A NASENCO counts if the course ended before "
+        "1 September 2027, even if the award came later.",
+    )
     completed_on = _date(
         "Date the pass outcome was received (optional)",
         "The outcome date",
@@ -157,6 +249,15 @@ class QualificationForm(BaseForm):
         if field.data is not None and start is not None and field.data < start:
             raise ValidationError("The outcome date must be the same as or after the start date")
 
+    def validate_course_completed_on(self, field: DateField) -> None:
+        start, award = self.started_on.data, self.completed_on.data
+        if field.data is not None and start is not None and field.data < start:
+            raise ValidationError("The date the course ended must be after the start date")
+        if field.data is not None and award is not None and award < field.data:
+            raise ValidationError(
+                "The date the course ended must be the same as or before the outcome date"
+            )
+
     def validate_expected_completion_on(self, field: DateField) -> None:
         start = self.started_on.data
         if field.data is not None and start is not None and field.data < start:
@@ -174,6 +275,7 @@ class QualificationForm(BaseForm):
             completed_on=self.completed_on.data,
             result=QualificationResult(self.result.data),
             funding=QualificationFunding(self.funding.data) if self.funding.data else None,
+            course_completed_on=self.course_completed_on.data,
         )
 
 
@@ -210,3 +312,7 @@ class DocumentForm(BaseForm):
         except EvidenceFileError as exc:
             raise ValidationError(f"{exc} Choose the file again.") from exc
         self.upload = (data, file_type, storage.filename)
+
+
+class RemovePriorServiceForm(BaseForm):
+    """Removing a period entered by mistake: only the CSRF token."""

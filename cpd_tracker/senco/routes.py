@@ -28,14 +28,17 @@ from cpd_tracker.senco.forms import (
     FUNDING_LABELS,
     KIND_LABELS,
     RESULT_LABELS,
+    SCHOOL_TYPE_LABELS,
     AppointForm,
     DocumentForm,
     EndForm,
     HeadForm,
+    PriorServiceForm,
     QualificationForm,
+    RemovePriorServiceForm,
+    SchoolTypeForm,
 )
-from cpd_tracker.services.data_access import DataAccessService, school_label
-from cpd_tracker.services.senco import SchoolSenco, SencoError, SencoService
+from cpd_tracker.services.senco import SchoolSenco, SencoError, SencoService, has_senco_duty
 from cpd_tracker.services.senco_documents import SencoDocumentError, SencoDocumentService
 from cpd_tracker.storage import (
     MAX_EVIDENCE_BYTES,
@@ -65,6 +68,7 @@ STATE_LABELS: dict[str, str] = {
     SencoState.AT_RISK: "At risk",
     SencoState.NOT_STARTED: "Not started",
     SencoState.NO_SENCO: "No SENCO",
+    SencoState.NOT_REQUIRED: "Not required",
 }
 
 
@@ -112,6 +116,9 @@ def _page(
     qualification: QualificationForm | None = None,
     end: EndForm | None = None,
     end_id: int | None = None,
+    prior: PriorServiceForm | None = None,
+    prior_id: int | None = None,
+    school_type: SchoolTypeForm | None = None,
     status: int = 200,
 ) -> Response:
     service = get_service(SencoService)
@@ -130,6 +137,17 @@ def _page(
         qualification=qualification or _qualification_form(school),
         end=end or EndForm(),
         end_id=end_id,
+        prior_forms={
+            item.appointment.id: prior
+            if prior is not None and prior_id == item.appointment.id
+            else PriorServiceForm(prefix=_prior_prefix(item.appointment.id))
+            for item in senco.current
+        },
+        school_type_form=school_type
+        or SchoolTypeForm(school_type=school.school_type.value if school.school_type else ""),
+        school_type_labels=SCHOOL_TYPE_LABELS,
+        remove_form=RemovePriorServiceForm(),
+        has_duty=has_senco_duty(school),
         providers=service.providers(school.organisation_id),
         kind_labels=KIND_LABELS,
         result_labels=RESULT_LABELS,
@@ -137,6 +155,11 @@ def _page(
         saved=request.args.get("saved") if request.method == "GET" else None,
     )
     return Response(html, status=status)
+
+
+def _prior_prefix(appointment_id: int) -> str:
+    """Each SENCO's earlier-time form has its own field names (and so its own ids)."""
+    return f"prior-{appointment_id}-"
 
 
 def _done(school: School, saved: str) -> BaseResponse:
@@ -183,6 +206,60 @@ def end(school_id: int, appointment_id: int) -> BaseResponse:
     except SencoError as error:
         abort(400, description=str(error))
     return _done(school, "ended")
+
+
+@bp.post("/schools/<int:school_id>/appointments/<int:appointment_id>/prior-service")
+@login_required
+def prior_service(school_id: int, appointment_id: int) -> BaseResponse:
+    school = own_school(school_id)
+    service = get_service(SencoService)
+    appointment = service.appointment_at(school, appointment_id)
+    if appointment is None:
+        abort(404)
+    form = PriorServiceForm(
+        request.form,
+        prefix=_prior_prefix(appointment.id),
+        appointment_started_on=appointment.started_on,
+    )
+    if not form.validate():
+        return _page(school, prior=form, prior_id=appointment.id, status=400)
+    if (earlier := already_sent(form)) is not None:
+        return earlier
+    try:
+        service.add_prior_service(school, appointment, form.details())
+    except SencoError as error:  # the form checks the same; belt and braces
+        abort(400, description=str(error))
+    return sent("senco.school", school_id=school.id, saved="prior")
+
+
+@bp.post(
+    "/schools/<int:school_id>/appointments/<int:appointment_id>/prior-service/<int:row_id>/remove"
+)
+@login_required
+def prior_service_remove(school_id: int, appointment_id: int, row_id: int) -> BaseResponse:
+    school = own_school(school_id)
+    service = get_service(SencoService)
+    appointment = service.appointment_at(school, appointment_id)
+    if appointment is None:
+        abort(404)
+    if not RemovePriorServiceForm(request.form).validate():
+        abort(400, description="The form has expired: go back, reload the page and try again.")
+    try:
+        service.remove_prior_service(school, appointment, row_id)
+    except SencoError:
+        abort(404)
+    return _done(school, "prior_removed")
+
+
+@bp.post("/schools/<int:school_id>/type")
+@login_required
+def school_type(school_id: int) -> BaseResponse:
+    school = own_school(school_id)
+    form = SchoolTypeForm(request.form)
+    if not form.validate():
+        return _page(school, school_type=form, status=400)
+    get_service(SencoService).set_school_type(school, form.chosen())
+    return _done(school, "type")
 
 
 @bp.post("/schools/<int:school_id>/qualifications")
@@ -303,12 +380,6 @@ def document(school_id: int, qualification_id: int, doc_id: int) -> Response:
     except EvidenceMissing:
         log.warning("SENCO document %s: file %s is missing", found.id, found.storage_key)
         abort(404)
-    get_service(DataAccessService).downloaded(
-        signed_in().id,
-        row.person_id,
-        school.organisation_id,
-        f"SENCO qualification document, {school_label(school)}",
-    )
     return download_response(data, found.content_type, found.file_name)
 
 
@@ -369,9 +440,6 @@ def trust() -> str:
 def trust_export(fmt: str) -> Response:
     user = signed_in()
     rows = trust_rows(get_service(SencoService).trust(user.organisation_id))
-    get_service(DataAccessService).exported(
-        user.organisation_id, user.id, f"SENCO table {fmt.upper()}", None
-    )
     name = f"senco-{clock().date().isoformat()}"
     if fmt == "csv":
         return csv_response(name, HEADER, rows)

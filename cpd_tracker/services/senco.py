@@ -6,7 +6,13 @@ withdrawn course is left out of the facts (the rules engine's advice); a complet
 counts only once the result is "passed".
 
 Several current appointments at one school are joint SENCOs: each is assessed, and the
-school's state is the most urgent of them. A school with none is ``no_senco``.
+school's state is the most urgent of them. A school with none is ``no_senco``; a school whose
+type has no reg. 49 duty (special, independent) is ``not_required`` either way.
+
+Prior service is the person's history: their other SENCO appointments in the tool that began
+before this one (at schools of any type; only relevant schools count, the rules decide), plus
+the stints entered on the page (``SencoPriorService``). The old rounded
+``prior_senco_months`` is used only when there are none.
 
 Only the tool marks someone SENCO: the routes reach here after ``own_school`` (a CPD lead of
 that school or a trust leader), never from a launch. Every change is audited.
@@ -31,7 +37,9 @@ from cpd_tracker.models import (
     QualificationResult,
     School,
     SchoolHead,
+    SchoolType,
     SencoAppointment,
+    SencoPriorService,
     SencoProvider,
     SencoQualification,
     SencoQualificationKind,
@@ -39,6 +47,7 @@ from cpd_tracker.models import (
     StaffRoleKind,
 )
 from cpd_tracker.rules.senco import (
+    PriorSencoService,
     QualificationFacts,
     QualificationKind,
     SencoAssessment,
@@ -90,7 +99,16 @@ NEXT_STEPS: dict[SencoState, str] = {
     ),
     SencoState.NOT_STARTED: "Book a place on the NPQ for SENCOs before the latest safe start.",
     SencoState.NO_SENCO: "Appoint a SENCO from the school's staff below.",
+    SencoState.NOT_REQUIRED: (
+        "Nothing is required by law. If the school has a SENCO, recording them here keeps "
+        "their history for a later post at a mainstream school."
+    ),
 }
+
+
+def has_senco_duty(school: School) -> bool:
+    """Whether reg. 49 applies: an unrecorded type is taken as mainstream (the cautious way)."""
+    return school.school_type is None or school.school_type.has_senco_duty
 
 
 class SencoError(ValueError):
@@ -107,7 +125,33 @@ class AppointmentDetails:
     induction_complete: bool
     teaches_at_school: bool
     is_head: bool
-    prior_senco_months: int
+    prior_senco_months: int = 0
+    qtls_with_set: bool = False
+
+
+@dataclass(frozen=True)
+class PriorServiceDetails:
+    """A period as SENCO before an appointment, as entered on the page."""
+
+    started_on: dt.date
+    ended_on: dt.date
+    relevant_school: bool
+    school_name: str | None = None
+
+
+@dataclass(frozen=True)
+class PriorStint:
+    """A stint the assessment counted (or did not: ``relevant_school``), for the page."""
+
+    school_name: str | None
+    started_on: dt.date
+    #: The last day as SENCO.
+    ended_on: dt.date
+    relevant_school: bool
+    #: True when read from an earlier appointment in the tool, False when entered.
+    from_history: bool
+    #: The entered row, which can be removed; None for history.
+    row_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -120,6 +164,7 @@ class QualificationDetails:
     completed_on: dt.date | None
     result: QualificationResult
     funding: QualificationFunding | None
+    course_completed_on: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -128,6 +173,8 @@ class AssessedSenco:
     person: Person
     qualifications: list[SencoQualification]
     assessment: SencoAssessment
+    #: The prior service the assessment read, earliest first.
+    prior_service: tuple[PriorStint, ...] = ()
 
     @property
     def next_step(self) -> str:
@@ -149,9 +196,13 @@ class SchoolSenco:
 
 
 def facts_for(
-    appointment: SencoAppointment, qualifications: Iterable[SencoQualification]
+    appointment: SencoAppointment,
+    qualifications: Iterable[SencoQualification],
+    prior_service: Iterable[PriorStint] = (),
+    school_is_relevant: bool = True,
 ) -> SencoFacts:
-    """The rules engine's facts for one appointment and the person's qualification records."""
+    """The rules engine's facts for one appointment, the person's qualification records, their
+    prior stints and whether the school has a reg. 49 duty."""
     return SencoFacts(
         became_senco_on=appointment.started_on,
         prior_senco_months=appointment.prior_senco_months,
@@ -166,16 +217,24 @@ def facts_for(
                 started_on=q.started_on,
                 completed_on=q.completed_on if q.result is QualificationResult.PASSED else None,
                 expected_completion_on=q.expected_completion_on,
+                course_completed_on=q.course_completed_on,
             )
             for q in qualifications
             if q.result not in _LEFT_OUT
         ),
+        prior_service=tuple(
+            PriorSencoService(s.started_on, s.ended_on, s.relevant_school) for s in prior_service
+        ),
+        qtls_with_set=appointment.qtls_with_set,
+        school_is_relevant=school_is_relevant,
     )
 
 
-def most_urgent(assessments: Sequence[SencoAssessment]) -> SencoAssessment:
+def most_urgent(
+    assessments: Sequence[SencoAssessment], school_is_relevant: bool = True
+) -> SencoAssessment:
     if not assessments:
-        return no_senco_assessment()
+        return no_senco_assessment(school_is_relevant)
     return min(assessments, key=lambda a: urgency_rank(a.state))
 
 
@@ -235,20 +294,82 @@ class SencoService:
             found[row.person_id].append(row)
         return found
 
+    def _prior_service(
+        self, organisation_id: int, appointments: Sequence[SencoAppointment]
+    ) -> dict[int, tuple[PriorStint, ...]]:
+        """Each appointment's prior stints: the person's earlier appointments in the tool (up
+        to the day before this one began) and the stints entered for it."""
+        if not appointments:
+            return {}
+        people = {a.person_id for a in appointments}
+        history: list[tuple[SencoAppointment, School]] = [
+            (other, school)
+            for other, school in self.session.execute(
+                select(SencoAppointment, School)
+                .join(School, School.id == SencoAppointment.school_id)
+                .where(
+                    SencoAppointment.organisation_id == organisation_id,
+                    SencoAppointment.person_id.in_(people),
+                )
+            )
+        ]
+        entered: dict[int, list[SencoPriorService]] = defaultdict(list)
+        for row in self.session.scalars(
+            select(SencoPriorService).where(
+                SencoPriorService.organisation_id == organisation_id,
+                SencoPriorService.appointment_id.in_({a.id for a in appointments}),
+            )
+        ):
+            entered[row.appointment_id].append(row)
+        found: dict[int, tuple[PriorStint, ...]] = {}
+        for a in appointments:
+            before = a.started_on - dt.timedelta(days=1)
+            stints = [
+                PriorStint(
+                    school.name,
+                    other.started_on,
+                    min(before, other.ended_on - dt.timedelta(days=1))
+                    if other.ended_on is not None
+                    else before,
+                    has_senco_duty(school),
+                    from_history=True,
+                )
+                for other, school in history
+                if other.person_id == a.person_id
+                and other.id != a.id
+                and other.started_on < a.started_on
+            ]
+            stints += [
+                PriorStint(r.school_name, r.started_on, r.ended_on, r.relevant_school, False, r.id)
+                for r in entered[a.id]
+            ]
+            found[a.id] = tuple(
+                sorted(
+                    (s for s in stints if s.started_on <= s.ended_on),
+                    key=lambda s: (s.started_on, s.ended_on),
+                )
+            )
+        return found
+
     def _assessed(
         self,
         appointments: Sequence[SencoAppointment],
         organisation_id: int,
         today: dt.date | None = None,
+        relevant: dict[int, bool] | None = None,
     ) -> list[AssessedSenco]:
+        """``relevant``: whether each school (by id) has the reg. 49 duty (default: yes)."""
         today = today or self.today()
         quals = self._qualifications(organisation_id, (a.person_id for a in appointments))
-        return [
-            AssessedSenco(
-                a, a.person, quals[a.person_id], assess(facts_for(a, quals[a.person_id]), today)
+        prior = self._prior_service(organisation_id, appointments)
+        relevant = relevant or {}
+        assessed = []
+        for a in appointments:
+            facts = facts_for(a, quals[a.person_id], prior[a.id], relevant.get(a.school_id, True))
+            assessed.append(
+                AssessedSenco(a, a.person, quals[a.person_id], assess(facts, today), prior[a.id])
             )
-            for a in appointments
-        ]
+        return assessed
 
     def school(self, school: School) -> SchoolSenco:
         today = self.today()
@@ -265,8 +386,11 @@ class SencoService:
         )
         current = [a for a in rows if a.ended_on is None or a.ended_on > today]
         past = [a for a in rows if a not in current]
-        assessed = self._assessed(current, school.organisation_id)
-        return SchoolSenco(school, assessed, past, most_urgent([a.assessment for a in assessed]))
+        relevant = has_senco_duty(school)
+        assessed = self._assessed(current, school.organisation_id, relevant={school.id: relevant})
+        return SchoolSenco(
+            school, assessed, past, most_urgent([a.assessment for a in assessed], relevant)
+        )
 
     def trust(self, organisation_id: int, today: dt.date | None = None) -> list[SchoolSenco]:
         """Every school of the organisation, most urgent first (then by name), on ``today``
@@ -283,7 +407,8 @@ class SencoService:
                 .order_by(SencoAppointment.started_on, SencoAppointment.id)
             )
         )
-        assessed = self._assessed(appointments, organisation_id, today)
+        relevant = {s.id: has_senco_duty(s) for s in schools}
+        assessed = self._assessed(appointments, organisation_id, today, relevant)
         by_school: dict[int, list[AssessedSenco]] = defaultdict(list)
         for item in assessed:
             by_school[item.appointment.school_id].append(item)
@@ -292,7 +417,7 @@ class SencoService:
                 s,
                 by_school[s.id],
                 [],
-                most_urgent([a.assessment for a in by_school[s.id]]),
+                most_urgent([a.assessment for a in by_school[s.id]], relevant[s.id]),
             )
             for s in schools
         ]
@@ -354,6 +479,7 @@ class SencoService:
             teaches_at_school=details.teaches_at_school,
             is_head=details.is_head,
             prior_senco_months=details.prior_senco_months,
+            qtls_with_set=details.qtls_with_set,
             created_by_id=self.audit.actor.person_id,
         )
         self.session.add(row)
@@ -374,8 +500,90 @@ class SencoService:
             teaches_at_school=details.teaches_at_school,
             is_head=details.is_head,
             prior_senco_months=details.prior_senco_months,
+            qtls_with_set=details.qtls_with_set,
         )
         return row
+
+    def add_prior_service(
+        self, school: School, appointment: SencoAppointment, details: PriorServiceDetails
+    ) -> SencoPriorService:
+        """Record a period as SENCO before ``appointment`` (elsewhere, or before the tool)."""
+        if appointment.school_id != school.id:
+            raise SencoError("the appointment is at another school")
+        if details.ended_on < details.started_on:
+            raise SencoError("a period as SENCO cannot end before it started")
+        if details.started_on >= appointment.started_on:
+            raise SencoError("an earlier period as SENCO starts before this appointment")
+        row = SencoPriorService(
+            organisation_id=school.organisation_id,
+            appointment_id=appointment.id,
+            school_name=details.school_name,
+            started_on=details.started_on,
+            ended_on=details.ended_on,
+            relevant_school=details.relevant_school,
+            created_by_id=self.audit.actor.person_id,
+        )
+        self.session.add(row)
+        self.session.flush()
+        self.audit.record(
+            "senco.prior_service_added",
+            organisation_id=school.organisation_id,
+            entity_type="senco_prior_service",
+            entity_id=row.id,
+            school_id=school.id,
+            appointment_id=appointment.id,
+            person_id=appointment.person_id,
+            school_name=details.school_name,
+            started_on=details.started_on.isoformat(),
+            ended_on=details.ended_on.isoformat(),
+            relevant_school=details.relevant_school,
+        )
+        return row
+
+    def remove_prior_service(
+        self, school: School, appointment: SencoAppointment, row_id: int
+    ) -> None:
+        """Remove a stint entered by mistake (audited with what it said)."""
+        row = self.session.scalar(
+            select(SencoPriorService).where(
+                SencoPriorService.id == row_id,
+                SencoPriorService.appointment_id == appointment.id,
+                SencoPriorService.organisation_id == school.organisation_id,
+            )
+        )
+        if row is None or appointment.school_id != school.id:
+            raise SencoError("no such period as SENCO on this appointment")
+        self.session.delete(row)
+        self.session.flush()
+        self.audit.record(
+            "senco.prior_service_removed",
+            organisation_id=school.organisation_id,
+            entity_type="senco_prior_service",
+            entity_id=row_id,
+            school_id=school.id,
+            appointment_id=appointment.id,
+            person_id=appointment.person_id,
+            school_name=row.school_name,
+            started_on=row.started_on.isoformat(),
+            ended_on=row.ended_on.isoformat(),
+            relevant_school=row.relevant_school,
+        )
+
+    def set_school_type(self, school: School, school_type: SchoolType | None) -> None:
+        """Record what kind of school it is (whether reg. 49's duty applies follows)."""
+        before = school.school_type
+        if before == school_type:
+            return
+        school.school_type = school_type
+        self.session.flush()
+        self.audit.record(
+            "school.type_changed",
+            organisation_id=school.organisation_id,
+            entity_type="school",
+            entity_id=school.id,
+            before=None if before is None else before.value,
+            after=None if school_type is None else school_type.value,
+        )
 
     def end(self, school: School, appointment: SencoAppointment, ended_on: dt.date) -> None:
         if appointment.school_id != school.id:
@@ -536,9 +744,16 @@ class SencoService:
         if details.completed_on is not None and details.result is not QualificationResult.PASSED:
             raise SencoError("an outcome date is recorded with a pass")
         start = details.started_on
-        for later in (details.expected_completion_on, details.completed_on):
+        for later in (
+            details.expected_completion_on,
+            details.completed_on,
+            details.course_completed_on,
+        ):
             if start is not None and later is not None and later < start:
                 raise SencoError("a course cannot finish before it starts")
+        ended, award = details.course_completed_on, details.completed_on
+        if ended is not None and award is not None and award < ended:
+            raise SencoError("the award cannot come before the course ended")
 
     def _apply(self, row: SencoQualification, details: QualificationDetails) -> None:
         row.person_id = details.person_id
@@ -547,6 +762,7 @@ class SencoService:
         row.started_on = details.started_on
         row.expected_completion_on = details.expected_completion_on
         row.completed_on = details.completed_on
+        row.course_completed_on = details.course_completed_on
         row.result = details.result
         row.funding = details.funding
 
@@ -563,6 +779,7 @@ class SencoService:
             started_on=_iso(row.started_on),
             expected_completion_on=_iso(row.expected_completion_on),
             completed_on=_iso(row.completed_on),
+            course_completed_on=_iso(row.course_completed_on),
             result=row.result.value,
             funding=None if row.funding is None else row.funding.value,
         )

@@ -19,6 +19,7 @@ from cpd_tracker.models import (
     SchoolHead,
     SencoAppointment,
     SencoDocument,
+    SencoPriorService,
     SencoQualification,
     SencoQualificationKind,
 )
@@ -30,6 +31,9 @@ SCHOOL_ROUTES = [
     ("GET", "/senco/schools/{school}"),
     ("POST", "/senco/schools/{school}/appointments"),
     ("POST", "/senco/schools/{school}/appointments/{appointment}/end"),
+    ("POST", "/senco/schools/{school}/appointments/{appointment}/prior-service"),
+    ("POST", "/senco/schools/{school}/appointments/{appointment}/prior-service/{prior}/remove"),
+    ("POST", "/senco/schools/{school}/type"),
     ("POST", "/senco/schools/{school}/qualifications"),
     ("GET", "/senco/schools/{school}/qualifications/{qualification}"),
     ("POST", "/senco/schools/{school}/qualifications/{qualification}"),
@@ -42,6 +46,7 @@ PLACEHOLDERS = {
     "{appointment}": "<int:appointment_id>",
     "{qualification}": "<int:qualification_id>",
     "{document}": "<int:doc_id>",
+    "{prior}": "<int:row_id>",
 }
 TRUST_ROUTES = ["/senco/trust", "/senco/trust.csv", "/senco/trust.xlsx"]
 
@@ -59,6 +64,7 @@ class Ids(NamedTuple):
     appointment: int
     qualification: int
     document: int
+    prior: int
 
     def url(self, path: str, school: int) -> str:
         return path.format(
@@ -66,6 +72,7 @@ class Ids(NamedTuple):
             appointment=self.appointment,
             qualification=self.qualification,
             document=self.document,
+            prior=self.prior,
         )
 
 
@@ -98,8 +105,16 @@ def _setup(app: Flask) -> Ids:
             storage_key="0" * 32,
         )
         db.session.add(document)
+        prior = SencoPriorService(
+            organisation_id=school.organisation_id,
+            appointment_id=row.id,
+            started_on=dt.date(2020, 9, 1),
+            ended_on=dt.date(2021, 8, 31),
+            relevant_school=True,
+        )
+        db.session.add(prior)
         db.session.commit()
-        return Ids(pid, row.id, qualification.id, document.id)
+        return Ids(pid, row.id, qualification.id, document.id, prior.id)
 
 
 def _call(app: Flask, client: FlaskClient, method: str, path: str, pid: int) -> Any:
@@ -113,6 +128,8 @@ def _call(app: Flask, client: FlaskClient, method: str, path: str, pid: int) -> 
             "result": "pending",
             "funding": "",
             "head_id": str(pid),
+            "school_type": "independent",
+            "relevant_school": "yes",
             "document": (io.BytesIO(b"%PDF-1.4 offer"), "offer.pdf"),
         }
         return client.post(path, data=data)
@@ -126,6 +143,8 @@ def _writes(app: Flask) -> tuple[Any, ...]:
             db.session.scalar(select(func.count(SencoAppointment.id))) or 0,
             db.session.scalar(select(func.count(SencoDocument.id))) or 0,
             db.session.scalar(select(func.count(SchoolHead.id))) or 0,
+            db.session.scalar(select(func.count(SencoPriorService.id))) or 0,
+            list(db.session.scalars(select(School.school_type))),
             list(db.session.scalars(select(SencoAppointment.ended_on))),
             list(db.session.execute(select(SencoQualification.kind, SencoQualification.result))),
         )
