@@ -23,6 +23,7 @@ from cpd_tracker.services.data_access import DataAccessService
 from cpd_tracker.services.deep_linking import DeepLinkingService
 from cpd_tracker.services.dynamic_registration import DynamicRegistrationService
 from cpd_tracker.services.identity import IdentityService
+from cpd_tracker.services.identity_links import IdentityLinkService
 from cpd_tracker.services.imports import ImportService
 from cpd_tracker.services.invitations import InvitationService
 from cpd_tracker.services.keys import KeyService
@@ -170,6 +171,7 @@ def init_services(app: Flask) -> None:
             ),
             DynamicRegistrationService: _dynamic_registration,
             CpdRecordService: lambda: CpdRecordService(db.session),
+            IdentityLinkService: lambda: IdentityLinkService(db.session, _audit(), clock),
             StaffService: lambda: StaffService(
                 db.session, _audit(), clock, get_service(CpdRecordService)
             ),

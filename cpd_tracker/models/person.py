@@ -123,6 +123,9 @@ class Person(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     #: Sessions started before this moment are over (sign-out, permissions revoked).
     sessions_valid_after: Mapped[dt.datetime | None]
+    #: Anonymised by ``services/erasure.py``: identity gone, completions kept as counts.
+    erased_at: Mapped[dt.datetime | None]
+    erased_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
 
     organisation: Mapped[Organisation] = relationship()
     staff_roles: Mapped[list[StaffRole]] = relationship(

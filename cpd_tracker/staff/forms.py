@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from wtforms import DateField, SelectMultipleField, StringField
-from wtforms.validators import Length, Optional, Regexp, ValidationError
+from wtforms import DateField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from cpd_tracker.forms import BaseForm
@@ -160,3 +160,32 @@ class StaffRecordForm(BaseForm):
             staff_number=self.staff_number.data or None,
             email=self.email.data or None,
         )
+
+
+#: What a person types to confirm an erasure: a word, so nobody erases by a stray click.
+ERASE_WORD = "ERASE"
+
+
+class ErasureForm(BaseForm):
+    """Confirms an erasure: why (kept in the audit log, without personal values) and the
+    word ERASE typed out."""
+
+    reason = TextAreaField(
+        "Why is this record being erased?",
+        validators=[
+            InputRequired(message="Enter why this record is being erased"),
+            Length(max=500, message="The reason must be 500 characters or fewer"),
+        ],
+        filters=[_stripped],
+        description="For example, a request from the person under UK GDPR. Kept in the audit "
+        "log; do not include their name.",
+    )
+    confirm = StringField(
+        f"Type {ERASE_WORD} to confirm",
+        validators=[InputRequired(message=f"Type {ERASE_WORD} to confirm")],
+        filters=[_stripped],
+    )
+
+    def validate_confirm(self, field: StringField) -> None:
+        if (field.data or "").upper() != ERASE_WORD:
+            raise ValidationError(f"Type the word {ERASE_WORD} to confirm")

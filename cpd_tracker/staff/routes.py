@@ -1,5 +1,5 @@
-"""A CPD lead's view and edits of one staff member, the school's leavers, and anyone's own CPD
-record (page, CSV, XLSX).
+"""A CPD lead's view and edits of one staff member, the school's leavers, anyone's own CPD
+record (page, CSV, XLSX), and a person's erasure and subject access export (issue 15).
 
 Access, route by route: ``/staff/schools/<school_id>/...`` goes through ``own_school`` (another
 organisation's school is a 404, a school the person does not lead a 403) and then
@@ -9,17 +9,29 @@ takes no person id at all: it is always the signed-in person's own record.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_file,
+)
 from werkzeug.wrappers import Response as BaseResponse
 
 from cpd_tracker.access import login_required, own_school, signed_in
 from cpd_tracker.exports import csv_response, xlsx_response
 from cpd_tracker.models import Person, School
+from cpd_tracker.once import already_sent, sent
 from cpd_tracker.registry import clock, get_service
 from cpd_tracker.services.cpd_record import CpdRecordService, record_table
 from cpd_tracker.services.data_access import DataAccessService, school_label
+from cpd_tracker.services.erasure import ErasureService
 from cpd_tracker.services.staff import StaffRecordError, StaffService
-from cpd_tracker.staff.forms import StaffRecordForm
+from cpd_tracker.services.subject_access import SubjectAccessService
+from cpd_tracker.staff.forms import ERASE_WORD, ErasureForm, StaffRecordForm
 from cpd_tracker.templating import tool_url
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -75,8 +87,65 @@ def person(school_id: int, person_id: int) -> BaseResponse:
         form=form,
         saved=request.args.get("saved") if request.method == "GET" else None,
         records_page=RECORDS_ENDPOINT in current_app.view_functions,
+        may_erase=get_service(ErasureService).actor_refusal(person, signed_in().person) is None,
     )
     return Response(html, status=status)
+
+
+@bp.route("/schools/<int:school_id>/people/<int:person_id>/erase", methods=["GET", "POST"])
+@login_required
+def erase(school_id: int, person_id: int) -> BaseResponse:
+    """What erasure removes and keeps, and the form that does it (trust leaders; the CPD lead
+    of every school the person works or worked at). A legal hold is a 409, a person the
+    signed-in one may not erase a 403: the page says why either way."""
+    school, person = _school_person(school_id, person_id)
+    user = signed_in()
+    service = get_service(ErasureService)
+    form = ErasureForm(request.form if request.method == "POST" else None)
+    not_yours = service.actor_refusal(person, user.person)
+    hold = service.refusal(person, clock().date())
+    status = 403 if not_yours else 200
+    if request.method == "POST":
+        if form.validate():
+            if (earlier := already_sent(form)) is not None:
+                return earlier
+            if not_yours is None and hold is None:
+                service.erase(person, user.person, form.reason.data or "")
+                return sent(
+                    "staff.person", school_id=school.id, person_id=person.id, saved="erased"
+                )
+        status = 403 if not_yours else 409 if hold else 400
+    html = render_template(
+        "staff/erase.html",
+        school=school,
+        person=person,
+        form=form,
+        word=ERASE_WORD,
+        not_yours=not_yours,
+        hold=hold,
+        preview=service.preview(person),
+    )
+    return Response(html, status=status)
+
+
+@bp.get("/schools/<int:school_id>/people/<int:person_id>/subject-access.zip")
+@login_required
+def subject_access(school_id: int, person_id: int) -> Response:
+    """Everything held about the person as one ZIP: trust leaders, and CPD leads of a school
+    the person works or worked at."""
+    _, person = _school_person(school_id, person_id)
+    export = get_service(SubjectAccessService).export(person, signed_in().person)
+    response = send_file(
+        export.file,
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=export.file_name,
+        etag=False,
+        conditional=False,
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @bp.get("/schools/<int:school_id>/leavers")

@@ -75,7 +75,7 @@ EXCLUDED: dict[str, str] = {
 EXCLUDED_BLUEPRINTS = {"demo_lms": "the demo LMS (demo mode only), not the tool"}
 
 #: Endpoints whose answer is a stored file (served as an attachment, never a page).
-FILE_ENDPOINTS = {"records.certificate", "senco.document"}
+FILE_ENDPOINTS = {"records.certificate", "senco.document", "staff.subject_access"}
 SPREADSHEET_TYPES = {
     "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -28,6 +28,9 @@ SCHOOL_ROUTES = [
     ("GET", "/staff/schools/{school}/people/{person}"),
     ("POST", "/staff/schools/{school}/people/{person}"),
     ("GET", "/staff/schools/{school}/leavers"),
+    ("GET", "/staff/schools/{school}/people/{person}/erase"),
+    ("GET", "/staff/schools/{school}/people/{person}/subject-access.zip"),
+    ("POST", "/staff/schools/{school}/people/{person}/erase"),
 ]
 OWN_ROUTES = ["/staff/me/cpd-record", "/staff/me/cpd-record.csv", "/staff/me/cpd-record.xlsx"]
 
@@ -46,8 +49,12 @@ def _csrf(app: Flask, client: FlaskClient) -> str:
 def _call(app: Flask, client: FlaskClient, method: str, path: str) -> Any:
     if method == "POST":
         data = {"csrf_token": _csrf(app, client), "roles": ["leader"], "staff_number": "X"}
+        # The erasure form's fields too, so a refusal there is access control's doing.
+        data |= {"reason": "Asked under UK GDPR", "confirm": "ERASE"}
         return client.post(path, data=data)
-    return client.get(path)
+    # Buffered: read whole and closed, as a server closes a download (the subject access ZIP
+    # is a temporary file until then).
+    return client.get(path, buffered=True)
 
 
 def _writes(app: Flask) -> tuple[int, int, list[Any]]:
