@@ -22,6 +22,7 @@ from cpd_tracker.services.cpd_record import CpdRecordService
 from cpd_tracker.services.data_access import DataAccessService
 from cpd_tracker.services.deep_linking import DeepLinkingService
 from cpd_tracker.services.dynamic_registration import DynamicRegistrationService
+from cpd_tracker.services.erasure import ErasureService
 from cpd_tracker.services.identity import IdentityService
 from cpd_tracker.services.identity_links import IdentityLinkService
 from cpd_tracker.services.imports import ImportService
@@ -46,6 +47,7 @@ from cpd_tracker.services.spend import SpendReportService, SpendService
 from cpd_tracker.services.spend.imports import PurchaseImportService
 from cpd_tracker.services.staff import StaffService
 from cpd_tracker.services.status_facts import StatusFactsService, install_status_listeners
+from cpd_tracker.services.subject_access import SubjectAccessService
 from cpd_tracker.storage import EvidenceStore, evidence_root
 from cpd_tracker.urls import tool_base_url, tool_hosts
 from lti.http import HttpClient
@@ -199,6 +201,16 @@ def init_services(app: Flask) -> None:
             ReportService: lambda: ReportService(db.session, get_service(StatusFactsService)),
             SencoDocumentService: lambda: SencoDocumentService(
                 db.session, _audit(), EvidenceStore(evidence_root())
+            ),
+            ErasureService: lambda: ErasureService(
+                db.session, _audit(), EvidenceStore(evidence_root()), clock
+            ),
+            SubjectAccessService: lambda: SubjectAccessService(
+                db.session,
+                _audit(),
+                EvidenceStore(evidence_root()),
+                get_service(ComplianceService),
+                clock,
             ),
         },
     )
