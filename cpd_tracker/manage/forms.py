@@ -19,7 +19,7 @@ from wtforms.validators import InputRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from cpd_tracker.forms import BaseForm
-from cpd_tracker.models import Delivery, DueRule, Module, Tier
+from cpd_tracker.models import Delivery, DueRule, Module, RecertifyFrom, Tier
 from cpd_tracker.services.catalogue import ModuleDetails
 from cpd_tracker.services.requirements import (
     DEFAULT_DUE_SOON_DAYS,
@@ -45,6 +45,11 @@ DELIVERY_LABELS = {
     Delivery.EXTERNAL.value: "External course",
     Delivery.INSET.value: "Whole-staff INSET",
     Delivery.QUALIFICATION.value: "Qualification",
+}
+RECERTIFY_LABELS = {
+    RecertifyFrom.COMPLETION.value: "From the date it was completed",
+    RecertifyFrom.EXPIRY.value: "From the expiry date",
+    RecertifyFrom.FIXED.value: "On the fixed date (fixed-date requirements only)",
 }
 DUE_RULE_LABELS = {
     DueRule.DAYS_AFTER_START.value: "Within a number of days of starting at the school",
@@ -410,6 +415,27 @@ class RequirementForm(BaseForm):
         filters=[_stripped],
         default=str(DEFAULT_DUE_SOON_DAYS),
     )
+    grace_days = StringField(
+        "Newcomers have at least this many days",
+        filters=[_stripped],
+        description="New starters, staff back from an exemption or in a new role, and everyone "
+        "when the requirement is new, have until the date or this many days, whichever is "
+        "later. Leave empty for 30.",
+    )
+    recertify_from = RadioField(
+        "When someone renews, count the new expiry",
+        choices=lambda: list(RECERTIFY_LABELS.items()),
+        validate_choice=False,
+        description="Leave unchosen for the usual: on the fixed date for fixed-date "
+        "requirements, otherwise from the date it was completed. From the expiry date, "
+        "renewing early (inside the renewal window) keeps the anniversary.",
+    )
+    min_active_months = StringField(
+        "On a fixed date: the least time a completion counts for",
+        filters=[_stripped],
+        description="So training done in June is not due again in September. Leave empty for "
+        "half the months it counts for.",
+    )
     notes = TextAreaField(
         "Notes (optional)",
         filters=[_stripped],
@@ -456,6 +482,11 @@ class RequirementForm(BaseForm):
         self.window_days.data = str(details.window_days)
         self.due_soon_days.data = str(details.due_soon_days)
         self.notes.data = details.notes
+        self.grace_days.data = "" if details.grace_days is None else str(details.grace_days)
+        self.recertify_from.data = details.recertify_from and details.recertify_from.value
+        self.min_active_months.data = (
+            "" if details.min_active_months is None else str(details.min_active_months)
+        )
 
     # -- field checks that need no other field --
 
@@ -478,6 +509,10 @@ class RequirementForm(BaseForm):
     def validate_expires(self, field: Field) -> None:
         if field.data not in {"months", "never"}:
             raise ValidationError("Choose whether the training needs renewing")
+
+    def validate_recertify_from(self, field: Field) -> None:
+        if field.data and field.data not in RECERTIFY_LABELS:
+            raise ValidationError("Choose how renewals are counted from the list")
 
     # -- the whole form --
 
@@ -539,7 +574,15 @@ class RequirementForm(BaseForm):
             ok = ok and validity is not None and window_read is not None
             window = window_read if window_read is not None else DEFAULT_WINDOW_DAYS
         soon = self._number(self.due_soon_days, "The number of days for due soon")
-        if not ok or soon is None or self.roles.errors:
+        grace = least = None
+        if rule is DueRule.FIXED_DATE and _text(self.grace_days):
+            grace = self._number(self.grace_days, "The number of days newcomers have")
+            ok = ok and grace is not None
+        if validity is not None and _text(self.min_active_months):
+            least = self._number(self.min_active_months, "The least number of months")
+            ok = ok and least is not None
+        basis = self.recertify_from.data if self.recertify_from.data in RECERTIFY_LABELS else None
+        if not ok or soon is None or self.roles.errors or self.recertify_from.errors:
             return None
         return RequirementDetails(
             roles=tuple(self.roles.data or ()),
@@ -551,6 +594,9 @@ class RequirementForm(BaseForm):
             window_days=window,
             due_soon_days=soon,
             notes=_text(self.notes),
+            recertify_from=None if basis is None else RecertifyFrom(basis),
+            min_active_months=least,
+            grace_days=grace,
         ).normalised()
 
     def _fixed_date(self) -> tuple[int | None, int | None]:

@@ -55,6 +55,7 @@ from cpd_tracker.services.requirements import (
     RequirementDetails,
     RequirementService,
     describe_due_rule,
+    describe_recertification,
     describe_validity,
     describe_window,
 )
@@ -66,6 +67,7 @@ bp.add_app_template_filter(pounds, "pounds")
 bp.add_app_template_filter(describe_due_rule, "due_rule_words")
 bp.add_app_template_filter(describe_validity, "validity_words")
 bp.add_app_template_filter(describe_window, "window_words")
+bp.add_app_template_filter(describe_recertification, "recertify_words")
 bp.add_app_template_filter(lambda v: TIER_LABELS.get(str(v), str(v)), "tier_label")
 bp.add_app_template_filter(lambda v: DELIVERY_LABELS.get(str(v), str(v)), "delivery_label")
 

@@ -42,7 +42,7 @@ from cpd_tracker.models.person import (
     StaffRoleKind,
 )
 from cpd_tracker.models.platform import Course, Deployment, PlatformRegistration
-from cpd_tracker.models.requirement import DueRule, Exemption, Extension, Requirement
+from cpd_tracker.models.requirement import DueRule, Exemption, Extension, RecertifyFrom, Requirement
 from cpd_tracker.models.senco import (
     QualificationFunding,
     QualificationResult,
@@ -118,6 +118,7 @@ __all__ = [
     "Question",
     "QuestionOption",
     "RateCounter",
+    "RecertifyFrom",
     "ReportStatus",
     "ReportStatusSchool",
     "Requirement",

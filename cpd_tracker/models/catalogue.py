@@ -60,6 +60,10 @@ class Module(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     #: Retired modules leave the catalogue but keep every completion and requirement history.
     retired_at: Mapped[dt.datetime | None]
+    #: A retired module's successor: its requirements carry over (completions of either count).
+    replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("training_module.id"))
+    #: A new version: from this day, completions before it no longer count.
+    completions_count_from: Mapped[dt.date | None]
 
     pages: Mapped[list[ModulePage]] = relationship(
         back_populates="module", order_by="ModulePage.position", cascade="all, delete-orphan"
@@ -67,10 +71,22 @@ class Module(Base):
     questions: Mapped[list[Question]] = relationship(
         back_populates="module", order_by="Question.position", cascade="all, delete-orphan"
     )
+    replaced_by: Mapped[Module | None] = relationship(remote_side=[id])
 
     @property
     def is_retired(self) -> bool:
         return self.retired_at is not None
+
+    @property
+    def current(self) -> Module | None:
+        """The module that stands for this one now: itself, or the end of its chain of
+        replacements; None when retired with no active replacement."""
+        module: Module | None = self
+        seen: set[int] = set()
+        while module is not None and module.is_retired and module.id not in seen:
+            seen.add(module.id)
+            module = module.replaced_by
+        return module if module is not None and not module.is_retired else None
 
 
 class ModulePage(Base):

@@ -50,6 +50,8 @@ class Completion(Base):
     inset_session_id: Mapped[int | None] = mapped_column(ForeignKey("inset_session.id"))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     note: Mapped[str] = mapped_column(Text, default="")
+    #: The provider's certificate's own expiry, when recorded: the completion counts no longer.
+    certificate_expires_on: Mapped[dt.date | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     module: Mapped[Module] = relationship()

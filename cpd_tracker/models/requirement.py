@@ -26,6 +26,15 @@ class DueRule(enum.StrEnum):
     FIXED_DATE = "fixed_date"
 
 
+class RecertifyFrom(enum.StrEnum):
+    """Where a renewal's expiry is counted from (Totara's recertification bases; the values
+    are ``rules.training.Basis``'s)."""
+
+    COMPLETION = "completion"
+    EXPIRY = "expiry"
+    FIXED = "fixed"
+
+
 class Requirement(Base):
     __tablename__ = "requirement"
 
@@ -50,6 +59,19 @@ class Requirement(Base):
     window_days: Mapped[int] = mapped_column(default=60)
     #: Days before the due date when "due soon" starts.
     due_soon_days: Mapped[int] = mapped_column(default=30)
+    #: None: from the fixed date for fixed-date rules, from the completion date otherwise.
+    recertify_from: Mapped[RecertifyFrom | None] = mapped_column(
+        Enum(
+            RecertifyFrom,
+            native_enum=False,
+            length=30,
+            values_callable=lambda e: [m.value for m in e],
+        )
+    )
+    #: Renewals on a fixed date: the least a completion counts for; None: half the validity.
+    min_active_months: Mapped[int | None]
+    #: Fixed-date rules: newcomers and returners have at least this many days; None: 30.
+    grace_days: Mapped[int | None]
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     retired_at: Mapped[dt.datetime | None]

@@ -3,6 +3,12 @@ statuses derived by ``rules.training.assess`` from bulk-loaded facts.
 
 Every query is scoped by organisation and loads a school's facts in a handful of statements
 (people, roles, requirements, completions, exemptions, extensions), never one per person.
+
+Issue 16 (renewals): a requirement carries its recertification basis, minimum active period,
+grace days, introduction date and its module's version cut-off into the rules; a retired
+module's requirements carry over to its replacement, and completions of any module in a chain
+of replacements count for all of them; a role appointment that brought a requirement is a
+grace start; a completion carries its certificate's own expiry.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from cpd_tracker.models import (
     DueRule,
     Exemption,
     Extension,
+    Module,
     Person,
     Requirement,
     School,
@@ -27,6 +34,8 @@ from cpd_tracker.models import (
     StaffRoleKind,
 )
 from cpd_tracker.rules.training import (
+    Basis,
+    CompletionFacts,
     ExemptionFacts,
     ExtensionFacts,
     PersonFacts,
@@ -126,6 +135,7 @@ def audience_label(requirement: Requirement) -> str:
 
 
 def requirement_facts(requirement: Requirement) -> RequirementFacts:
+    current = requirement.module.current or requirement.module
     return RequirementFacts(
         rule=Rule(requirement.due_rule.value),
         due_days=requirement.due_days,
@@ -134,6 +144,13 @@ def requirement_facts(requirement: Requirement) -> RequirementFacts:
         validity_months=requirement.validity_months,
         window_days=requirement.window_days,
         due_soon_days=requirement.due_soon_days,
+        basis=None if requirement.recertify_from is None else Basis(requirement.recertify_from),
+        min_active_months=requirement.min_active_months,
+        grace_days=requirement.grace_days,
+        # A requirement only bites from the day it was introduced: everyone gets its due
+        # period from then, whatever their history.
+        introduced_on=requirement.created_at.date(),
+        counts_from=current.completions_count_from,
     )
 
 
@@ -142,14 +159,17 @@ def applies_to(requirement: Requirement, roles: Iterable[str]) -> bool:
 
 
 def appointment_for(requirement: Requirement, member: StaffMember) -> dt.date | None:
-    if requirement.due_rule is not DueRule.DAYS_AFTER_APPOINTMENT:
-        return None
+    """The appointment an appointment rule counts from (the latest to a role it names); for
+    other rules naming roles, the day the first of them was taken, when the requirement began
+    to apply (a role change is a grace start: issue 16); None for an all-staff rule."""
     dates = [
         d
         for role, d in member.appointed.items()
         if (not requirement.roles or role in requirement.roles) and d is not None
     ]
-    return max(dates) if dates else None
+    if requirement.due_rule is DueRule.DAYS_AFTER_APPOINTMENT:
+        return max(dates) if dates else None
+    return min(dates) if dates and requirement.roles else None
 
 
 def later(day: dt.date | None, floor: dt.date) -> dt.date:
@@ -179,7 +199,8 @@ class ComplianceService:
             )
         )
         overridden = {r.overrides_id for r in rows if r.school_id == school.id and r.overrides_id}
-        return [r for r in rows if r.id not in overridden and not r.module.is_retired]
+        # A retired module's requirement carries over to its replacement (issue 16).
+        return [r for r in rows if r.id not in overridden and r.module.current is not None]
 
     # -- people --------------------------------------------------------------------------
 
@@ -263,7 +284,8 @@ class ComplianceService:
         for requirement in requirements:
             facts = requirement_facts(requirement)
             # A requirement only bites from the day it was introduced: staff who started years
-            # earlier are due within its period from then, not overdue since their first day.
+            # earlier are due within its period from then, not overdue since their first day
+            # (and ``facts.introduced_on`` gives it to those with lapsed history too).
             introduced = requirement.created_at.date()
             for member in staff:
                 if not applies_to(requirement, member.roles):
@@ -285,18 +307,60 @@ class ComplianceService:
                 )
         return cells
 
+    def module_families(self, modules: Iterable[int]) -> dict[int, set[int]]:
+        """Each of ``modules`` with every module joined to it by replacements ("replaced by"):
+        a completion of any of them counts for a requirement on any of them."""
+        wanted = set(modules)
+        if not wanted:
+            return {}
+        organisations = select(Module.organisation_id).where(Module.id.in_(wanted))
+        links = self.session.execute(
+            select(Module.id, Module.replaced_by_id).where(
+                Module.organisation_id.in_(organisations), Module.replaced_by_id.is_not(None)
+            )
+        ).all()
+        joined: dict[int, set[int]] = defaultdict(set)
+        for old, new in links:
+            if new is not None:
+                joined[old].add(new)
+                joined[new].add(old)
+        families: dict[int, set[int]] = {}
+        for module in wanted:
+            family, todo = {module}, [module]
+            while todo:
+                for other in joined.get(todo.pop(), ()):
+                    if other not in family:
+                        family.add(other)
+                        todo.append(other)
+            families[module] = family
+        return families
+
     def _completions(
         self, people: list[int], modules: set[int], today: dt.date
-    ) -> dict[tuple[int, int], list[dt.date]]:
-        found: dict[tuple[int, int], list[dt.date]] = defaultdict(list)
-        for person_id, module_id, completed_on in self.session.execute(
-            select(Completion.person_id, Completion.module_id, Completion.completed_on).where(
+    ) -> dict[tuple[int, int], list[CompletionFacts]]:
+        """Completions by (person, module), each also under every module of its family."""
+        families = self.module_families(modules)
+        counted_for: dict[int, set[int]] = defaultdict(set)
+        for module, family in families.items():
+            for member in family:
+                counted_for[member].add(module)
+        found: dict[tuple[int, int], list[CompletionFacts]] = defaultdict(list)
+        for person_id, module_id, completed_on, certificate_expires_on in self.session.execute(
+            select(
+                Completion.person_id,
+                Completion.module_id,
+                Completion.completed_on,
+                Completion.certificate_expires_on,
+            ).where(
                 Completion.person_id.in_(people),
-                Completion.module_id.in_(modules),
+                Completion.module_id.in_(list(counted_for)),
                 Completion.completed_on <= today,
             )
         ):
-            found[(person_id, module_id)].append(completed_on)
+            for module in counted_for[module_id]:
+                found[(person_id, module)].append(
+                    CompletionFacts(completed_on, certificate_expires_on)
+                )
         return found
 
     def _exemptions(

@@ -315,7 +315,8 @@ class ReportService:
             .where(
                 Requirement.organisation_id == organisation_id,
                 Requirement.retired_at.is_(None),
-                Module.retired_at.is_(None),
+                # A retired module's requirement carries over to its replacement (issue 16).
+                Module.retired_at.is_(None) | Module.replaced_by_id.is_not(None),
             )
             .order_by(Requirement.school_id.is_not(None), Module.title, Requirement.id)
         )

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field, fields
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from cpd_tracker.models import DueRule, Module, Requirement, School, StaffRoleKind
+from cpd_tracker.models import DueRule, Module, RecertifyFrom, Requirement, School, StaffRoleKind
 from cpd_tracker.rules.training import add_months
 from cpd_tracker.services.audit import AuditService
 
@@ -66,6 +66,7 @@ WINDOW_RANGE = (0, 365)
 DUE_SOON_RANGE = (0, 365)
 DEFAULT_WINDOW_DAYS = 60
 DEFAULT_DUE_SOON_DAYS = 30
+GRACE_RANGE = (0, 365)
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,21 @@ class RequirementDetails:
     window_days: int = DEFAULT_WINDOW_DAYS
     due_soon_days: int = DEFAULT_DUE_SOON_DAYS
     notes: str = ""
+    #: Issue 16. None: the old behaviour (fixed date for fixed-date rules, else completion).
+    recertify_from: RecertifyFrom | None = None
+    #: Renewals on the fixed date: the least a completion counts for; None: half the validity.
+    min_active_months: int | None = None
+    #: Fixed-date rules: newcomers and returners have at least this many days; None: 30.
+    grace_days: int | None = None
+
+    @property
+    def fixed_renewal(self) -> bool:
+        """Renewals fall on the fixed date (the default for fixed-date rules)."""
+        if self.validity_months is None:
+            return False
+        if self.recertify_from is None:
+            return self.due_rule is DueRule.FIXED_DATE
+        return self.recertify_from is RecertifyFrom.FIXED
 
     @classmethod
     def of(cls, requirement: Requirement) -> RequirementDetails:
@@ -94,12 +110,19 @@ class RequirementDetails:
             window_days=requirement.window_days,
             due_soon_days=requirement.due_soon_days,
             notes=requirement.notes or "",
+            recertify_from=requirement.recertify_from,
+            min_active_months=requirement.min_active_months,
+            grace_days=requirement.grace_days,
         )
 
     def normalised(self) -> RequirementDetails:
         """Roles sorted and unique; the fields the due rule does not use cleared."""
         days_rule = self.due_rule is not DueRule.FIXED_DATE
+        renews = self.validity_months is not None
         return RequirementDetails(
+            recertify_from=self.recertify_from if renews else None,
+            min_active_months=self.min_active_months if self.fixed_renewal else None,
+            grace_days=None if days_rule else self.grace_days,
             roles=tuple(sorted(set(self.roles))),
             due_rule=self.due_rule,
             due_days=self.due_days if days_rule else None,
@@ -190,6 +213,18 @@ def check_details(details: RequirementDetails) -> dict[str, str]:
             )
     if _out_of(details.due_soon_days, DUE_SOON_RANGE):
         problems["due_soon_days"] = "The due soon period must be between 0 and 365 days"
+    if details.recertify_from is RecertifyFrom.FIXED and details.due_rule is not DueRule.FIXED_DATE:
+        problems["recertify_from"] = (
+            "Renewing on a fixed date needs a fixed date: choose 'By a fixed date each academic "
+            "year', or count renewals from the completion or expiry date"
+        )
+    minimum = details.min_active_months
+    if minimum is not None and validity is not None and not 0 <= minimum <= validity:
+        problems["min_active_months"] = (
+            f"The least time it counts for must be between 0 and {describe_months(validity)}"
+        )
+    if details.grace_days is not None and _out_of(details.grace_days, GRACE_RANGE):
+        problems["grace_days"] = "The days newcomers have must be between 0 and 365"
     return problems
 
 
@@ -216,6 +251,31 @@ def describe_validity(validity_months: int | None) -> str:
     if validity_months is None:
         return "Once"
     return "Every month" if validity_months == 1 else f"Every {validity_months} months"
+
+
+RECERTIFY_WORDS = {
+    RecertifyFrom.COMPLETION: "From the date it was completed",
+    RecertifyFrom.EXPIRY: "From the expiry date (renewing early keeps the anniversary)",
+    RecertifyFrom.FIXED: "On the fixed date",
+}
+
+
+def describe_recertification(requirement: Requirement | RequirementDetails) -> str:
+    """Where a renewal's new expiry is counted from, as a CPD lead reads it."""
+    if requirement.validity_months is None:
+        return "Not applicable"
+    basis = requirement.recertify_from or (
+        RecertifyFrom.FIXED
+        if requirement.due_rule is DueRule.FIXED_DATE
+        else RecertifyFrom.COMPLETION
+    )
+    words = RECERTIFY_WORDS[basis]
+    if basis is RecertifyFrom.FIXED:
+        least = requirement.min_active_months
+        if least is None:
+            least = requirement.validity_months // 2
+        words += f", counting at least {describe_months(least)}"
+    return words
 
 
 def describe_window(requirement: Requirement | RequirementDetails) -> str:
@@ -550,4 +610,5 @@ def _audit_values(details: RequirementDetails) -> dict[str, object]:
     # JSON-ready: the audit table stores details as JSON.
     values = _columns(details)
     values["due_rule"] = details.due_rule.value
+    values["recertify_from"] = details.recertify_from and details.recertify_from.value
     return values

@@ -314,6 +314,13 @@ def test_only_active_organisation_requirements_can_be_overridden(world: World) -
 
 def test_changing_validity_rederives_status_and_never_touches_completions(world: World) -> None:
     requirement = world.requirement(world.module, validity_months=24)
+    with world.app.app_context():
+        # Introduced long ago: a requirement new today gives everyone its due period
+        # whatever their history (issue 16), which is not what this test is about.
+        row = db.session.get(Requirement, requirement)
+        assert row is not None
+        row.created_at = dt.datetime(2015, 1, 1, tzinfo=dt.UTC)
+        db.session.commit()
     teacher = world.add_teacher(world.school_a, "Tess Teacher", start=today() - dt.timedelta(900))
     world.complete(teacher, world.module, today() - dt.timedelta(days=400))
     completions = _completions(world)
