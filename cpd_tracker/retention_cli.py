@@ -5,7 +5,8 @@ Suggested crontab::
     30 3 * * *  cpd-tracker retention run
 
 Prints, for each rule (``services/retention.py``), what it removes, its cutoff and how many
-rows went (or, with ``--dry-run``, would go: nothing is changed and nothing audited). Each rule
+rows went (or, with ``--dry-run``, would go: nothing is changed and nothing audited); for
+leavers, how many were erased and, one line each, who was kept under a legal hold and why. Each rule
 is committed on its own, so a rule that fails leaves the others done; a long rule shows a
 progress bar on stderr.
 
@@ -26,6 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from cpd_tracker.extensions import db
 from cpd_tracker.registry import clock
 from cpd_tracker.services.audit import Actor, AuditService
+from cpd_tracker.services.erasure import ErasureService
 from cpd_tracker.services.retention import (
     BATCH,
     Progress,
@@ -55,10 +57,22 @@ def _progress(result: RuleResult) -> Iterator[Progress | None]:
 
 
 def _line(result: RuleResult, dry_run: bool) -> str:
+    if result.name == "leavers":
+        head = f"leavers: people who left before {result.cutoff_label}"
+        kept = f", {_plural(len(result.skipped), 'kept')} under a legal hold"
+        if dry_run:
+            going = result.due - len(result.skipped)
+            return f"{head}: {_plural(going, 'person', 'people')} would be erased{kept}."
+        return f"{head}: {_plural(result.removed, 'person', 'people')} erased{kept}."
     head = f"{result.name}: {result.label} from before {result.cutoff_label}"
     if dry_run:
         return f"{head}: {_plural(result.due)} would go."
     return f"{head}: {_plural(result.removed)} went."
+
+
+def _kept(result: RuleResult) -> None:
+    for person_id, reason in result.skipped:
+        click.echo(f"  kept person {person_id}: {reason}")
 
 
 @retention_group.command("run")
@@ -69,12 +83,14 @@ def retention_run(dry_run: bool) -> None:
     session = db.new_session()
     failed = 0
     try:
+        audit = AuditService(session, Actor("cli"))
         service = RetentionService(
             session,
             periods=RetentionPeriods.from_config(current_app.config),
             now=clock,
-            audit=AuditService(session, Actor("cli")),
+            audit=audit,
             evidence=EvidenceStore(evidence_root()),
+            eraser=ErasureService(session, audit, EvidenceStore(evidence_root()), clock),
         )
         if dry_run:
             click.echo("Dry run: nothing is removed.")
@@ -94,6 +110,7 @@ def retention_run(dry_run: bool) -> None:
                 click.echo(f"{name}: failed, nothing of it removed: {exc}", err=True)
                 continue
             click.echo(_line(result, dry_run))
+            _kept(result)
     finally:
         session.close()
     if failed:

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -52,6 +52,7 @@ from cpd_tracker.models import (
     JobStatus,
     LoginState,
     OutgoingEmail,
+    Person,
     ServiceJob,
 )
 from cpd_tracker.services.audit import AuditService
@@ -103,6 +104,7 @@ RULES: dict[str, str] = {
     "outbox-jobs": "finished LMS outbox jobs",
     "form-submissions": "form submission keys",
     "access-log": "data-access log entries",
+    "leavers": "leavers erased",
 }
 
 _PERIOD_DAYS: dict[str, str] = {
@@ -126,6 +128,11 @@ def cutoffs(periods: RetentionPeriods, now: dt.datetime) -> dict[str, dt.datetim
     }
 
 
+def leavers_cutoff(periods: RetentionPeriods, today: dt.date) -> dt.date:
+    """A leaver whose leaving date is strictly before this day is erased (today, N years ago)."""
+    return years_before(today, periods.leavers_years)
+
+
 def years_before(day: dt.date, years: int) -> dt.date:
     """The same day ``years`` earlier; 29 February becomes the 28th in a common year."""
     try:
@@ -135,11 +142,13 @@ def years_before(day: dt.date, years: int) -> dt.date:
 
 
 class Eraser(Protocol):
-    """What the leavers rule needs of ``services/erasure.py``'s ``ErasureService``."""
+    """What the leavers rule needs of ``services/erasure.py``'s ``ErasureService``: why a
+    person may not be erased now (a legal hold, already erased), and the erasure itself
+    (``actor`` None: the system)."""
 
-    def refusal(self, person: Any, today: dt.date) -> str | None: ...
+    def refusal(self, person: Person, today: dt.date) -> str | None: ...
 
-    def erase(self, person: Any, actor: Any, reason: str) -> Any: ...
+    def erase(self, person: Person, actor: Person | None, reason: str) -> Any: ...
 
 
 @dataclass
@@ -184,6 +193,7 @@ class RetentionService:
         now: Callable[[], dt.datetime],
         audit: AuditService,
         evidence: EvidenceStore,
+        eraser: Eraser,
         batch: int = BATCH,
     ) -> None:
         self.session = session
@@ -191,6 +201,7 @@ class RetentionService:
         self.now = now
         self.audit = audit
         self.evidence = evidence
+        self.eraser = eraser
         self.batch = batch
         self._specs: dict[str, _Spec] = {
             "import-uploads": _Spec(
@@ -251,6 +262,65 @@ class RetentionService:
     def rules(self) -> list[str]:
         return list(RULES)
 
+    def _leavers(self, cutoff: dt.date) -> Select[Any]:
+        return (
+            select(Person)
+            .where(
+                Person.leaving_date.is_not(None),
+                Person.leaving_date < cutoff,
+                Person.erased_at.is_(None),
+            )
+            .order_by(Person.id)
+        )
+
+    def _walk_leavers(self, cutoff: dt.date) -> Iterator[list[Person]]:
+        last = 0
+        while True:
+            batch = list(
+                self.session.scalars(
+                    self._leavers(cutoff).where(Person.id > last).limit(self.batch)
+                )
+            )
+            if not batch:
+                return
+            yield batch
+            last = batch[-1].id
+
+    def _plan_leavers(self) -> RuleResult:
+        """Leavers past the period, and which of them a legal hold keeps (read only)."""
+        today = self.now().date()
+        cutoff = leavers_cutoff(self.periods, today)
+        result = RuleResult(name="leavers", label=RULES["leavers"], cutoff=cutoff, due=0)
+        for batch in self._walk_leavers(cutoff):
+            for person in batch:
+                result.due += 1
+                held = self.eraser.refusal(person, today)
+                if held is not None:
+                    result.skipped.append((person.id, held))
+        return result
+
+    def _apply_leavers(self, progress: Progress | None) -> RuleResult:
+        today = self.now().date()
+        cutoff = leavers_cutoff(self.periods, today)
+        result = RuleResult(name="leavers", label=RULES["leavers"], cutoff=cutoff, due=0)
+        reason = (
+            f"Retention: left more than {self.periods.leavers_years} years ago "
+            f"(leaving date before {cutoff.isoformat()})"
+        )
+        for batch in self._walk_leavers(cutoff):
+            for person in batch:
+                result.due += 1
+                held = self.eraser.refusal(person, today)
+                if held is not None:
+                    result.skipped.append((person.id, held))
+                    continue
+                self.eraser.erase(person, None, reason)
+                result.removed += 1
+            self.session.flush()
+            if progress is not None:
+                progress(len(batch))
+        return result
+
     def _cutoff(self, name: str) -> dt.datetime:
         return cutoffs(self.periods, self.now())[name]
 
@@ -258,7 +328,10 @@ class RetentionService:
         return select(spec.key).where(spec.past(cutoff)).order_by(spec.key)
 
     def plan(self, name: str) -> RuleResult:
-        """What the rule would remove now: its cutoff and the count past it."""
+        """What the rule would remove now: its cutoff and the count past it (leavers: and
+        those a legal hold keeps)."""
+        if name == "leavers":
+            return self._plan_leavers()
         return self._counted(name, self._specs[name], self._cutoff(name))
 
     def _counted(self, name: str, spec: _Spec, cutoff: dt.datetime) -> RuleResult:
@@ -270,6 +343,25 @@ class RetentionService:
     def apply(self, name: str, progress: Progress | None = None) -> RuleResult:
         """Remove what is past the rule's cutoff, a batch at a time; flushed, not committed
         (the caller commits the rule as one transaction). Audited once, counts only."""
+        result = self._apply_leavers(progress) if name == "leavers" else self._apply(name, progress)
+        self.session.flush()
+        details: dict[str, Any] = {
+            "cutoff": result.cutoff.isoformat(),
+            "due": result.due,
+            "removed": result.removed,
+        }
+        if name == "leavers":
+            details["kept_under_legal_hold"] = len(result.skipped)
+        self.audit.record(
+            "retention.applied",
+            organisation_id=None,
+            entity_type="retention_rule",
+            entity_id=name,
+            **details,
+        )
+        return result
+
+    def _apply(self, name: str, progress: Progress | None) -> RuleResult:
         spec = self._specs[name]
         cutoff = self._cutoff(name)
         result = self._counted(name, spec, cutoff)
@@ -284,16 +376,6 @@ class RetentionService:
             last = chosen[-1]
             if progress is not None:
                 progress(len(chosen))
-        self.session.flush()
-        self.audit.record(
-            "retention.applied",
-            organisation_id=None,
-            entity_type="retention_rule",
-            entity_id=name,
-            cutoff=result.cutoff.isoformat(),
-            due=result.due,
-            removed=result.removed,
-        )
         return result
 
     # --- How rows go -----------------------------------------------------------------------

@@ -19,6 +19,11 @@ from cpd_tracker.models import (
     LoginState,
     Organisation,
     OrganisationKind,
+    Person,
+    School,
+    SencoAppointment,
+    SencoQualification,
+    SencoQualificationKind,
 )
 from cpd_tracker.services.retention import RULES
 from tests.support.clock import FakeClock
@@ -149,3 +154,92 @@ def test_the_periods_come_from_the_environment(
     result = runner.invoke(args=["retention", "run"])
     assert "form submission keys from before 2026-11-07 03:00 UTC: 1 row went." in result.stdout
     assert _count(app, FormSubmission) == 1
+
+
+def test_leavers_past_six_years_are_erased_and_a_legal_hold_is_reported(
+    app: Flask, runner: FlaskCliRunner, org_id: int
+) -> None:
+    """With the real erasure service: a teacher who left seven years ago is anonymised; a
+    SENCO who left as long ago, whose qualification is still within its hold, is kept and
+    named on the output with why; someone who left five years ago is not due."""
+    with app.app_context():
+        school = School(organisation_id=org_id, urn="100001", name="Alder Primary")
+        db.session.add(school)
+        old = Person(
+            organisation_id=org_id,
+            name="Olive Oldleaver",
+            email="olive@alder.example",
+            staff_number="T123",
+            leaving_date=dt.date(2019, 8, 31),
+            active=False,
+        )
+        senco = Person(
+            organisation_id=org_id,
+            name="Sam Senco",
+            email="sam@alder.example",
+            leaving_date=dt.date(2019, 8, 31),
+            active=False,
+        )
+        recent = Person(
+            organisation_id=org_id,
+            name="Rita Recent",
+            leaving_date=dt.date(2021, 8, 31),
+            active=False,
+        )
+        db.session.add_all([old, senco, recent])
+        db.session.flush()
+        db.session.add(
+            SencoAppointment(
+                organisation_id=org_id,
+                school_id=school.id,
+                person_id=senco.id,
+                started_on=dt.date(2016, 9, 1),
+                ended_on=dt.date(2019, 8, 31),
+            )
+        )
+        db.session.add(
+            SencoQualification(
+                organisation_id=org_id,
+                person_id=senco.id,
+                kind=SencoQualificationKind.NPQ_SENCO,
+                completed_on=dt.date(2021, 7, 1),
+            )
+        )
+        db.session.commit()
+        ids = {"old": old.id, "senco": senco.id, "recent": recent.id}
+
+    dry = runner.invoke(args=["retention", "run", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert (
+        "leavers: people who left before 2020-12-07: 1 person would be erased, 1 kept under "
+        "a legal hold." in dry.stdout
+    )
+    assert f"kept person {ids['senco']}: " in dry.stdout
+    with app.app_context():
+        assert db.session.get(Person, ids["old"]).erased_at is None  # type: ignore[union-attr]
+
+    result = runner.invoke(args=["retention", "run"])
+    assert result.exit_code == 0, result.output
+    assert (
+        "leavers: people who left before 2020-12-07: 1 person erased, 1 kept under a legal hold."
+        in (result.stdout)
+    )
+    assert f"kept person {ids['senco']}: " in result.stdout
+    assert "Olive" not in result.stdout
+    with app.app_context():
+        old_row = db.session.get(Person, ids["old"])
+        assert old_row is not None
+        assert old_row.erased_at is not None
+        assert "Olive" not in old_row.display_name
+        assert old_row.email is None
+        for kept in ("senco", "recent"):
+            row = db.session.get(Person, ids[kept])
+            assert row is not None
+            assert row.erased_at is None
+        entry = db.session.scalars(
+            select(AuditEntry).where(
+                AuditEntry.action == "retention.applied", AuditEntry.entity_id == "leavers"
+            )
+        ).one()
+        assert entry.details["removed"] == 1
+        assert entry.details["kept_under_legal_hold"] == 1

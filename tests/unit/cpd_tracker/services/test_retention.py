@@ -43,6 +43,7 @@ from cpd_tracker.services.retention import (
     RetentionPeriods,
     RetentionService,
     cutoffs,
+    leavers_cutoff,
     years_before,
 )
 from cpd_tracker.storage import EvidenceStore
@@ -54,9 +55,12 @@ SECOND = dt.timedelta(seconds=1)
 # --- Pure ------------------------------------------------------------------------------------
 
 
+ROW_RULES = [rule for rule in RULES if rule != "leavers"]
+
+
 def test_default_cutoffs() -> None:
     got = cutoffs(RetentionPeriods(), NOW)
-    assert list(got) == list(RULES)
+    assert list(got) == ROW_RULES
     days = {rule: (NOW - moment).days for rule, moment in got.items()}
     assert days == {
         "import-uploads": 30,
@@ -74,6 +78,11 @@ def test_cutoffs_follow_the_periods() -> None:
     got = cutoffs(RetentionPeriods(email_days=10, access_log_days=365), NOW)
     assert got["email-bodies"] == NOW - dt.timedelta(days=10)
     assert got["access-log"] == NOW - dt.timedelta(days=365)
+
+
+def test_leavers_cutoff() -> None:
+    assert leavers_cutoff(RetentionPeriods(), NOW.date()) == dt.date(2020, 12, 7)
+    assert leavers_cutoff(RetentionPeriods(leavers_years=1), NOW.date()) == dt.date(2025, 12, 7)
 
 
 def test_years_before() -> None:
@@ -156,13 +165,40 @@ def world(session: Session, tmp_path: Path) -> World:
     return World(org.id, person.id, module.id, registration.id, EvidenceStore(tmp_path / "ev"))
 
 
-def service(session: Session, world: World, clock: FakeClock, **kwargs: Any) -> RetentionService:
+class FakeEraser:
+    """Stands in for ``ErasureService``: a legal hold on the people in ``held``; erasing
+    marks the person erased and remembers who and why."""
+
+    def __init__(self, clock: FakeClock, held: dict[int, str] | None = None) -> None:
+        self.clock = clock
+        self.held = held or {}
+        self.erased: list[tuple[int, Person | None, str]] = []
+
+    def refusal(self, person: Person, today: dt.date) -> str | None:
+        assert today == self.clock().date()
+        return self.held.get(person.id)
+
+    def erase(self, person: Person, actor: Person | None, reason: str) -> None:
+        assert person.id not in self.held
+        person.erased_at = self.clock()
+        person.name = f"Erased person #{person.id}"
+        self.erased.append((person.id, actor, reason))
+
+
+def service(
+    session: Session,
+    world: World,
+    clock: FakeClock,
+    eraser: FakeEraser | None = None,
+    **kwargs: Any,
+) -> RetentionService:
     return RetentionService(
         session,
         periods=RetentionPeriods(),
         now=clock,
         audit=AuditService(session, Actor("test")),
         evidence=world.store,
+        eraser=eraser or FakeEraser(clock),
         **kwargs,
     )
 
@@ -338,7 +374,7 @@ RULE_ROWS: dict[str, tuple[Make, Present]] = {
 
 
 def test_every_rule_has_its_rows() -> None:
-    assert set(RULE_ROWS) == set(RULES)
+    assert set(RULE_ROWS) == set(ROW_RULES)
 
 
 @pytest.mark.parametrize("rule", list(RULE_ROWS))
@@ -482,3 +518,69 @@ def test_the_clock_is_read_as_each_rule_starts(
     first = retention.plan("access-log").cutoff
     clock.advance(3600)
     assert retention.plan("access-log").cutoff == first + dt.timedelta(hours=1)
+
+
+# --- Leavers ---------------------------------------------------------------------------------
+
+
+def _leaver(session: Session, world: World, name: str, left: dt.date | None) -> int:
+    person = Person(organisation_id=world.org_id, name=name, leaving_date=left)
+    session.add(person)
+    session.flush()
+    return person.id
+
+
+def test_leavers_past_the_period_are_erased_unless_held(
+    session: Session, world: World, clock: FakeClock
+) -> None:
+    cutoff = leavers_cutoff(RetentionPeriods(), NOW.date())
+    old = _leaver(session, world, "Old Leaver", cutoff - dt.timedelta(days=1))
+    held = _leaver(session, world, "Held SENCO", cutoff - dt.timedelta(days=400))
+    on_the_day = _leaver(session, world, "Just Within", cutoff)
+    recent = _leaver(session, world, "Recent Leaver", NOW.date() - dt.timedelta(days=30))
+    staying = _leaver(session, world, "Still Here", None)
+    gone = _leaver(session, world, "Erased Before", cutoff - dt.timedelta(days=900))
+    session.get(Person, gone).erased_at = NOW - dt.timedelta(days=5)  # type: ignore[union-attr]
+    session.flush()
+    eraser = FakeEraser(clock, held={held: "SENCO record kept until 2027"})
+    retention = service(session, world, clock, eraser)
+
+    planned = retention.plan("leavers")
+    assert (planned.due, planned.removed, planned.cutoff) == (2, 0, cutoff)
+    assert planned.skipped == [(held, "SENCO record kept until 2027")]
+    assert eraser.erased == []
+    assert session.get(Person, old).erased_at is None  # type: ignore[union-attr]
+
+    batches: list[int] = []
+    result = retention.apply("leavers", batches.append)
+    assert (result.due, result.removed) == (2, 1)
+    assert result.skipped == [(held, "SENCO record kept until 2027")]
+    assert batches == [2]
+    assert [(pid, actor) for pid, actor, _reason in eraser.erased] == [(old, None)]
+    assert "more than 6 years ago" in eraser.erased[0][2]
+    for kept in (held, on_the_day, recent, staying):
+        assert session.get(Person, kept).erased_at is None  # type: ignore[union-attr]
+    entry = session.scalars(select(AuditEntry).where(AuditEntry.entity_id == "leavers")).one()
+    assert entry.details == {
+        "cutoff": cutoff.isoformat(),
+        "due": 2,
+        "removed": 1,
+        "kept_under_legal_hold": 1,
+    }
+
+    # Erased people are not counted again; a day later the one on the day is past too.
+    clock.advance(24 * 3600)
+    again = retention.apply("leavers")
+    assert (again.due, again.removed) == (2, 1)
+    assert eraser.erased[-1][0] == on_the_day
+
+
+def test_leavers_are_walked_in_batches(session: Session, world: World, clock: FakeClock) -> None:
+    left = NOW.date() - dt.timedelta(days=7 * 366)
+    ids = [_leaver(session, world, f"Leaver {n}", left) for n in range(5)]
+    eraser = FakeEraser(clock, held={ids[1]: "held"})
+    batches: list[int] = []
+    result = service(session, world, clock, eraser, batch=2).apply("leavers", batches.append)
+    assert batches == [2, 2, 1]
+    assert result.removed == 4
+    assert [pid for pid, _a, _r in eraser.erased] == [ids[0], *ids[2:]]
