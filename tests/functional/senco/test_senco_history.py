@@ -343,3 +343,21 @@ def test_the_same_stint_form_sent_twice_saves_once(app: Flask, sign_in: SignIn) 
     assert lead.post(path, data=data).status_code == 303
     with app.app_context():
         assert db.session.scalar(select(func.count(SencoPriorService.id))) == 1
+
+
+def test_the_demo_sencos_joined_before_they_were_appointed(app: Flask) -> None:
+    from cpd_tracker.models import Person
+    from tests.functional.test_cli import _seed
+
+    _seed(app)
+    with app.app_context():
+        rows = db.session.execute(
+            select(SencoAppointment.started_on, Person.start_date).join(
+                Person, Person.id == SencoAppointment.person_id
+            )
+        ).all()
+        assert len(rows) == 3
+        for became, joined in rows:
+            assert joined is None or joined <= became
+        types = set(db.session.scalars(select(School.school_type)))
+        assert types == {SchoolType.MAINTAINED, SchoolType.ACADEMY}
