@@ -38,6 +38,7 @@ from cpd_tracker.senco.forms import (
     RemovePriorServiceForm,
     SchoolTypeForm,
 )
+from cpd_tracker.services.data_access import DataAccessService, school_label
 from cpd_tracker.services.senco import SchoolSenco, SencoError, SencoService, has_senco_duty
 from cpd_tracker.services.senco_documents import SencoDocumentError, SencoDocumentService
 from cpd_tracker.storage import (
@@ -380,6 +381,12 @@ def document(school_id: int, qualification_id: int, doc_id: int) -> Response:
     except EvidenceMissing:
         log.warning("SENCO document %s: file %s is missing", found.id, found.storage_key)
         abort(404)
+    get_service(DataAccessService).downloaded(
+        signed_in().id,
+        row.person_id,
+        school.organisation_id,
+        f"SENCO qualification document, {school_label(school)}",
+    )
     return download_response(data, found.content_type, found.file_name)
 
 
@@ -440,6 +447,9 @@ def trust() -> str:
 def trust_export(fmt: str) -> Response:
     user = signed_in()
     rows = trust_rows(get_service(SencoService).trust(user.organisation_id))
+    get_service(DataAccessService).exported(
+        user.organisation_id, user.id, f"SENCO table {fmt.upper()}", None
+    )
     name = f"senco-{clock().date().isoformat()}"
     if fmt == "csv":
         return csv_response(name, HEADER, rows)
