@@ -15,6 +15,7 @@ from cpd_tracker.models import (
     Person,
     QualificationResult,
     School,
+    SchoolType,
     SencoAppointment,
     SencoQualification,
     SencoQualificationKind,
@@ -25,6 +26,7 @@ from cpd_tracker.rules.senco import QualificationKind, SencoState
 from cpd_tracker.services.audit import Actor, AuditService
 from cpd_tracker.services.senco import (
     AppointmentDetails,
+    PriorServiceDetails,
     QualificationDetails,
     SencoError,
     SencoService,
@@ -234,3 +236,62 @@ def test_refuses_someone_not_on_the_schools_staff(
     with pytest.raises(SencoError):
         service.add_qualification(alder, _qual(outsider))
     assert db.session.scalars(select(SencoAppointment)).all() == []
+
+
+def test_prior_service_is_read_from_the_persons_other_appointments(
+    ctx: tuple[SencoService, School, School],
+) -> None:
+    service, alder, birch = ctx
+    person = _staff(alder, "Sian Evans")
+    db.session.add(StaffRole(person_id=person.id, school_id=birch.id, role=StaffRoleKind.TEACHER))
+    db.session.flush()
+    # Still SENCO at Birch since 2024; appointed at Alder too on 3 January 2025.
+    service.appoint(birch, _details(person, dt.date(2024, 1, 1)))
+    ended = service.appoint(birch, _details(person, dt.date(2019, 9, 1)))
+    service.end(birch, ended, dt.date(2019, 10, 1))
+    service.appoint(alder, _details(person, dt.date(2025, 1, 3), prior_senco_months=40))
+    (item,) = service.school(alder).current
+    assert [(s.started_on, s.ended_on, s.from_history) for s in item.prior_service] == [
+        (dt.date(2019, 9, 1), dt.date(2019, 9, 30), True),  # ended 1 Oct: last day 30 Sep
+        (dt.date(2024, 1, 1), dt.date(2025, 1, 2), True),  # still current: until the day before
+    ]
+    # 30 days + 367 (368 calendar days less 29 February): exempt; the 40 months are not used.
+    assert item.assessment.state is SencoState.EXEMPT
+    assert "397 days in total" in item.assessment.reason
+    # At Birch the earlier Birch appointment counts, the later Alder one does not.
+    birch_items = {i.appointment.started_on: i for i in service.school(birch).current}
+    assert [s.started_on for s in birch_items[dt.date(2024, 1, 1)].prior_service] == [
+        dt.date(2019, 9, 1)
+    ]
+
+
+def test_a_special_school_is_not_required_in_the_trust_table(
+    ctx: tuple[SencoService, School, School],
+) -> None:
+    service, alder, birch = ctx
+    service.set_school_type(birch, SchoolType.INDEPENDENT)
+    service.set_school_type(birch, SchoolType.INDEPENDENT)  # no change: audited once
+    states = {row.school.id: row.assessment.state for row in service.trust(alder.organisation_id)}
+    assert states == {alder.id: SencoState.NO_SENCO, birch.id: SencoState.NOT_REQUIRED}
+    actions = db.session.scalars(
+        select(AuditEntry.action).where(AuditEntry.action == "school.type_changed")
+    ).all()
+    assert actions == ["school.type_changed"]
+
+
+def test_an_earlier_period_must_come_before_the_appointment(
+    ctx: tuple[SencoService, School, School],
+) -> None:
+    service, alder, _ = ctx
+    person = _staff(alder, "Sian Evans")
+    row = service.appoint(alder, _details(person, dt.date(2025, 1, 3)))
+    with pytest.raises(SencoError):
+        service.add_prior_service(
+            alder, row, PriorServiceDetails(dt.date(2025, 1, 3), dt.date(2025, 2, 1), True)
+        )
+    with pytest.raises(SencoError):
+        service.add_prior_service(
+            alder, row, PriorServiceDetails(dt.date(2020, 1, 3), dt.date(2019, 2, 1), True)
+        )
+    with pytest.raises(SencoError):
+        service.remove_prior_service(alder, row, 999)
