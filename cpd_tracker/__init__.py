@@ -64,6 +64,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from cpd_tracker.admin.routes import bp as admin_bp
+    from cpd_tracker.certificates.routes import bp as certificates_bp
     from cpd_tracker.deep_linking.routes import bp as deep_linking_bp
     from cpd_tracker.health import bp as health_bp
     from cpd_tracker.home.routes import bp as home_bp
@@ -89,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(registration_bp)
     app.register_blueprint(imports_bp)
     app.register_blueprint(records_bp)
+    app.register_blueprint(certificates_bp)
     app.register_blueprint(manage_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(links_bp)

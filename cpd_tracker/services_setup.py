@@ -15,6 +15,7 @@ from cpd_tracker.registry import clock, get_service, init_registry
 from cpd_tracker.services.advantage import AdvantageLaunchService
 from cpd_tracker.services.audit import Actor, AuditService
 from cpd_tracker.services.catalogue import CatalogueService
+from cpd_tracker.services.certificates import CertificateService
 from cpd_tracker.services.compliance import ComplianceService
 from cpd_tracker.services.course_links import CourseLinkService
 from cpd_tracker.services.coverage import ReportService
@@ -173,6 +174,7 @@ def init_services(app: Flask) -> None:
             ),
             DynamicRegistrationService: _dynamic_registration,
             CpdRecordService: lambda: CpdRecordService(db.session),
+            CertificateService: lambda: CertificateService(db.session),
             IdentityLinkService: lambda: IdentityLinkService(db.session, _audit(), clock),
             StaffService: lambda: StaffService(
                 db.session, _audit(), clock, get_service(CpdRecordService)

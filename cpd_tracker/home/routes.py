@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, make_response, redirect, render_template, request, session
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+)
 from werkzeug.wrappers import Response
 
 from cpd_tracker.access import login_required, signed_in
@@ -44,3 +55,14 @@ def sign_out() -> Response:
     )
     session.clear()
     return make_response(render_template("home/signed_out.html"))
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    """Browsers ask for /favicon.ico where a page names no icon (a PDF, a JSON answer): the
+    tool's own icon, not a 404 in the console."""
+    icon = Path(current_app.static_folder or "static", "favicon.svg").read_bytes()
+    response = Response(icon, mimetype="image/svg+xml")
+    response.cache_control.public = True
+    response.cache_control.max_age = 24 * 60 * 60
+    return response

@@ -30,6 +30,18 @@ METHOD_LABELS: dict[CompletionMethod, str] = {
     CompletionMethod.IMPORTED: "Imported from an earlier record",
 }
 
+#: The ways of completing that earn a certificate of completion: what the tool witnessed or a
+#: CPD lead vouched for (an external completion is made only when a CPD lead verifies its
+#: evidence). An imported completion has none: the tool cannot vouch for it.
+CERTIFIED = frozenset(
+    {
+        CompletionMethod.IN_TOOL,
+        CompletionMethod.EXTERNAL,
+        CompletionMethod.INSET,
+        CompletionMethod.RECORDED,
+    }
+)
+
 #: The academic year starts on 1 September.
 ACADEMIC_YEAR_START_MONTH = 9
 
@@ -52,10 +64,15 @@ class RecordLine:
     method: CompletionMethod
     provider: str | None
     cpd_hours: Decimal
+    completion_id: int | None = None
 
     @property
     def method_label(self) -> str:
         return METHOD_LABELS[self.method]
+
+    @property
+    def has_certificate(self) -> bool:
+        return self.completion_id is not None and self.method in CERTIFIED
 
 
 @dataclass(frozen=True)
@@ -151,6 +168,7 @@ class CpdRecordService:
                 method=completion.method,
                 provider=completion.provider or module_provider,
                 cpd_hours=completion.cpd_hours,
+                completion_id=completion.id,
             )
             for completion, title, module_provider in rows
         ]

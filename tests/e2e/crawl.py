@@ -70,12 +70,26 @@ EXCLUDED: dict[str, str] = {
     "launch.jwks": "LTI protocol: the tool's JWKS (JSON, for LMSs)",
     "launch.config": "LTI protocol: the tool's URLs as JSON, for LMS administrators",
     "launch.canvas_config": "LTI protocol: a Canvas developer key configuration (JSON)",
+    # What a browser asks for by itself; tests/functional/test_app_edges.py checks it.
+    "home.favicon": "the browser's icon (SVG), not a page",
 }
 #: Blueprints the crawl leaves out: the demo LMS is a stand-in platform, on only in demo mode.
-EXCLUDED_BLUEPRINTS = {"demo_lms": "the demo LMS (demo mode only), not the tool"}
+EXCLUDED_BLUEPRINTS = {
+    "demo_lms": "the demo LMS (demo mode only), not the tool",
+    # Probes and metrics for load balancers and Prometheus (tests/functional/operations).
+    "health": "operations: health and readiness probes (JSON), not pages",
+    "metrics": "operations: Prometheus metrics behind a bearer token, not a page",
+}
 
 #: Endpoints whose answer is a stored file (served as an attachment, never a page).
-FILE_ENDPOINTS = {"records.certificate", "senco.document", "staff.subject_access"}
+#: Certificates of completion and CPD portfolios (PDF) are drawn, not stored, but served alike.
+FILE_ENDPOINTS = {
+    "records.certificate",
+    "senco.document",
+    "staff.subject_access",
+    "certificates.certificate",
+    "certificates.portfolio",
+}
 SPREADSHEET_TYPES = {
     "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -108,3 +108,11 @@ def test_a_unique_index_that_catches_a_race_is_a_409_not_a_500(app: Flask) -> No
     assert "IntegrityError" not in html
     with app.app_context():
         assert db.session.query(School).filter_by(urn="123456").count() == 0
+
+
+def test_the_browsers_own_favicon_request_gets_the_icon(client: FlaskClient) -> None:
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response.mimetype == "image/svg+xml"
+    assert response.get_data().lstrip().startswith(b"<svg")
+    assert "max-age=86400" in response.headers["Cache-Control"]
