@@ -133,8 +133,13 @@ def erase(school_id: int, person_id: int) -> BaseResponse:
 def subject_access(school_id: int, person_id: int) -> Response:
     """Everything held about the person as one ZIP: trust leaders, and CPD leads of a school
     the person works or worked at."""
-    _, person = _school_person(school_id, person_id)
-    export = get_service(SubjectAccessService).export(person, signed_in().person)
+    school, person = _school_person(school_id, person_id)
+    user = signed_in()
+    export = get_service(SubjectAccessService).export(person, user.person)
+    # Everything about one person leaves the tool: the data-access log says who took it.
+    get_service(DataAccessService).downloaded(
+        user.id, person.id, user.organisation_id, f"Subject access export, {school_label(school)}"
+    )
     response = send_file(
         export.file,
         mimetype="application/zip",

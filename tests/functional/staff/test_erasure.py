@@ -35,6 +35,7 @@ from cpd_tracker.extensions import db
 from cpd_tracker.models import (
     AuditEntry,
     Base,
+    DataAccessEntry,
     Evidence,
     Exemption,
     Extension,
@@ -264,6 +265,13 @@ def test_subject_access_then_erasure_end_to_end(
     assert f"{base}/erase" in page
     archive = _zip(lead.get(f"{base}/subject-access.zip"))
     names = set(archive.namelist())
+    with app.app_context():
+        logged = db.session.scalars(
+            select(DataAccessEntry).where(DataAccessEntry.subject_person_id == zoe)
+        ).all()
+        assert ("downloaded", "Subject access export, Alder Primary (URN 100001)") in [
+            (e.action, e.what) for e in logged
+        ]
     assert {
         "README.txt",
         "person.json",
