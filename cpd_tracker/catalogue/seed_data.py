@@ -17,13 +17,17 @@ Conventions:
 * ``suggested_roles`` uses ``StaffRoleKind`` values; empty means all staff.
 * ``suggested_rule`` is a hint for a default requirement, using ``DueRule`` values and the
   ``Requirement`` column names (``due_days``, ``due_month``, ``due_day``, ``validity_months``).
+* Every module carries the day it was last reviewed (``reviewed_on``) and, where proposals
+  would change the law it teaches, a dated note of what is proposed (``proposed_changes``);
+  both are appended to the summary, which is what the module page and catalogue show.
 * Module pages are CommonMark without raw HTML, images or links: they are rendered by
   ``cpd_tracker.markdown`` with HTML switched off.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Required, TypedDict
 
@@ -82,6 +86,12 @@ class SeedModule:
     questions: tuple[SeedQuestion, ...] = ()
     suggested_roles: tuple[str, ...] = ()
     suggested_rule: SuggestedRule | None = None
+    #: The day the content was last checked against the law and guidance it teaches; the
+    #: summary says so (``_reviewed``), since the module row has no field for it.
+    reviewed_on: dt.date | None = None
+    #: What published proposals would change, in neutral terms, dated and "not yet law";
+    #: empty when nothing proposed touches the module. Also appended to the summary.
+    proposed_changes: str = ""
 
 
 def _md(text: str) -> str:
@@ -310,8 +320,11 @@ authority must secure to meet those needs (chapter 9). In brief:
   (chapter 9)
 - a school named in a pupil's EHC plan must admit the pupil (section 43 of the Children and
   Families Act 2014)
-- the local authority must review the plan at least every 12 months; schools usually organise
-  the annual review meeting (chapter 9)
+- the local authority must review the plan at least every 12 months, and should consider
+  reviewing the plan of a child under 5 every 3 to 6 months (9.178)
+- for a pupil at school, the local authority requires the headteacher to arrange the annual
+  review meeting (regulation 20 of the SEND Regulations 2014); the school organises it, but the
+  review and any decision to change the plan are the local authority's
 
 ## What stays the same
 
@@ -339,8 +352,9 @@ including its guidance for schools.
 - Where a pupil receives SEN support, schools should talk to parents regularly to set clear
   outcomes and review progress towards them, discuss the support that will help, and agree the
   responsibilities of the parent, the pupil and the school. **Schools should meet parents at
-  least three times each year** (6.65). Parents should also receive regular reports on their
-  child's progress (6.64).
+  least three times each year** (6.65).
+- Schools **must** give parents a report on their child's progress at least once a year, and
+  most schools go further, with regular reports on how their child is getting on (6.64).
 - These conversations should be led by a teacher with good knowledge of the pupil, supported by
   the SENCO, and the outcomes, actions and support agreed should be recorded and shared.
 
@@ -374,12 +388,17 @@ _COP_SENCO_ROLE = _md(
     """
 ## Every mainstream school has a SENCO
 
-Mainstream schools must designate a SENCO: a qualified teacher working at the school, or the
-headteacher (Code of Practice, 6.84 onwards; the SEND Regulations 2014). Unless they are exempt,
-a new SENCO must achieve the mandatory SENCO qualification within three years of taking up the
-post. Since 1 September 2024 that qualification is the **National Professional Qualification
-(NPQ) for SENCOs**. A course for the older National Award still counts only if it was started
-before that date and is completed before 1 September 2027.
+Mainstream schools and maintained nursery schools must designate a SENCO (Code of Practice,
+6.84 onwards; regulation 49 of the SEND Regulations 2014). The SENCO must be a qualified
+teacher working at the school, or the headteacher or acting headteacher. A qualified teacher
+here means someone with qualified teacher status (QTS), or with qualified teacher learning and
+skills (QTLS) status who is a member of the Society for Education and Training.
+
+Unless they are exempt, a new SENCO must achieve the mandatory SENCO qualification within three
+years of taking up the post. Since 1 September 2024 that qualification is the **National
+Professional Qualification (NPQ) for SENCOs**. A course for the older National Award still
+counts only if it was started before that date and the course is completed before 1 September
+2027.
 
 ## What the SENCO does
 
@@ -389,7 +408,7 @@ day-to-day responsibility for the operation of the SEN policy and for co-ordinat
 for individual pupils, including those with EHC plans. That typically includes:
 
 - advising colleagues on the graduated approach to SEN support
-- advising on how the school's budget and staff are deployed to meet pupils' needs
+- advising on how the school's budget and staff are used to meet pupils' needs
 - liaising with parents, other schools, educational psychologists, and health and social care
   professionals, and acting as a key contact for the local authority
 - planning transitions between phases and schools
@@ -415,7 +434,8 @@ When you raise a concern about a pupil, bring:
 
 - SEN support follows the graduated approach: assess, plan, do, review.
 - Every teacher is responsible and accountable for pupils with SEN in their class.
-- Parents must be told about SEN provision and should be met at least three times a year.
+- Parents must be told about SEN provision and get a report on progress at least once a year;
+  schools should meet them at least three times a year.
 - EHC plans are issued by the local authority; the teacher's responsibility does not change.
 """
 )
@@ -478,10 +498,12 @@ _COP_QUESTIONS = (
         "The school has decided to provide SEN support for a pupil. What does the Code of "
         "Practice say about the pupil's parents?",
         "Parents must be formally notified when a school decides to provide SEN support (6.48; "
-        "see also 6.2). Where a pupil receives SEN support, schools should meet parents at least "
+        "see also 6.2). Schools must report to parents on their child's progress at least once "
+        "a year (6.64). Where a pupil receives SEN support, schools should meet parents at least "
         "three times each year (6.65), and parents should be involved in planning and reviewing "
         "the support.",
         ("They must be formally notified.", True),
+        ("The school must report to them on their child's progress at least once a year.", True),
         ("The school should meet them at least three times each year.", True),
         ("They only need to be told at the annual parents' evening.", False),
         ("They should be kept out of planning so that staff can decide objectively.", False),
@@ -527,6 +549,35 @@ _COP_QUESTIONS = (
         ("Liaising with parents and external services such as educational psychologists", True),
         ("Taking over responsibility for the progress of every pupil with SEN", False),
         ("Writing and issuing EHC plans", False),
+    ),
+    _q(
+        4,
+        "A Year 8 pupil has an EHC plan. Which of these statements about reviewing it are true?",
+        "The local authority must review an EHC plan at least every 12 months. For a pupil at "
+        "school, it requires the headteacher to arrange the review meeting (regulation 20 of the "
+        "SEND Regulations 2014), but the review and any change to the plan are the local "
+        "authority's. For a child under 5, the local authority should consider a review every 3 "
+        "to 6 months (9.178).",
+        ("The local authority must review the plan at least every 12 months.", True),
+        ("The local authority requires the headteacher to arrange the review meeting.", True),
+        ("The school decides on its own whether to change the plan after the meeting.", False),
+        ("Once issued, a plan is reviewed only when the pupil changes school.", False),
+    ),
+    _q(
+        6,
+        "Who may a mainstream school designate as its SENCO?",
+        "The SENCO must be a qualified teacher working at the school, or the headteacher or "
+        "acting headteacher (regulation 49 of the SEND Regulations 2014). A teacher with QTLS "
+        "status who is a member of the Society for Education and Training counts as a qualified "
+        "teacher. A teaching assistant, however experienced, cannot be the SENCO.",
+        ("A teacher at the school with qualified teacher status (QTS)", True),
+        (
+            "A teacher at the school with QTLS status who is a member of the Society for "
+            "Education and Training",
+            True,
+        ),
+        ("The headteacher or acting headteacher", True),
+        ("An experienced teaching assistant without qualified teacher status", False),
     ),
 )
 
@@ -796,7 +847,9 @@ _TIP_SAFEGUARDING = _md(
 Trauma-informed practice does **not** replace your school's safeguarding and child protection
 procedures, and it is never a reason to wait and see. *Keeping children safe in education*
 (KCSIE), the Department for Education's statutory guidance, is clear that safeguarding is
-everyone's responsibility. All school staff should read at least Part one of it.
+everyone's responsibility. Every member of staff who works directly with children should read
+at least Part one of it; staff who do not work directly with children may read Annex A, a
+condensed version of Part one, instead. Your school will tell you which applies to you.
 
 ## If you are worried about a child
 
@@ -932,6 +985,17 @@ _TIP_QUESTIONS = (
         ("Wait to see whether anything else happens before telling anyone.", False),
     ),
     _q(
+        6,
+        "How much of Keeping children safe in education should a teaching assistant who works "
+        "with pupils every day read?",
+        "Everyone who works directly with children should read at least Part one of Keeping "
+        "children safe in education. Staff who do not work directly with children may read "
+        "Annex A, a condensed version of Part one, instead.",
+        ("At least Part one, because they work directly with children", True),
+        ("Only Annex A, the condensed version", False),
+        ("None of it: safeguarding is the DSL's job", False),
+    ),
+    _q(
         5,
         "A colleague says they can't stop thinking about a pupil's situation and are sleeping "
         "badly. What is the most helpful response?",
@@ -969,7 +1033,38 @@ def _after_start(days: int, validity_months: int | None) -> SuggestedRule:
     return {"due_rule": "days_after_start", "due_days": days, "validity_months": validity_months}
 
 
-CATALOGUE: tuple[SeedModule, ...] = (
+#: The day every module below was last checked against the law and guidance it cites.
+REVIEWED_ON = dt.date(2026, 12, 7)
+
+#: Proposals published but not law: the Schools White Paper (23 February 2026) and the SEND
+#: reform consultation. Stated at the level of what they propose changes to, nothing more.
+_PROPOSALS = (
+    "The Schools White Paper of 23 February 2026 and the government's SEND reform "
+    "consultation propose changes to {what}. These are proposals, not law: until Parliament "
+    "changes the law, {current} still apply, and this module will be reviewed when the "
+    "changes are decided."
+)
+_SEND_LAW = "the SEND Code of Practice (2015) and the SEND Regulations 2014"
+
+
+def _proposed(what: str, current: str = _SEND_LAW) -> str:
+    return f"As at {_uk_date(REVIEWED_ON)}: " + _PROPOSALS.format(what=what, current=current)
+
+
+def _uk_date(day: dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def _reviewed(module: SeedModule) -> SeedModule:
+    """The module with its review date (and any proposals) set and told in its summary."""
+    reviewed = module.reviewed_on or REVIEWED_ON
+    summary = f"{module.summary} Last reviewed {_uk_date(reviewed)}."
+    if module.proposed_changes:
+        summary += f" {module.proposed_changes}"
+    return replace(module, summary=summary, reviewed_on=reviewed)
+
+
+_MODULES: tuple[SeedModule, ...] = (
     # SEND Code of Practice and the graduated approach: all staff, yearly (local policy).
     SeedModule(
         slug="send-code-of-practice-essentials",
@@ -998,6 +1093,10 @@ CATALOGUE: tuple[SeedModule, ...] = (
         ),
         questions=_COP_QUESTIONS,
         suggested_rule=_by_1_september(12),
+        proposed_changes=_proposed(
+            "the SEND system in England, including SEN support "
+            "in schools and education, health and care plans"
+        ),
     ),
     # Ordinarily available provision: all staff, renewed when the LA reissues its document.
     SeedModule(
@@ -1018,6 +1117,10 @@ CATALOGUE: tuple[SeedModule, ...] = (
         # Renewed when the local authority reissues its document, not on a fixed cycle.
         default_validity_months=None,
         suggested_rule=_after_start(90, None),
+        proposed_changes=_proposed(
+            "the SEND system in England, including what schools "
+            "are expected to provide from their own resources"
+        ),
     ),
     # Trauma-informed practice: all staff; senior leads; practitioner diploma. None stated.
     SeedModule(
@@ -1112,7 +1215,8 @@ CATALOGUE: tuple[SeedModule, ...] = (
             "A postgraduate-level course for teachers who will become the school's specialist in "
             "specific learning difficulties. It covers structured, multisensory teaching of "
             "literacy and numeracy and the standardised assessment of learners, and can lead to "
-            "a practising certificate for diagnostic assessment."
+            "an assessment practising certificate for diagnostic assessment, which is renewed "
+            "every three years with evidence of continuing professional development."
         ),
         category=COGNITION,
         tier=Tier.SPECIALIST,
@@ -1121,7 +1225,8 @@ CATALOGUE: tuple[SeedModule, ...] = (
         provider=SPLD_COURSE_PROVIDER,
         # Fee varies by provider: the CPD lead records the actual price.
         list_price_pence=None,
-        default_validity_months=None,
+        # The assessor's practising certificate is renewed every 3 years.
+        default_validity_months=36,
         suggested_roles=("teacher", "senco"),
     ),
     # Effective behaviour management / de-escalation: 24 months (6 h), 12 months (12 h).
@@ -1141,7 +1246,9 @@ CATALOGUE: tuple[SeedModule, ...] = (
         provider=BEHAVIOUR_TRAINER,
         list_price_pence=12_500,
         default_validity_months=24,
-        suggested_rule=_by_1_september(24),
+        # The certificate runs 24 months from the day of the course, not from 1 September:
+        # due within a term of starting, then renewed 24 months after each completion.
+        suggested_rule=_after_start(90, 24),
     ),
     SeedModule(
         slug="behaviour-de-escalation-12h",
@@ -1273,6 +1380,10 @@ CATALOGUE: tuple[SeedModule, ...] = (
         list_price_pence=19_500,
         default_validity_months=None,
         suggested_roles=("senco", "leader", "support_staff"),
+        proposed_changes=_proposed(
+            "the SEND system in England, including how "
+            "disagreements between families and local authorities are resolved"
+        ),
     ),
     # Early language and communication interventions: early years and KS1 staff. Local.
     SeedModule(
@@ -1311,6 +1422,10 @@ CATALOGUE: tuple[SeedModule, ...] = (
         list_price_pence=25_000,
         default_validity_months=None,
         suggested_roles=("leader",),
+        proposed_changes=_proposed(
+            "the SEND system in England, including the duties on "
+            "schools and trusts and how SEN provision is funded"
+        ),
     ),
     SeedModule(
         slug="send-for-governors",
@@ -1330,6 +1445,10 @@ CATALOGUE: tuple[SeedModule, ...] = (
         default_validity_months=None,
         suggested_roles=("governor",),
         suggested_rule=_after_start(365, None),
+        proposed_changes=_proposed(
+            "the SEND system in England, including the duties "
+            "of school boards and trusts for pupils with SEND"
+        ),
     ),
     # NPQ for SENCOs: once; statutory deadline (tracked by the SENCO qualification rules).
     SeedModule(
@@ -1357,5 +1476,13 @@ CATALOGUE: tuple[SeedModule, ...] = (
         # The deadline is statutory (the third anniversary of becoming SENCO, with exemptions)
         # and is tracked by the SENCO qualification rules, not by a requirement.
         suggested_rule=None,
+        proposed_changes=_proposed(
+            "the SEND system in England, which may affect the SENCO role",
+            current=(
+                "regulation 49 of the SEND Regulations 2014 and its SENCO qualification deadline"
+            ),
+        ),
     ),
 )
+
+CATALOGUE: tuple[SeedModule, ...] = tuple(_reviewed(m) for m in _MODULES)

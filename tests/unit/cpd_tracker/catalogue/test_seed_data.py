@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from markdown_it import MarkdownIt
 
-from cpd_tracker.catalogue.seed_data import CATALOGUE, SeedModule
+from cpd_tracker.catalogue.seed_data import CATALOGUE, REVIEWED_ON, SeedModule
 from cpd_tracker.models import Delivery, DueRule, StaffRoleKind, Tier
 
 IN_TOOL = [m for m in CATALOGUE if m.delivery is Delivery.IN_TOOL]
@@ -187,7 +187,9 @@ def test_fields_are_well_formed(module: SeedModule) -> None:
     assert module.cpd_hours == module.cpd_hours.quantize(Decimal("0.01"))
     assert module.provider is None or len(module.provider) <= 200
     assert module.default_validity_months is None or module.default_validity_months > 0
-    sentences = re.findall(r"[.!?](?:\s|$)", module.summary)
+    # The description proper; the review date and any proposals follow it (tested below).
+    description = module.summary.split(" Last reviewed ")[0]
+    sentences = re.findall(r"[.!?](?:\s|$)", description)
     assert 2 <= len(sentences) <= 3, module.summary
     assert "<" not in module.summary
 
@@ -264,3 +266,113 @@ def test_trauma_module_sends_concerns_to_the_dsl() -> None:
     body = "\n".join(p.body_markdown for p in trauma.pages)
     assert "designated safeguarding lead" in body
     assert "Keeping children safe in education" in body
+
+
+# ------------------------------------------------------------- issue 16: content as the law reads
+
+
+def _page(slug: str, position: int) -> str:
+    return BY_SLUG[slug].pages[position - 1].body_markdown
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_parents_must_get_an_annual_report_6_64() -> None:
+    page = _one_line(_page("send-code-of-practice-essentials", 5))
+    assert (
+        "Schools **must** give parents a report on their child's progress at least once a year"
+        in page
+    )
+    assert "(6.64)" in page
+    assert "should also receive regular reports" not in page
+
+
+def test_the_la_requires_the_head_to_arrange_the_annual_review() -> None:
+    page = _one_line(_page("send-code-of-practice-essentials", 4))
+    assert "the local authority requires the headteacher to arrange the annual review" in page
+    assert "regulation 20" in page
+    assert "under 5 every 3 to 6 months (9.178)" in page
+    assert "schools usually organise" not in page
+
+
+def test_the_senco_is_a_qualified_teacher_or_the_head_or_acting_head() -> None:
+    page = _one_line(_page("send-code-of-practice-essentials", 6))
+    assert "or the headteacher or acting headteacher" in page
+    assert "(QTLS) status who is a member of the Society for Education and Training" in page
+    # reg. 49(7)(a): the course completed, not the award, before 1 September 2027.
+    assert "the course is completed before 1 September 2027" in page
+
+
+def test_kcsie_part_one_is_for_staff_who_work_directly_with_children() -> None:
+    page = _one_line(_page("trauma-informed-practice-basics", 6))
+    assert "All school staff should read" not in page
+    assert (
+        "Every member of staff who works directly with children should read at least Part one"
+        in page
+    )
+    assert "Annex A" in page
+
+
+@pytest.mark.parametrize(
+    ("slug", "page", "words"),
+    [
+        ("send-code-of-practice-essentials", 5, "at least once a year"),
+        ("send-code-of-practice-essentials", 4, "regulation 20"),
+        ("send-code-of-practice-essentials", 6, "acting headteacher"),
+        ("trauma-informed-practice-basics", 6, "Part one"),
+    ],
+)
+def test_a_question_checks_each_correction_on_its_page(slug: str, page: int, words: str) -> None:
+    """The knowledge check keeps in step: a question pointing at the corrected page asks it."""
+    asked = [
+        " ".join([q.explanation, *(o.text for o in q.options if o.correct)])
+        for q in BY_SLUG[slug].questions
+        if q.page == page
+    ]
+    assert any(words in text for text in asked), asked
+    assert words in _one_line(_page(slug, page))
+
+
+@pytest.mark.parametrize("module", CATALOGUE, ids=_ids(list(CATALOGUE)))
+def test_every_module_says_when_it_was_last_reviewed(module: SeedModule) -> None:
+    assert module.reviewed_on == REVIEWED_ON
+    assert f"Last reviewed {REVIEWED_ON.day} {REVIEWED_ON:%B %Y}." in module.summary
+
+
+WHERE_LAW_MAY_CHANGE = {
+    "send-code-of-practice-essentials",
+    "ordinarily-available-provision",
+    "working-with-families",
+    "send-for-school-and-trust-leaders",
+    "send-for-governors",
+    "npq-for-sencos",
+}
+
+
+@pytest.mark.parametrize("module", CATALOGUE, ids=_ids(list(CATALOGUE)))
+def test_modules_whose_law_may_change_say_what_is_proposed(module: SeedModule) -> None:
+    if module.slug not in WHERE_LAW_MAY_CHANGE:
+        assert module.proposed_changes == ""
+        return
+    note = module.proposed_changes
+    assert note.startswith(f"As at {REVIEWED_ON.day} {REVIEWED_ON:%B %Y}: ")
+    assert "Schools White Paper of 23 February 2026" in note
+    assert "SEND reform consultation" in note
+    assert "propose changes to" in note
+    assert "These are proposals, not law" in note
+    assert module.summary.endswith(note)
+
+
+def test_the_spld_assessors_practising_certificate_renews_every_three_years() -> None:
+    spld = BY_SLUG["spld-specialist-teacher"]
+    assert spld.default_validity_months == 36
+    assert "renewed every three years" in spld.summary
+
+
+def test_behaviour_6h_renews_from_completion_not_1_september() -> None:
+    rule = BY_SLUG["behaviour-de-escalation-6h"].suggested_rule
+    assert rule is not None
+    assert rule["due_rule"] == DueRule.DAYS_AFTER_START.value
+    assert rule["validity_months"] == 24
