@@ -19,7 +19,15 @@ from cpd_tracker.models.base import Base, utcnow
 from cpd_tracker.models.catalogue import Module
 from cpd_tracker.models.organisation import School
 from cpd_tracker.models.person import Person
-from cpd_tracker.rules.money import RuleScope, ShareBasis, divide
+from cpd_tracker.rules.money import (
+    PurchaseCost,
+    RuleScope,
+    ShareBasis,
+    VatRecovery,
+    accounting_date,
+    divide,
+    vat_recovery,
+)
 
 
 def _enum(cls: type[enum.Enum]) -> Enum:
@@ -31,6 +39,11 @@ class FundingSource(enum.StrEnum):
     TRUST_CENTRAL = "trust_central"
     GRANT = "grant"
     NPQ_SCHOLARSHIP = "npq_scholarship"
+
+    @property
+    def external(self) -> bool:
+        """Paid by DfE (NPQ scholarship) or a grant: shown, but not the school's cost."""
+        return self in (FundingSource.GRANT, FundingSource.NPQ_SCHOLARSHIP)
 
 
 class Provider(Base):
@@ -136,10 +149,18 @@ class Purchase(Base):
     module_id: Mapped[int | None] = mapped_column(ForeignKey("training_module.id"))
     #: The course's title when it is not in the catalogue (else the module's title).
     course_title: Mapped[str] = mapped_column(String(200), default="")
+    #: The day it was booked (kept; the year comes from ``delivered_on`` when recorded).
     purchased_on: Mapped[dt.date] = mapped_column(index=True)
+    #: The day the training is delivered: the purchase belongs to that day's year (accruals).
+    delivered_on: Mapped[dt.date | None] = mapped_column(index=True)
     delegates: Mapped[int]
-    #: Per delegate.
+    #: Per delegate, net of VAT (ex-VAT list price).
     list_price_pence: Mapped[int]
+    #: VAT per cent on the net price after discount: 20 standard, 0 exempt or zero-rated;
+    #: None when not stated (rows recorded before VAT was asked: VAT unknown, counted as nil).
+    vat_rate: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    #: The VAT charged on the whole booking (after discount).
+    vat_pence: Mapped[int] = mapped_column(default=0)
     #: The whole booking's discount (all delegates).
     discount_pence: Mapped[int] = mapped_column(default=0)
     #: What the membership rules suggested when it was recorded (kept to show an override).
@@ -147,8 +168,10 @@ class Purchase(Base):
     #: Why the discount differs from the suggestion (required then).
     discount_reason: Mapped[str] = mapped_column(Text, default="")
     membership_id: Mapped[int | None] = mapped_column(ForeignKey("membership.id"))
-    #: Uses included places of the membership (the discount is then the whole list price).
+    #: Uses included places of the membership (their list price is part of the discount).
     included: Mapped[bool] = mapped_column(default=False)
+    #: How many delegates are on included places (all, or some when fewer were left).
+    included_places: Mapped[int] = mapped_column(default=0)
     supply_pence: Mapped[int] = mapped_column(default=0)
     #: E02 (supply teaching staff) or E26 (agency supply).
     supply_code: Mapped[str | None] = mapped_column(String(10))
@@ -178,12 +201,50 @@ class Purchase(Base):
 
     @property
     def net_pence(self) -> int:
+        """The training after discount, ex VAT."""
         return self.list_total_pence - self.discount_pence
 
     @property
+    def accounted_on(self) -> dt.date:
+        """The day that puts it in a year: delivery, else booking (rules.money)."""
+        return accounting_date(self.delivered_on, self.purchased_on)
+
+    @property
+    def recovery(self) -> VatRecovery:
+        """Who recovers its VAT, by the buying school's type (rules.money.vat_recovery)."""
+        school_type = None
+        if self.school is not None and self.school.school_type is not None:
+            school_type = self.school.school_type.value
+        return vat_recovery(school_type, trust_central=self.school_id is None)
+
+    @property
+    def cost(self) -> PurchaseCost:
+        return PurchaseCost(
+            list_total=self.list_total_pence,
+            discount=self.discount_pence,
+            vat=self.vat_pence,
+            # With no VAT there is nothing to recover (and no need to load the school).
+            recovery=self.recovery if self.vat_pence else VatRecovery.NONE,
+            supply=self.supply_pence,
+            travel=self.travel_pence,
+            externally_funded=self.funding_source.external,
+        )
+
+    @property
+    def included_pence(self) -> int:
+        """The list value of the delegates on included places (I)."""
+        return self.list_price_pence * self.included_places
+
+    @property
     def total_pence(self) -> int:
-        """Everything it cost: the training after discount, supply cover and travel."""
-        return self.net_pence + self.supply_pence + self.travel_pence
+        """Everything it cost: the training after discount and net of recoverable VAT, supply
+        cover and travel (DfE- or grant-funded training included: see ``school_cost_pence``)."""
+        return self.cost.total
+
+    @property
+    def school_cost_pence(self) -> int:
+        """What of it is the school's (or trust's) own cost."""
+        return self.cost.school_cost
 
     @property
     def cost_per_delegate_pence(self) -> int:

@@ -45,6 +45,27 @@ Years: the academy year runs 1 September to 31 August, the financial year 1 Apri
 31 March; a year is named by its first calendar year ("2025/26"). A membership fee is spread
 over the years its membership year touches by days (inclusive of both ends), with the
 largest-remainder split, so the parts add up to the fee.
+
+Money as school finance sees it (issue 16):
+
+* **VAT.** A purchase holds its net (ex-VAT) list price; a discount applies to that ex-VAT
+  list price, and VAT is charged on what is left (``vat_on``). The VAT rate is 20% (standard),
+  0% (exempt or zero-rated) or not stated (rows recorded before VAT was asked: VAT unknown,
+  counted as nil). VAT the school can recover is not a cost to it (``vat_recovery``):
+  maintained schools (and PRUs, maintained nursery and special schools) recover it through
+  their local authority under VATA 1994 s.33; academies, free schools and their trust under
+  VATA 1994 s.33B. For both, the cost to the school is net of the recoverable VAT.
+  Non-maintained special and independent schools recover nothing here (the VAT is a cost).
+* **Which year.** A purchase belongs to the year in which the training is delivered
+  (accruals), not the day it was booked (``accounting_date``); the booking date is kept.
+  Academies' financial year runs September to August, maintained schools' April to March: the
+  report can be read in either calendar.
+* **Who pays.** A line funded by DfE (an NPQ scholarship) or by a grant is shown but its
+  training fee is not the school's cost (``PurchaseCost.school_cost``); supply cover and
+  travel stay the school's cost, because that funding pays for the course, not the cover.
+* **Included places used in part.** Three delegates with two included places left: two on
+  included places (their list price is I, not a discount) and one paid, with the best
+  discount rule for the paid place.
 """
 
 from __future__ import annotations
@@ -53,7 +74,7 @@ import datetime as dt
 import enum
 import re
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TypeVar
 
@@ -173,6 +194,17 @@ def share_weights(basis: ShareBasis, schools: Sequence[SchoolFigures]) -> dict[i
     if basis is ShareBasis.USE:
         return {s.school_id: s.use for s in schools}
     return {s.school_id: 1 for s in schools}
+
+
+def missing_figures(basis: ShareBasis, schools: Sequence[SchoolFigures]) -> list[int]:
+    """The schools that sharing by ``basis`` would silently give nothing because a figure is
+    missing: no pupil numbers entered (by pupils), no staff recorded (by staff). The report
+    names them rather than show £0."""
+    if basis is ShareBasis.PUPILS:
+        return [s.school_id for s in schools if not s.pupils]
+    if basis is ShareBasis.STAFF:
+        return [s.school_id for s in schools if not s.staff]
+    return []
 
 
 # --- Years ----------------------------------------------------------------------------------
@@ -322,6 +354,8 @@ class Suggestion:
     membership_id: int | None
     included: bool
     reason: str
+    #: Delegates on the membership's included places (all of them, or some when fewer remain).
+    included_places: int = 0
 
 
 NO_DISCOUNT = Suggestion(0, None, False, "No membership discount applies")
@@ -334,18 +368,46 @@ def suggest_discount(
 ) -> Suggestion:
     """The discount to suggest for a purchase from the active memberships' terms.
 
-    Included places come first (they make the training free) when enough remain for every
-    delegate; otherwise the applicable rule best for the buyer (see the module docstring).
+    Included places come first (they make the training free): for every delegate when enough
+    remain; when fewer remain than delegates, those left are used and the other delegates are
+    paid places, with the applicable rule best for the buyer on them (three delegates, two
+    places left: two included and one paid). Otherwise the applicable rule best for the buyer
+    (see the module docstring).
     """
-    for places in included:
-        if item.module_id == places.module_id and places.remaining >= item.delegates > 0:
+    places = next((p for p in included if item.module_id == p.module_id and p.remaining > 0), None)
+    if places is not None and item.delegates > 0:
+        used = min(places.remaining, item.delegates)
+        left = f"{places.remaining} place{'' if places.remaining == 1 else 's'} left"
+        free = item.list_price_pence * used
+        if used == item.delegates:
             return Suggestion(
-                item.list_total,
+                free,
                 places.membership_id,
                 True,
-                f"Included in {places.membership_name} ({places.remaining} place"
-                f"{'' if places.remaining == 1 else 's'} left)",
+                f"Included in {places.membership_name} ({left})",
+                included_places=used,
             )
+        paid = item.delegates - used
+        rest = _best_rule(replace(item, delegates=paid), rules)
+        rest_text = "" if rest is None else f" with {rest.describe()}"
+        rest_off = 0 if rest is None else rest.per_delegate(item.list_price_pence) * paid
+        return Suggestion(
+            free + rest_off,
+            places.membership_id,
+            True,
+            f"{used} included in {places.membership_name} ({left}) and {paid} paid{rest_text}",
+            included_places=used,
+        )
+    rule = _best_rule(item, rules)
+    if rule is None:
+        return NO_DISCOUNT
+    total = rule.per_delegate(item.list_price_pence) * item.delegates
+    return Suggestion(total, rule.membership_id, False, rule.describe())
+
+
+def _best_rule(item: PurchaseItem, rules: Iterable[DiscountRule]) -> DiscountRule | None:
+    """The applicable rule best for the buyer (largest discount; ties: the more specific);
+    None when none applies or the best gives nothing."""
     best: tuple[int, int, int, DiscountRule] | None = None
     for rule in rules:
         if not rule.applies(item):
@@ -355,9 +417,8 @@ def suggest_discount(
         if best is None or key[:3] < best[:3]:
             best = key
     if best is None or best[0] == 0:
-        return NO_DISCOUNT
-    rule = best[3]
-    return Suggestion(-best[0], rule.membership_id, False, rule.describe())
+        return None
+    return best[3]
 
 
 def net_cost(list_price_pence: int, delegates: int, discount_pence: int) -> int:
@@ -368,6 +429,120 @@ def net_cost(list_price_pence: int, delegates: int, discount_pence: int) -> int:
     return gross - discount_pence
 
 
+# --- VAT, which year, who pays (issue 16) ----------------------------------------------------
+
+#: The standard rate of VAT, per cent.
+STANDARD_VAT = Decimal(20)
+
+
+class VatRate(enum.StrEnum):
+    """What the purchase form asks: VAT at the standard rate, or none (exempt or zero-rated)."""
+
+    STANDARD = "standard"
+    NONE = "none"
+
+    @property
+    def percent(self) -> Decimal:
+        return STANDARD_VAT if self is VatRate.STANDARD else Decimal(0)
+
+
+def vat_on(net_pence: int, rate_percent: Decimal | None) -> int:
+    """The VAT charged on a net (ex-VAT, after discount) amount; nil when the rate is not
+    stated (rows recorded before VAT was asked) or nil."""
+    if not rate_percent:
+        return 0
+    return percent_of(net_pence, rate_percent)
+
+
+class VatRecovery(enum.StrEnum):
+    #: Maintained schools: refunded through the local authority (VATA 1994 s.33).
+    LOCAL_AUTHORITY = "local_authority"
+    #: Academies, free schools and their trust: refunded under VATA 1994 s.33B.
+    ACADEMY = "academy"
+    #: Not recoverable here (non-maintained special and independent schools).
+    NONE = "none"
+
+
+#: By the school's type (``SchoolType`` values, Get Information about Schools' groups).
+_RECOVERY = {
+    "maintained": VatRecovery.LOCAL_AUTHORITY,
+    "maintained_nursery": VatRecovery.LOCAL_AUTHORITY,
+    "pupil_referral_unit": VatRecovery.LOCAL_AUTHORITY,
+    "maintained_special": VatRecovery.LOCAL_AUTHORITY,
+    "academy": VatRecovery.ACADEMY,
+    "ap_academy": VatRecovery.ACADEMY,
+    "special_academy": VatRecovery.ACADEMY,
+    "non_maintained_special": VatRecovery.NONE,
+    "independent": VatRecovery.NONE,
+}
+RECOVERY_LABELS = {
+    VatRecovery.LOCAL_AUTHORITY: "Recovered through the local authority (VATA 1994 s.33)",
+    VatRecovery.ACADEMY: "Recovered by the academy trust (VATA 1994 s.33B)",
+    VatRecovery.NONE: "Not recoverable",
+}
+
+
+def vat_recovery(school_type: str | None, *, trust_central: bool = False) -> VatRecovery:
+    """Who recovers the VAT on a purchase: by the buying school's type; trust-central
+    purchases are the academy trust's (s.33B). A school whose type is not recorded is taken as
+    a state school, as the SENCO rules do: maintained or academy, it recovers the VAT."""
+    if trust_central:
+        return VatRecovery.ACADEMY
+    if school_type is None:
+        return VatRecovery.ACADEMY
+    return _RECOVERY.get(school_type, VatRecovery.NONE)
+
+
+def accounting_date(delivered_on: dt.date | None, booked_on: dt.date) -> dt.date:
+    """The day that puts a purchase in a year: when the training is delivered (accruals),
+    else, while no delivery date is recorded, when it was booked."""
+    return delivered_on if delivered_on is not None else booked_on
+
+
+@dataclass(frozen=True)
+class PurchaseCost:
+    """What a purchase cost, and what of it is the school's cost (the module docstring)."""
+
+    #: List price times delegates, ex VAT.
+    list_total: int
+    discount: int
+    vat: int
+    recovery: VatRecovery
+    supply: int
+    travel: int
+    #: Funded by DfE (an NPQ scholarship) or by a grant.
+    externally_funded: bool = False
+
+    @property
+    def net(self) -> int:
+        """The training after discount, ex VAT."""
+        return self.list_total - self.discount
+
+    @property
+    def recoverable_vat(self) -> int:
+        return 0 if self.recovery is VatRecovery.NONE else self.vat
+
+    @property
+    def training(self) -> int:
+        """The training's cost: net plus the VAT that cannot be recovered."""
+        return self.net + self.vat - self.recoverable_vat
+
+    @property
+    def total(self) -> int:
+        """Everything it cost: the training (net of recoverable VAT), supply cover, travel."""
+        return self.training + self.supply + self.travel
+
+    @property
+    def funded(self) -> int:
+        """The part paid by DfE or a grant: the training."""
+        return self.training if self.externally_funded else 0
+
+    @property
+    def school_cost(self) -> int:
+        """What counts as the school's (or trust's) own cost."""
+        return self.total - self.funded
+
+
 # --- Membership value -----------------------------------------------------------------------
 
 
@@ -376,6 +551,9 @@ class PurchaseUnderMembership:
     list_total_pence: int
     discount_pence: int
     included: bool
+    #: The list value of the delegates on included places when only some were (I); None: all
+    #: of the purchase when ``included``, else none.
+    included_pence: int | None = None
 
 
 @dataclass(frozen=True)
@@ -433,11 +611,13 @@ class MembershipValue:
 def membership_value(fee: int, purchases: Iterable[PurchaseUnderMembership]) -> MembershipValue:
     discounts = included_value = discounted_list = 0
     for p in purchases:
-        if p.included:
-            included_value += p.list_total_pence
-        else:
-            discounts += p.discount_pence
-            discounted_list += p.list_total_pence
+        free = p.included_pence
+        if free is None:
+            free = p.list_total_pence if p.included else 0
+        included_value += free
+        if free < p.list_total_pence:
+            discounts += p.discount_pence - free
+            discounted_list += p.list_total_pence - free
     return MembershipValue(fee, discounts, included_value, discounted_list)
 
 

@@ -5,6 +5,7 @@ two decimal places and anything else are refused with a message saying what to w
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from wtforms import BooleanField, Field, RadioField, SelectField, StringField, TextAreaField
@@ -16,6 +17,7 @@ from cpd_tracker.records.forms import DateField
 from cpd_tracker.rules.money import (
     RuleScope,
     ShareBasis,
+    VatRate,
     YearKind,
     money_text,
     parse_percent,
@@ -34,6 +36,12 @@ SCOPE_LABELS = {
     RuleScope.PROVIDER.value: "Everything from one provider",
     RuleScope.MODULE.value: "One module of the catalogue",
     RuleScope.CATEGORY.value: "A category of training, like SEND",
+}
+VAT_LABELS = {
+    VatRate.STANDARD.value: "Standard rate, 20%",
+    VatRate.NONE.value: "No VAT: exempt or zero-rated (0%)",
+    #: Only for purchases recorded before VAT was asked (see ``vat_choice``).
+    "unknown": "Not stated (recorded before VAT was asked: counted as no VAT)",
 }
 YEAR_LABELS = {
     YearKind.ACADEMY.value: "Academy year: 1 September to 31 August",
@@ -236,8 +244,25 @@ class PurchaseForm(BaseForm):
         validators=[Length(max=200, message="The course title must be 200 characters or fewer")],
     )
     purchased_on = DateField("Date booked", message="Enter the date as 27/3/2025")
+    delivered_on = DateField(
+        "Date the training is delivered (optional)",
+        message="Enter the date as 14/9/2026",
+        description="The purchase counts in the year the training is delivered. Leave empty "
+        "while it is not known: the booking date is used until then.",
+    )
     delegates = WholeField("Delegates", what="Delegates", low=1, high=1000, default=1)
-    list_price = MoneyField("List price per delegate", what="The list price", required=True)
+    list_price = MoneyField(
+        "List price per delegate, before VAT", what="The list price", required=True
+    )
+    vat = RadioField(
+        "VAT on the training",
+        choices=lambda: list(VAT_LABELS.items()),
+        default=VatRate.STANDARD.value,
+        validate_choice=False,
+        description="Discounts come off the price before VAT. VAT the school recovers "
+        "(through the local authority, or the academy trust under VATA 1994 s.33B) is not "
+        "counted as a cost.",
+    )
     discount = MoneyField(
         "Discount for the whole booking (optional)",
         what="The discount",
@@ -283,6 +308,15 @@ class PurchaseForm(BaseForm):
         if not dt.date(2000, 1, 1) <= field.data <= dt.date(2100, 12, 31):
             raise StopValidation("Enter a real date, like 27/3/2025")
 
+    def validate_delivered_on(self, field: Field) -> None:
+        if field.data is not None and not dt.date(2000, 1, 1) <= field.data <= dt.date(
+            2100, 12, 31
+        ):
+            raise StopValidation("Enter a real date, like 14/9/2026")
+
+    def validate_vat(self, field: Field) -> None:
+        _one_of(field, VAT_LABELS, "Choose whether VAT is charged on the training")
+
     def validate_funding_source(self, field: Field) -> None:
         if field.data not in FUNDING_LABELS:
             raise StopValidation("Choose where the money came from")
@@ -311,3 +345,17 @@ class SettingsForm(BaseForm):
 
     def validate_spend_year(self, field: Field) -> None:
         _one_of(field, YEAR_LABELS, "Choose the year the spend report uses")
+
+
+def vat_choice(rate: Decimal | None) -> str:
+    """The VAT radio's value for a stored rate."""
+    if rate is None:
+        return "unknown"
+    return VatRate.STANDARD.value if rate == VatRate.STANDARD.percent else VatRate.NONE.value
+
+
+def vat_percent(choice: str | None) -> Decimal | None:
+    """The rate to store for the VAT radio's value (None: not stated)."""
+    if choice in (VatRate.STANDARD.value, VatRate.NONE.value):
+        return VatRate(choice).percent
+    return None

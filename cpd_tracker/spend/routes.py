@@ -26,7 +26,10 @@ from cpd_tracker.once import already_sent, sent
 from cpd_tracker.params import choice_arg, id_arg, int_arg
 from cpd_tracker.registry import clock, get_service
 from cpd_tracker.rules.money import (
+    RECOVERY_LABELS,
     ShareBasis,
+    VatRecovery,
+    YearKind,
     money_text,
     percent_text,
     year_of,
@@ -41,7 +44,7 @@ from cpd_tracker.services.spend import (
     SpendService,
     Table,
 )
-from cpd_tracker.services.spend.report import purchases_table, year_choices
+from cpd_tracker.services.spend.report import purchases_table, vat_rate_text, year_choices
 from cpd_tracker.spend.access import (
     allowed_school,
     own_purchase,
@@ -51,8 +54,11 @@ from cpd_tracker.spend.access import (
     spend_user,
 )
 from cpd_tracker.spend.forms import (
+    YEAR_LABELS,
     DelegateForm,
     PurchaseForm,
+    vat_choice,
+    vat_percent,
 )
 from cpd_tracker.templating import tool_url
 
@@ -60,6 +66,8 @@ bp = Blueprint("spend", __name__, url_prefix="/spend")
 bp.add_app_template_filter(money_text, "money")
 bp.add_app_template_filter(percent_text, "percent")
 bp.add_app_template_filter(lambda v: FUNDING_LABELS.get(str(v), str(v)), "funding_label")
+bp.add_app_template_filter(vat_rate_text, "vat_rate")
+bp.add_app_template_filter(lambda v: RECOVERY_LABELS[VatRecovery(v)], "vat_recovery")
 
 LONDON = ZoneInfo("Europe/London")
 FORMATS = ("csv", "xlsx")
@@ -87,6 +95,13 @@ def _year_arg() -> int | None:
     return int_arg("year", min=2000, max=2100, label="The year")
 
 
+def _calendar_arg() -> YearKind | None:
+    """``?calendar=academy`` (September to August: academies) or ``financial`` (April to
+    March: maintained schools); absent, the calendar set in the spend settings."""
+    value = choice_arg("calendar", YEAR_LABELS, label="The calendar", strict=False)
+    return YearKind(value) if value is not None else None
+
+
 def _basis_arg() -> ShareBasis:
     value = choice_arg("basis", BASIS_LABELS, label="The way to share costs", strict=False)
     return ShareBasis(value) if value is not None else ShareBasis.PUPILS
@@ -104,7 +119,7 @@ def index() -> BaseResponse:
 def _report() -> tuple[Any, Any]:
     user = spend_user()
     service = get_service(SpendReportService)
-    window = service.window(user.organisation_id, _year_arg(), _today())
+    window = service.window(user.organisation_id, _year_arg(), _today(), _calendar_arg())
     return service.report(scope_of(user), window, _today(), _basis_arg()), window
 
 
@@ -122,6 +137,7 @@ def report() -> str:
         years=year_choices(window.kind, _today(), first[0].purchased_on if first else None),
         basis=_basis_arg().value,
         basis_labels=BASIS_LABELS,
+        calendar_labels=YEAR_LABELS,
         trust_wide=user.may_see_trust_money,
     )
 
@@ -144,7 +160,7 @@ def report_download(key: str, fmt: str) -> Response:
 def _purchase_filter() -> tuple[list[Purchase], Any, str]:
     user = spend_user()
     records = get_service(SpendService)
-    kind = records.organisation(user.organisation_id).spend_year
+    kind = _calendar_arg() or records.organisation(user.organisation_id).spend_year
     year = _year_arg()
     window = year_of(kind, _today()) if year is None else year_window(kind, year)
     school = request.args.get("school", "")
@@ -234,6 +250,8 @@ def _fill(form: PurchaseForm, p: Purchase) -> None:
     form.module_id.data = p.module_id
     form.course_title.data = p.course_title
     form.purchased_on.data = p.purchased_on
+    form.delivered_on.data = p.delivered_on
+    form.vat.data = vat_choice(p.vat_rate)
     form.delegates.data = p.delegates
     form.list_price.data = p.list_price_pence
     form.discount.data = p.discount_pence
@@ -254,6 +272,8 @@ def _details(form: PurchaseForm) -> PurchaseDetails:
         module_id=form.module_id.data,
         course_title=form.course_title.data or "",
         purchased_on=form.purchased_on.data,
+        delivered_on=form.delivered_on.data,
+        vat_rate=vat_percent(form.vat.data),
         delegates=form.delegates.data or 1,
         list_price_pence=int(form.list_price.data),
         discount_pence=form.discount.data,

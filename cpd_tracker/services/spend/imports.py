@@ -18,6 +18,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -52,8 +53,10 @@ PURCHASE_COLUMNS = (
     Column("module", "Module", ("Module slug", "Module title", "Training")),
     Column("course_title", "Course title", ("Course", "Description", "Item description")),
     Column("purchased_on", "Date", ("Purchase date", "Invoice date", "Transaction date")),
+    Column("delivered_on", "Delivered", ("Delivery date", "Date delivered", "Course date")),
     Column("delegates", "Delegates", ("Places", "Quantity", "Qty")),
     Column("list_price", "List price per delegate", ("List price", "Unit price", "Price")),
+    Column("vat_rate", "VAT rate", ("VAT", "VAT code", "Tax code")),
     Column("discount", "Discount", ("Discount amount",)),
     Column("discount_reason", "Discount reason", ("Reason",)),
     Column("supply", "Supply cover", ("Supply", "Supply cost")),
@@ -76,6 +79,19 @@ _FUNDING = {
     "npq": FundingSource.NPQ_SCHOLARSHIP,
     "npqscholarship": FundingSource.NPQ_SCHOLARSHIP,
     "scholarship": FundingSource.NPQ_SCHOLARSHIP,
+}
+#: VAT rate column: prices are ex VAT; an empty cell means not stated (counted as nil).
+_VAT = {
+    "20": Decimal(20),
+    "20%": Decimal(20),
+    "s": Decimal(20),
+    "standard": Decimal(20),
+    "0": Decimal(0),
+    "0%": Decimal(0),
+    "z": Decimal(0),
+    "zero": Decimal(0),
+    "e": Decimal(0),
+    "exempt": Decimal(0),
 }
 _YES = {"yes", "y", "true", "1", "x"}
 _NO = {"no", "n", "false", "0", ""}
@@ -100,6 +116,8 @@ class PurchaseRow:
     finance_code: str
     notional_sen: bool
     reference: str
+    delivered_on: dt.date | None = None
+    vat_rate: Decimal | None = None
 
 
 def parse_purchases_csv(data: bytes) -> ParsedFile[PurchaseRow]:
@@ -160,6 +178,19 @@ def _row(record: Record) -> tuple[PurchaseRow | None, list[str]]:
             purchased = parse_date(record.get("purchased_on"))
         except ValueError as exc:
             problems.append(f"date {exc}")
+    delivered: dt.date | None = None
+    if record.get("delivered_on"):
+        try:
+            delivered = parse_date(record.get("delivered_on"))
+        except ValueError as exc:
+            problems.append(f"delivery date {exc}")
+    vat_text = record.get("vat_rate").strip().lower()
+    vat_rate = _VAT.get(vat_text.replace(" ", "")) if vat_text else None
+    if vat_text and vat_rate is None:
+        problems.append(
+            f"VAT rate '{record.get('vat_rate')}' must be 20% (standard), 0% (exempt or "
+            "zero-rated) or empty (not stated)"
+        )
     delegates = 1
     if record.get("delegates"):
         text = record.get("delegates")
@@ -216,6 +247,8 @@ def _row(record: Record) -> tuple[PurchaseRow | None, list[str]]:
             finance_code=finance_code,
             notional_sen=sen in _YES,
             reference=reference,
+            delivered_on=delivered,
+            vat_rate=vat_rate,
         ),
         [],
     )
@@ -455,6 +488,8 @@ class PurchaseImportService:
                 finance_code=row.finance_code,
                 notional_sen=row.notional_sen,
                 reference=row.reference,
+                delivered_on=row.delivered_on,
+                vat_rate=row.vat_rate,
             )
             try:
                 purchase = self.records.save_purchase(

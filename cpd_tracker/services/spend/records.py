@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.sql.elements import ColumnElement
 
 from cpd_tracker.models import (
     Completion,
@@ -90,6 +91,11 @@ class PurchaseDetails:
     notional_sen: bool = False
     reference: str = ""
     notes: str = ""
+    #: The day the training is delivered (its year); None: not known yet (the booking's).
+    delivered_on: dt.date | None = None
+    #: VAT per cent on the price after discount (20, or 0 when exempt or zero-rated); None:
+    #: not stated (counted as nil).
+    vat_rate: Decimal | None = None
 
 
 class SpendService:
@@ -192,7 +198,8 @@ class SpendService:
         central: bool = True,
     ) -> list[Purchase]:
         """Purchases of the organisation, oldest first; ``school_ids`` limits them to those
-        schools' (plus trust-central ones when ``central``)."""
+        schools' (plus trust-central ones when ``central``). ``start`` and ``end`` bound the
+        day the training is delivered (the booking day while that is not recorded)."""
         query = (
             select(Purchase)
             .where(Purchase.organisation_id == organisation_id)
@@ -203,12 +210,12 @@ class SpendService:
                 selectinload(Purchase.membership),
                 selectinload(Purchase.delegate_links),
             )
-            .order_by(Purchase.purchased_on, Purchase.id)
+            .order_by(_accounted_on(), Purchase.id)
         )
         if start is not None:
-            query = query.where(Purchase.purchased_on >= start)
+            query = query.where(_accounted_on() >= start)
         if end is not None:
-            query = query.where(Purchase.purchased_on <= end)
+            query = query.where(_accounted_on() <= end)
         if school_ids is not None:
             ids = list(school_ids)
             where = Purchase.school_id.in_(ids)
@@ -461,10 +468,9 @@ class SpendService:
     def _places_used(
         self, membership: Membership, line: IncludedTraining, exclude_id: int | None
     ) -> int:
-        query = select(func.coalesce(func.sum(Purchase.delegates), 0)).where(
+        query = select(func.coalesce(func.sum(Purchase.included_places), 0)).where(
             Purchase.membership_id == membership.id,
             Purchase.module_id == line.module_id,
-            Purchase.included.is_(True),
         )
         if exclude_id is not None:
             query = query.where(Purchase.id != exclude_id)
@@ -487,7 +493,7 @@ class SpendService:
         gross = details.list_price_pence * details.delegates
         if details.discount_pence is None or details.discount_pence == suggestion.discount_pence:
             discount, membership_id = suggestion.discount_pence, suggestion.membership_id
-            included, reason = suggestion.included, ""
+            places, reason = suggestion.included_places, ""
         else:
             discount = details.discount_pence
             if discount > gross:
@@ -504,7 +510,11 @@ class SpendService:
                 )
             reason = details.discount_reason
             membership_id = suggestion.membership_id if discount else None
-            included = suggestion.included and discount == gross
+            # The included places stand while the discount still covers their list price.
+            free = suggestion.included_places * details.list_price_pence
+            places = suggestion.included_places if free and discount >= free else 0
+        included = places > 0
+        vat = money.vat_on(gross - discount, details.vat_rate)
         created = purchase is None
         if purchase is None:
             purchase = Purchase(
@@ -520,6 +530,10 @@ class SpendService:
         purchase.module_id = details.module_id
         purchase.course_title = details.course_title
         purchase.purchased_on = details.purchased_on
+        purchase.delivered_on = details.delivered_on
+        purchase.vat_rate = details.vat_rate
+        purchase.vat_pence = vat
+        purchase.included_places = places
         purchase.delegates = details.delegates
         purchase.list_price_pence = details.list_price_pence
         purchase.discount_pence = discount
@@ -546,9 +560,13 @@ class SpendService:
             provider_id=details.provider_id,
             module_id=details.module_id,
             purchased_on=details.purchased_on.isoformat(),
+            delivered_on=None if details.delivered_on is None else details.delivered_on.isoformat(),
             delegates=details.delegates,
             list_price_pence=details.list_price_pence,
             discount_pence=discount,
+            vat_rate=None if details.vat_rate is None else str(details.vat_rate),
+            vat_pence=vat,
+            included_places=places,
             suggested_discount_pence=suggestion.discount_pence,
             discount_reason=reason,
             membership_id=membership_id,
@@ -621,6 +639,16 @@ class SpendService:
             )
         if not 1 <= details.delegates <= MAX_DELEGATES:
             raise SpendError(f"Delegates must be between 1 and {MAX_DELEGATES}", "delegates")
+        if details.vat_rate is not None and not Decimal(0) <= details.vat_rate <= money.MAX_PERCENT:
+            raise SpendError("The VAT rate must be from 0% to 100%", "vat_rate")
+        if (
+            details.delivered_on is not None
+            and abs((details.delivered_on - details.purchased_on).days) > 3 * 366
+        ):
+            raise SpendError(
+                "The training must be delivered within three years of its booking",
+                "delivered_on",
+            )
         if details.supply_pence and details.supply_code not in SUPPLY_CODES:
             raise SpendError(
                 "Choose the finance code of the supply cover: E02 or E26", "supply_code"
@@ -734,3 +762,8 @@ class SpendService:
             ):
                 completions.setdefault(c.person_id, []).append(c)
         return [(p, completions.get(p.id, [])) for p in people]
+
+
+def _accounted_on() -> ColumnElement[dt.date]:
+    """The day that puts a purchase in a year (``rules.money.accounting_date``) in SQL."""
+    return func.coalesce(Purchase.delivered_on, Purchase.purchased_on)

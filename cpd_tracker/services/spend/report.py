@@ -13,6 +13,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -28,6 +29,7 @@ from cpd_tracker.rules.money import (
     apportion,
     divide,
     membership_value,
+    missing_figures,
     money_text,
     percent_text,
     share_weights,
@@ -73,21 +75,33 @@ class Totals:
     list_total: int = 0
     discount: int = 0
     net: int = 0
+    vat: int = 0
+    recoverable_vat: int = 0
     supply: int = 0
     travel: int = 0
+    funded: int = 0
 
     @property
     def total(self) -> int:
-        return self.net + self.supply + self.travel
+        """Net of recoverable VAT: what the training cost, whoever paid."""
+        return self.net + self.vat - self.recoverable_vat + self.supply + self.travel
+
+    @property
+    def school_cost(self) -> int:
+        return self.total - self.funded
 
     def add(self, p: Purchase) -> None:
+        cost = p.cost
         self.purchases += 1
         self.delegates += p.delegates
-        self.list_total += p.list_total_pence
-        self.discount += p.discount_pence
-        self.net += p.net_pence
-        self.supply += p.supply_pence
-        self.travel += p.travel_pence
+        self.list_total += cost.list_total
+        self.discount += cost.discount
+        self.net += cost.net
+        self.vat += cost.vat
+        self.recoverable_vat += cost.recoverable_vat
+        self.supply += cost.supply
+        self.travel += cost.travel
+        self.funded += cost.funded
 
 
 @dataclass(frozen=True)
@@ -105,13 +119,24 @@ class Table:
 SPEND_HEADINGS = [
     "Purchases",
     "Delegates",
-    "List price",
+    "List price (ex VAT)",
     "Discount",
-    "Training after discount",
+    "Training after discount (ex VAT)",
+    "VAT",
+    "VAT recoverable",
     "Supply cover",
     "Travel",
-    "Total",
+    "Total (net of recoverable VAT)",
+    "Funded by DfE or a grant",
+    "Cost to the school",
 ]
+SPEND_NOTE = (
+    "Discounts come off the ex-VAT list price. VAT that the school recovers (maintained "
+    "schools through the local authority, VATA 1994 s.33; academies and the trust under "
+    "s.33B) is not a cost. Training paid by DfE (NPQ scholarships) or a grant is shown but "
+    "is not the school's cost; supply cover and travel are. A purchase counts in the year "
+    "the training is delivered (the booking date while no delivery date is recorded)."
+)
 
 
 def _spend_cells(t: Totals) -> list[Cell]:
@@ -121,9 +146,13 @@ def _spend_cells(t: Totals) -> list[Cell]:
         money_text(t.list_total),
         money_text(t.discount),
         money_text(t.net),
+        money_text(t.vat),
+        money_text(t.recoverable_vat),
         money_text(t.supply),
         money_text(t.travel),
         money_text(t.total),
+        money_text(t.funded),
+        money_text(t.school_cost),
     ]
 
 
@@ -135,7 +164,7 @@ def breakdown(
     for p in purchases:
         groups[by(p)].add(p)
         overall.add(p)
-    ordered = sorted(groups.items(), key=lambda kv: (-kv[1].total, kv[0]))
+    ordered = sorted(groups.items(), key=lambda kv: (-kv[1].school_cost, -kv[1].total, kv[0]))
     rows = [[label, *_spend_cells(t)] for label, t in ordered]
     if rows:
         rows.append(["Total", *_spend_cells(overall)])
@@ -144,8 +173,9 @@ def breakdown(
         title,
         [heading, *SPEND_HEADINGS],
         rows,
-        numeric=tuple(range(1, 9)),
-        chart=[(label, t.total) for label, t in ordered],
+        numeric=tuple(range(1, len(SPEND_HEADINGS) + 1)),
+        chart=[(label, t.school_cost) for label, t in ordered],
+        note=SPEND_NOTE,
     )
 
 
@@ -167,8 +197,17 @@ class SpendReportService:
         self.records = records
         self.compliance = compliance
 
-    def window(self, organisation_id: int, first_year: int | None, today: dt.date) -> YearWindow:
-        kind = self.records.organisation(organisation_id).spend_year
+    def window(
+        self,
+        organisation_id: int,
+        first_year: int | None,
+        today: dt.date,
+        kind: YearKind | None = None,
+    ) -> YearWindow:
+        """The year to report: of ``kind`` (academy, September to August; financial, April to
+        March), by default the calendar set in the organisation's settings."""
+        if kind is None:
+            kind = self.records.organisation(organisation_id).spend_year
         if first_year is None:
             return year_of(kind, today)
         return year_window(kind, first_year)
@@ -212,7 +251,7 @@ class SpendReportService:
             ),
             self._finance_codes(purchases),
             self._memberships(scope, window),
-            self._cost_per_compliant(scope, purchases, today),
+            self._cost_per_compliant(scope, purchases, window, today),
             self._apportionment(scope, window, today, basis),
         ]
         return SpendReport(scope, window, tables)
@@ -223,7 +262,7 @@ class SpendReportService:
     def _finance_codes(purchases: Iterable[Purchase]) -> Table:
         codes: dict[str, int] = defaultdict(int)
         for p in purchases:
-            codes[p.finance_code] += p.net_pence + p.travel_pence
+            codes[p.finance_code] += p.cost.training + p.travel_pence
             if p.supply_pence:
                 codes[p.supply_code or "Supply (no code)"] += p.supply_pence
         rows: list[list[Cell]] = [[code, money_text(v)] for code, v in sorted(codes.items())]
@@ -235,8 +274,10 @@ class SpendReportService:
             ["Code", "Amount"],
             rows,
             numeric=(1,),
-            note="E09 staff development and training (training after discount, and travel); "
-            "supply cover separately as E02 supply teaching staff or E26 agency supply.",
+            note="E09 staff development and training (training after discount and net of "
+            "recoverable VAT, and travel); supply cover separately as E02 supply teaching staff "
+            "or E26 agency supply. DfE- and grant-funded training is included: it is spent "
+            "through the books, with its funding as income.",
         )
 
     # -- membership value -----------------------------------------------------------------
@@ -300,22 +341,34 @@ class SpendReportService:
         return membership_value(
             membership.fee_pence,
             (
-                PurchaseUnderMembership(p.list_total_pence, p.discount_pence, p.included)
+                PurchaseUnderMembership(
+                    p.list_total_pence, p.discount_pence, p.included, p.included_pence
+                )
                 for p in purchases
             ),
         )
 
     # -- cost per compliant member of staff ---------------------------------------------
 
-    def _cost_per_compliant(self, scope: Scope, purchases: list[Purchase], today: dt.date) -> Table:
+    def _cost_per_compliant(
+        self, scope: Scope, purchases: list[Purchase], window: YearWindow, today: dt.date
+    ) -> Table:
+        """Each required training's cost in the year beside the delegates it trained and the
+        staff compliant with it at the end of that year (today, while the year is running):
+        the same year's compliance, not today's for a past year."""
+        as_of = min(window.end, today)
         cost: dict[int, int] = defaultdict(int)
+        booked: dict[int, int] = defaultdict(int)
+        trained: dict[int, int] = defaultdict(int)
         for p in purchases:
             if p.module_id is not None:
-                cost[p.module_id] += p.total_pence
+                cost[p.module_id] += p.school_cost_pence
+                booked[p.module_id] += p.delegates
+                trained[p.module_id] += sum(1 for d in p.delegate_links if d.completion_id)
         compliant: dict[int, set[int]] = defaultdict(set)
         titles: dict[int, str] = {}
         for school in self._schools(scope):
-            result = self.compliance.school(school, today)
+            result = self.compliance.school(school, as_of)
             for requirement in result.requirements:
                 titles[requirement.module_id] = requirement.module.title
             for row in result.cells.values():
@@ -325,22 +378,37 @@ class SpendReportService:
         for module_id, title in sorted(titles.items(), key=lambda kv: kv[1]):
             count = len(compliant[module_id])
             per = divide(cost[module_id], count)
+            per_trained = divide(cost[module_id], trained[module_id])
             rows.append(
                 [
                     title,
                     money_text(cost[module_id]),
+                    booked[module_id],
+                    trained[module_id],
+                    "n/a" if per_trained is None else money_text(per_trained),
                     count,
                     "n/a" if per is None else money_text(per),
                 ]
             )
         return Table(
             "compliance",
-            "Cost per compliant member of staff",
-            ["Required training", "Spent this year", "Staff compliant today", "Cost per compliant"],
+            "Cost per delegate trained and per compliant member of staff",
+            [
+                "Required training",
+                f"Cost to the school in {window.label}",
+                "Delegates booked",
+                "Delegates trained",
+                "Cost per delegate trained",
+                f"Staff compliant on {as_of:%d/%m/%Y}",
+                "Cost per compliant",
+            ],
             rows,
-            numeric=(1, 2, 3),
-            note="This year's spend on each required training (after discount, with supply "
-            "cover and travel) over the staff compliant with it today.",
+            numeric=(1, 2, 3, 4, 5, 6),
+            note=f"The year's cost to the school of each required training (after discount, "
+            f"net of recoverable VAT, with supply cover and travel; DfE- and grant-funded "
+            f"training left out), over the delegates whose completion is linked to the "
+            f"purchase, and over the staff compliant with it on {as_of:%d/%m/%Y}, the end of "
+            f"{window.label} (or today while it runs).",
         )
 
     # -- apportionment ----------------------------------------------------------------------
@@ -372,7 +440,7 @@ class SpendReportService:
         central = self.records.purchases(
             org, start=window.start, end=window.end, school_ids=(), central=True
         )
-        central_total = sum(p.total_pence for p in central)
+        central_total = sum(p.school_cost_pence for p in central)
         use: dict[int, int] = defaultdict(int)
         for p in central:
             for d in p.delegate_links:
@@ -386,6 +454,7 @@ class SpendReportService:
         shares = apportion(central_total, share_weights(basis, figures)) if central_total else {}
         fee_shares: dict[int, int] = defaultdict(int)
         unshared: list[str] = []
+        shown = [s for s in schools if scope.school_ids is None or s.id in scope.school_ids]
         for m in self.records.memberships(org):
             if m.school_id is not None:
                 continue
@@ -399,7 +468,6 @@ class SpendReportService:
             for school_id, part in parts.items():
                 fee_shares[school_id] += part
         rows: list[list[Cell]] = []
-        shown = [s for s in schools if scope.school_ids is None or s.id in scope.school_ids]
         for s in shown:
             central_part = (shares or {}).get(s.id, 0)
             rows.append(
@@ -445,6 +513,29 @@ class SpendReportService:
             )
         if unshared:
             notes.append("Not shared (nothing to share by): " + ", ".join(unshared) + ".")
+        names = {s.id: s.name for s in schools}
+        in_scope = {s.id for s in shown}
+        for what, share_basis in (
+            ("pupil numbers", ShareBasis.PUPILS),
+            ("staff", ShareBasis.STAFF),
+        ):
+            used = (central_total and basis is share_basis) or any(
+                m.school_id is None and m.share_basis is share_basis
+                for m in self.records.memberships(org)
+                if m.starts_on <= window.end and m.ends_on >= window.start
+            )
+            missing = [names[i] for i in missing_figures(share_basis, figures) if i in in_scope]
+            if used and missing:
+                notes.append(
+                    f"Warning: no {what} recorded for {', '.join(missing)}: "
+                    f"{'it gets' if len(missing) == 1 else 'they get'} no share of what is "
+                    f"shared by {what}, and the others' shares are larger until "
+                    + (
+                        "they are entered in Settings."
+                        if what == "pupil numbers"
+                        else "the staff list is imported."
+                    )
+                )
         return Table(
             "apportionment",
             "Trust-central spend shared out to schools",
@@ -476,7 +567,8 @@ def year_choices(kind: YearKind, today: dt.date, earliest: dt.date | None) -> li
 
 
 PURCHASE_HEADINGS = [
-    "Date",
+    "Date booked",
+    "Date delivered",
     "School",
     "Provider",
     "Training",
@@ -484,16 +576,20 @@ PURCHASE_HEADINGS = [
     "List price per delegate",
     "Discount",
     "Suggested discount",
-    "Training after discount",
+    "Training after discount (ex VAT)",
+    "VAT rate",
+    "VAT",
+    "VAT recoverable",
     "Supply cover",
     "Supply code",
     "Travel",
-    "Total",
+    "Total (net of recoverable VAT)",
+    "Cost to the school",
     "Funding source",
     "Finance code",
     "Notional SEN",
     "Membership",
-    "Included place",
+    "Included places",
     "Delegates named",
     "Cost per delegate",
     "Reference",
@@ -504,10 +600,12 @@ def purchases_table(purchases: Iterable[Purchase]) -> Table:
     """Every purchase as one row, the same text on the page and in both downloads."""
     rows: list[list[Cell]] = []
     for p in purchases:
-        per = divide(p.total_pence, p.delegates)
+        cost = p.cost
+        per = divide(cost.total, p.delegates)
         rows.append(
             [
                 p.purchased_on.strftime("%d/%m/%Y"),
+                "" if p.delivered_on is None else p.delivered_on.strftime("%d/%m/%Y"),
                 p.school.name if p.school else CENTRAL,
                 p.provider.name,
                 p.title,
@@ -516,15 +614,19 @@ def purchases_table(purchases: Iterable[Purchase]) -> Table:
                 money_text(p.discount_pence),
                 money_text(p.suggested_discount_pence),
                 money_text(p.net_pence),
+                vat_rate_text(p.vat_rate),
+                money_text(cost.vat),
+                money_text(cost.recoverable_vat),
                 money_text(p.supply_pence),
                 p.supply_code or "",
                 money_text(p.travel_pence),
-                money_text(p.total_pence),
+                money_text(cost.total),
+                money_text(cost.school_cost),
                 FUNDING_LABELS[p.funding_source.value],
                 p.finance_code,
                 "Yes" if p.notional_sen else "No",
                 p.membership.name if p.membership else "",
-                "Yes" if p.included else "No",
+                f"{p.included_places} of {p.delegates}" if p.included_places else "No",
                 len(p.delegate_links),
                 "n/a" if per is None else money_text(per),
                 p.reference,
@@ -535,5 +637,14 @@ def purchases_table(purchases: Iterable[Purchase]) -> Table:
         "Purchases",
         PURCHASE_HEADINGS,
         rows,
-        numeric=(4, 5, 6, 7, 8, 9, 11, 12, 18, 19),
+        numeric=(5, 6, 7, 8, 9, 11, 12, 13, 15, 16, 17, 23, 24),
     )
+
+
+def vat_rate_text(rate: Decimal | None) -> str:
+    """20 -> "20%", 0 -> "0% (exempt or zero-rated)", None -> "Not stated"."""
+    if rate is None:
+        return "Not stated"
+    if not rate:
+        return "0% (exempt or zero-rated)"
+    return f"{rate.normalize():f}%"

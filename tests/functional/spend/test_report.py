@@ -61,14 +61,18 @@ def test_worked_example_breaks_even_at_7500_on_the_page(
         ]
     ]
     schools = table_cells(html, "schools")
-    assert schools[0][:9] == [
+    assert schools[0] == [
         "Alder Primary",
         "2",
         "6",
         "£3,000.00",
         "£600.00",
         "£2,400.00",
+        "£0.00",  # VAT: not stated on these rows
         "£0.00",
+        "£0.00",
+        "£0.00",
+        "£2,400.00",
         "£0.00",
         "£2,400.00",
     ]
@@ -212,4 +216,6 @@ def test_cost_per_compliant_member_of_staff(app: Flask, org_id: int, sign_in: Si
     year = today.year if today.month >= 9 else today.year - 1
     html = sign_in("admin").get(f"/spend/report?year={year}").get_data(as_text=True)
     rows = {r[0]: r for r in table_cells(html, "compliance")}
-    assert rows["Autism awareness"][1:] == ["£300.00", "3", "£100.00"]
+    # Cost, delegates booked, delegates trained (none linked yet), per trained, compliant,
+    # per compliant.
+    assert rows["Autism awareness"][1:] == ["£300.00", "3", "0", "n/a", "3", "£100.00"]

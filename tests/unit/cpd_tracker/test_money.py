@@ -12,15 +12,19 @@ from cpd_tracker.rules.money import (
     NO_DISCOUNT,
     DiscountRule,
     IncludedPlaces,
+    PurchaseCost,
     PurchaseItem,
     PurchaseUnderMembership,
     RuleScope,
     SchoolFigures,
     ShareBasis,
+    VatRecovery,
     YearKind,
+    accounting_date,
     apportion,
     divide,
     membership_value,
+    missing_figures,
     money_text,
     net_cost,
     parse_percent,
@@ -30,6 +34,8 @@ from cpd_tracker.rules.money import (
     share_weights,
     spread_by_days,
     suggest_discount,
+    vat_on,
+    vat_recovery,
     year_of,
     year_window,
 )
@@ -201,8 +207,10 @@ def test_included_places_make_the_training_free_when_enough_remain() -> None:
     two = suggest_discount(_item(15_000, 2), [rule], [places])
     assert (two.discount_pence, two.included) == (30_000, True)
     assert "2 places left" in two.reason
+    # Three delegates with two places left: two included, one paid with the 20% rule
+    # (issue 16: it used to suggest 20% on all three and leave the places unused).
     three = suggest_discount(_item(15_000, 3), [rule], [places])
-    assert (three.discount_pence, three.included) == (9_000, False)
+    assert (three.discount_pence, three.included, three.included_places) == (33_000, True, 2)
 
 
 def test_net_cost_refuses_impossible_discounts() -> None:
@@ -301,3 +309,190 @@ def test_percentages() -> None:
     for bad in ("0", "101", "12.345", "-3", "abc"):
         with pytest.raises(ValueError, match="The discount"):
             parse_percent(bad)
+
+
+# --- Money as school finance sees it (issue 16) -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("net", "rate", "vat", "reason"),
+    [
+        (20_000, D(20), 4_000, "standard rate on the net price: £200 + £40"),
+        (20_000, D(0), 0, "exempt or zero-rated training: no VAT"),
+        (20_000, None, 0, "a row recorded before VAT was asked: VAT unknown, counted as nil"),
+        (12_345, D(20), 2_469, "£123.45 at 20% is £24.69 (half-up once)"),
+        (2, D(20), 0, "0.4p rounds to nothing"),
+        (3, D(20), 1, "0.6p rounds to a penny"),
+    ],
+)
+def test_vat_on_the_net_price(net: int, rate: Decimal | None, vat: int, reason: str) -> None:
+    assert vat_on(net, rate) == vat, reason
+
+
+@pytest.mark.parametrize(
+    ("school_type", "central", "recovery", "reason"),
+    [
+        ("maintained", False, VatRecovery.LOCAL_AUTHORITY, "maintained: through the LA, s.33"),
+        ("maintained_nursery", False, VatRecovery.LOCAL_AUTHORITY, "a maintained nursery too"),
+        ("pupil_referral_unit", False, VatRecovery.LOCAL_AUTHORITY, "a PRU is maintained"),
+        ("maintained_special", False, VatRecovery.LOCAL_AUTHORITY, "maintained special"),
+        ("academy", False, VatRecovery.ACADEMY, "academies under VATA s.33B"),
+        ("special_academy", False, VatRecovery.ACADEMY, "a special academy is an academy"),
+        ("ap_academy", False, VatRecovery.ACADEMY, "an AP academy is an academy"),
+        ("independent", False, VatRecovery.NONE, "an independent school recovers nothing here"),
+        ("non_maintained_special", False, VatRecovery.NONE, "a charity, not a public body"),
+        (None, False, VatRecovery.ACADEMY, "type not recorded: a state school, it recovers"),
+        (None, True, VatRecovery.ACADEMY, "trust central: the academy trust, s.33B"),
+    ],
+)
+def test_vat_recovery_by_type_of_school(
+    school_type: str | None, central: bool, recovery: VatRecovery, reason: str
+) -> None:
+    assert vat_recovery(school_type, trust_central=central) is recovery, reason
+
+
+@pytest.mark.parametrize(
+    ("cost", "training", "total", "school_cost", "reason"),
+    [
+        (
+            PurchaseCost(30_000, 6_000, 4_800, VatRecovery.ACADEMY, 15_000, 1_000),
+            24_000,
+            40_000,
+            40_000,
+            "£300 list, 20% off the ex-VAT price = £240, VAT £48 recovered (s.33B): "
+            "the academy's cost is £240 + £150 supply + £10 travel",
+        ),
+        (
+            PurchaseCost(30_000, 6_000, 4_800, VatRecovery.LOCAL_AUTHORITY, 0, 0),
+            24_000,
+            24_000,
+            24_000,
+            "a maintained school recovers the £48 through the LA: cost £240",
+        ),
+        (
+            PurchaseCost(30_000, 6_000, 4_800, VatRecovery.NONE, 0, 0),
+            28_800,
+            28_800,
+            28_800,
+            "an independent school bears the VAT: £240 + £48",
+        ),
+        (
+            PurchaseCost(200_000, 0, 0, VatRecovery.ACADEMY, 30_000, 0, externally_funded=True),
+            200_000,
+            230_000,
+            30_000,
+            "an NPQ place funded by DfE: the £2,000 course is shown but not the school's "
+            "cost; the £300 of supply cover is",
+        ),
+        (
+            PurchaseCost(40_000, 0, 8_000, VatRecovery.NONE, 0, 0, externally_funded=True),
+            48_000,
+            48_000,
+            0,
+            "a grant pays the whole course, VAT included: nothing is the school's cost",
+        ),
+    ],
+)
+def test_cost_to_the_school(
+    cost: PurchaseCost, training: int, total: int, school_cost: int, reason: str
+) -> None:
+    assert (cost.training, cost.total, cost.school_cost) == (training, total, school_cost), reason
+    assert cost.funded + cost.school_cost == cost.total
+
+
+@pytest.mark.parametrize(
+    ("delivered", "booked", "kind", "label", "reason"),
+    [
+        (
+            dt.date(2026, 9, 14),
+            dt.date(2026, 6, 20),
+            YearKind.ACADEMY,
+            "2026/27",
+            "booked in June, delivered in September: next academy year's spend",
+        ),
+        (
+            dt.date(2026, 4, 2),
+            dt.date(2026, 3, 25),
+            YearKind.FINANCIAL,
+            "2026/27",
+            "booked before the end of March, delivered in April: the new financial year",
+        ),
+        (
+            dt.date(2026, 4, 2),
+            dt.date(2026, 3, 25),
+            YearKind.ACADEMY,
+            "2025/26",
+            "the same course in the academy calendar: still 2025/26",
+        ),
+        (
+            None,
+            dt.date(2026, 3, 25),
+            YearKind.FINANCIAL,
+            "2025/26",
+            "no delivery date recorded: the booking date stands in",
+        ),
+    ],
+)
+def test_the_year_of_a_purchase_is_the_year_it_is_delivered(
+    delivered: dt.date | None, booked: dt.date, kind: YearKind, label: str, reason: str
+) -> None:
+    assert year_of(kind, accounting_date(delivered, booked)).label == label, reason
+
+
+@pytest.mark.parametrize(
+    ("delegates", "remaining", "discount", "places", "reason"),
+    [
+        (3, 2, 30_000 + 3_000, 2, "3 delegates, 2 places left: 2 included + 1 paid at 20% off"),
+        (2, 2, 30_000, 2, "enough places for everyone: all included"),
+        (1, 2, 15_000, 1, "one delegate, places to spare"),
+        (5, 1, 15_000 + 12_000, 1, "1 place left for 5: 1 included + 4 paid at 20% off"),
+        (3, 0, 9_000, 0, "no places left: 20% off all three"),
+    ],
+)
+def test_partial_use_of_included_places(
+    delegates: int, remaining: int, discount: int, places: int, reason: str
+) -> None:
+    left = IncludedPlaces(1, "nasen full membership", AUTISM, remaining=remaining)
+    rule = _rule(RuleScope.PROVIDER, "20", provider_id=NASEN)
+    got = suggest_discount(_item(15_000, delegates), [rule], [left])
+    assert (got.discount_pence, got.included_places) == (discount, places), reason
+
+
+def test_partial_included_places_with_no_rule_for_the_paid_ones() -> None:
+    left = IncludedPlaces(1, "nasen full membership", AUTISM, remaining=2)
+    got = suggest_discount(_item(15_000, 3), [], [left])
+    assert (got.discount_pence, got.included_places) == (30_000, 2)
+    assert got.reason == "2 included in nasen full membership (2 places left) and 1 paid"
+
+
+def test_membership_value_splits_a_partly_included_purchase_into_i_and_d() -> None:
+    # 3 places at £150: 2 included (I = £300), 1 paid with 20% off (D = £30 on £150 at list).
+    value = membership_value(
+        50_000, [PurchaseUnderMembership(45_000, 33_000, True, included_pence=30_000)]
+    )
+    assert (value.included_value, value.discounts, value.discounted_list_spend) == (
+        30_000,
+        3_000,
+        15_000,
+    )
+    assert value.realised_rate == D("0.2")
+
+
+@pytest.mark.parametrize(
+    ("basis", "missing", "reason"),
+    [
+        (ShareBasis.PUPILS, [2], "school 2 has no pupil numbers: named, not silently £0"),
+        (ShareBasis.STAFF, [3], "school 3 has no staff recorded"),
+        (ShareBasis.EQUALLY, [], "sharing equally needs no figures"),
+        (ShareBasis.USE, [], "by use: no delegates is a true nil, not a missing figure"),
+    ],
+)
+def test_schools_missing_the_figures_to_share_by_are_named(
+    basis: ShareBasis, missing: list[int], reason: str
+) -> None:
+    schools = [
+        SchoolFigures(1, 400, 30, 2),
+        SchoolFigures(2, None, 20, 0),
+        SchoolFigures(3, 200, 0, 0),
+    ]
+    assert missing_figures(basis, schools) == missing, reason
