@@ -172,6 +172,10 @@ def seed_spend(session: Session, audit: AuditService, org: Organisation, today: 
                 funding_source=fund,
                 notional_sen=fund is FundingSource.SCHOOL_BUDGET,
                 reference=f"DEMO-{day:%m%d}-{delegates}",
+                # Delivered a fortnight after booking; VAT at the standard rate (recovered by
+                # the academies), none on the DfE-funded NPQ place.
+                delivered_on=day + dt.timedelta(days=14),
+                vat_rate=Decimal(0) if fund is FundingSource.NPQ_SCHOLARSHIP else Decimal(20),
             ),
             None,
             recorded_by_id=None,

@@ -53,3 +53,12 @@ def test_the_demo_has_a_spend_report(app: Flask) -> None:
         (row,) = memberships.rows
         assert row[4] != "£0.00"  # discounts realised
         assert row[5] == "£600.00"  # four included autism places at £150
+        funding = report.table("funding")
+        assert funding is not None
+        npq = next(r for r in funding.rows if r[0] == "NPQ scholarship")
+        # The DfE-funded NPQ place is shown but is not the school's cost; no VAT on it.
+        assert npq[6] == "£0.00"
+        assert (npq[-2], npq[-1]) == ("£895.00", "£0.00")
+        purchases = db.session.scalars(select(Purchase)).all()
+        assert all(p.delivered_on is not None for p in purchases)
+        assert {p.vat_rate for p in purchases} == {0, 20}
