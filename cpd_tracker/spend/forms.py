@@ -37,11 +37,12 @@ SCOPE_LABELS = {
     RuleScope.MODULE.value: "One module of the catalogue",
     RuleScope.CATEGORY.value: "A category of training, like SEND",
 }
+VAT_UNKNOWN = "unknown"
 VAT_LABELS = {
     VatRate.STANDARD.value: "Standard rate, 20%",
     VatRate.NONE.value: "No VAT: exempt or zero-rated (0%)",
     #: Only for purchases recorded before VAT was asked (see ``vat_choice``).
-    "unknown": "Not stated (recorded before VAT was asked: counted as no VAT)",
+    VAT_UNKNOWN: "Not stated (recorded before VAT was asked: counted as no VAT)",
 }
 YEAR_LABELS = {
     YearKind.ACADEMY.value: "Academy year: 1 September to 31 August",
@@ -315,7 +316,9 @@ class PurchaseForm(BaseForm):
             raise StopValidation("Enter a real date, like 14/9/2026")
 
     def validate_vat(self, field: Field) -> None:
-        _one_of(field, VAT_LABELS, "Choose whether VAT is charged on the training")
+        choices = getattr(field, "choices", None) or list(VAT_LABELS.items())
+        if field.data not in {str(c[0]) for c in choices}:
+            raise StopValidation("Choose whether VAT is charged on the training")
 
     def validate_funding_source(self, field: Field) -> None:
         if field.data not in FUNDING_LABELS:
@@ -350,7 +353,7 @@ class SettingsForm(BaseForm):
 def vat_choice(rate: Decimal | None) -> str:
     """The VAT radio's value for a stored rate."""
     if rate is None:
-        return "unknown"
+        return VAT_UNKNOWN
     return VatRate.STANDARD.value if rate == VatRate.STANDARD.percent else VatRate.NONE.value
 
 

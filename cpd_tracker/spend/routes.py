@@ -54,6 +54,8 @@ from cpd_tracker.spend.access import (
     spend_user,
 )
 from cpd_tracker.spend.forms import (
+    VAT_LABELS,
+    VAT_UNKNOWN,
     YEAR_LABELS,
     DelegateForm,
     PurchaseForm,
@@ -227,6 +229,12 @@ def _purchase_form(purchase: Purchase | None) -> PurchaseForm:
     ]
     form.module_id.choices = [("", "Not in the catalogue: enter the course title")] + [
         (str(m.id), m.title) for m in records.modules(user.organisation_id)
+    ]
+    # "Not stated" only for a purchase recorded before VAT was asked: a new one says.
+    form.vat.choices = [
+        (value, label)
+        for value, label in VAT_LABELS.items()
+        if value != VAT_UNKNOWN or (purchase is not None and purchase.vat_rate is None)
     ]
     if request.method == "GET":
         if purchase is None:

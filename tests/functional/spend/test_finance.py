@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -61,6 +62,15 @@ def _school_type(app: Flask, urn: str, kind: SchoolType | None, pupils: int | No
         if pupils != 0:
             school.pupil_count = pupils
         db.session.commit()
+
+
+def _checked(html: str) -> str | None:
+    """The value of the VAT radio that is checked."""
+    for tag in re.findall(r"<input[^>]*>", html):
+        if 'name="vat"' in tag and "checked" in tag:
+            found = re.search(r'value="([^"]*)"', tag)
+            return found.group(1) if found else None
+    return None
 
 
 def _saved(app: Flask) -> tuple[int, Decimal | None, dt.date | None, int]:
@@ -312,3 +322,24 @@ def test_a_delivery_date_years_from_the_booking_is_refused(app: Flask, org_id: i
     )
     with app.app_context(), pytest.raises(SpendError, match="three years"):
         service().save_purchase(org_id, details, None, recorded_by_id=None)
+
+
+def test_not_stated_vat_is_offered_only_for_a_purchase_recorded_before_vat_was_asked(
+    app: Flask, org_id: int, sign_in: SignIn
+) -> None:
+    nasen = provider(app, org_id)
+    lead = sign_in("instructor", ALDER)
+    new = lead.get("/spend/purchases/new").get_data(as_text=True)
+    assert _checked(new) == "standard"
+    assert 'value="unknown"' not in new
+    refused = _new(lead, _form(app, nasen, vat="unknown"))
+    assert refused.status_code == 400
+    assert count(app) == 0
+    # A row from before VAT was asked (stored as ex VAT, rate not stated).
+    old = purchase(app, org_id, nasen, school_id(app, ALDER))
+    edit = f"/spend/purchases/{old}/edit"
+    page = lead.get(edit).get_data(as_text=True)
+    assert _checked(page) == "unknown"
+    kept = post(lead, edit, edit, _form(app, nasen, vat="unknown", delegates="1"))
+    assert kept.status_code == 302, kept.get_data(as_text=True)[:2000]
+    assert _saved(app)[:2] == (0, None)
