@@ -46,6 +46,8 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from cpd_tracker.rules.employment import has_left
+
 
 class Status(enum.StrEnum):
     NOT_YET_DUE = "not_yet_due"
@@ -448,7 +450,7 @@ def assess(
 
     # Rule 1: a leaver drops out of every figure from the day after the leaving day (their
     # last day employed), history kept.
-    if person.leaving_date is not None and person.leaving_date < today:
+    if person.leaving_date is not None and has_left(person.leaving_date, today):
         return StatusResult(
             Status.LEFT,
             due_on=None,

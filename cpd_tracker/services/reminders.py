@@ -26,7 +26,7 @@ from functools import cache
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -44,6 +44,7 @@ from cpd_tracker.models import (
     School,
     SchoolHead,
 )
+from cpd_tracker.rules.employment import has_left
 from cpd_tracker.rules.training import Status, StatusResult, uk_date
 from cpd_tracker.services.audit import AuditService
 from cpd_tracker.services.compliance import (
@@ -53,6 +54,7 @@ from cpd_tracker.services.compliance import (
     StaffMember,
     StatusRow,
 )
+from cpd_tracker.services.employed import employed_sql
 from cpd_tracker.services.senco import SencoService
 from cpd_tracker.services.senco_reminders import SencoReminders
 
@@ -328,7 +330,7 @@ class ReminderService:
                 .where(
                     SchoolHead.organisation_id == org.organisation.id,
                     Person.active.is_(True),
-                    or_(Person.leaving_date.is_(None), Person.leaving_date > today),
+                    employed_sql(today),
                 )
             ).all()
         )
@@ -454,7 +456,7 @@ class ReminderService:
             person = people[person_id]
             if not valid_address(person.email):
                 continue
-            if person.leaving_date is not None and person.leaving_date <= today:
+            if has_left(person.leaving_date, today):
                 continue
             for grant in sorted(effective_grants(granted), key=lambda g: g.school_id or 0):
                 if grant.school_id is not None:

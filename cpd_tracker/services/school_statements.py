@@ -52,6 +52,7 @@ from cpd_tracker.models import (
     StaffRoleKind,
 )
 from cpd_tracker.services.compliance import EXCLUDED, VALID
+from cpd_tracker.services.employed import employed_sql
 from cpd_tracker.services.status_facts import due_on, status_on
 
 EXPIRY_WINDOWS = (30, 60, 90)
@@ -415,12 +416,14 @@ def _figure(
 
 def _on_staff(filtered: bool, by_status: bool) -> list[ColumnElement[bool]]:
     """A person on the school's staff list (holding the role asked for; with the status
-    asked for on some requirement today)."""
+    asked for on some requirement today): a leaver is off it from the day after their leaving
+    day (``rules.employment``)."""
     held = aliased(StaffRole)
     role = [held.role == bindparam("role", type_=StaffRole.role.type), role_shown(held)]
     scope = [
         Person.organisation_id == bindparam("organisation_id"),
         Person.active.is_(True),
+        employed_sql(_day("report_today")),
         exists(
             select(held.id).where(
                 held.person_id == Person.id,

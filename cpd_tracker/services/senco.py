@@ -58,6 +58,7 @@ from cpd_tracker.rules.senco import (
     urgency_rank,
 )
 from cpd_tracker.services.audit import AuditService
+from cpd_tracker.services.employed import employed_sql
 
 #: Suggested providers: the NPQ lead providers (their delivery partners deliver under their
 #: name) and where NASENCO was taught. Organisations add their own: a provider typed on a
@@ -269,7 +270,7 @@ class SencoService:
                 StaffRole.school_id == school.id,
                 Person.organisation_id == school.organisation_id,
                 or_(StaffRole.ended_on.is_(None), StaffRole.ended_on > today),
-                or_(Person.leaving_date.is_(None), Person.leaving_date > today),
+                employed_sql(today),
             )
             .distinct()
         )

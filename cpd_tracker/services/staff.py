@@ -6,7 +6,7 @@ their history". So nothing here deletes:
 
 - a role taken away is *ended* (``ended_on`` = today), never deleted; a role given back
   reopens its row (``staff_role`` holds one row per person, school and role);
-- a leaver only gets a leaving date. ``rules.training.assess`` marks them LEFT from that day,
+- a leaver only gets a leaving date. ``rules.training.assess`` marks them LEFT from the day after
   which keeps them out of every figure; ``active`` is left alone, so they can still open the
   tool and download their own CPD record;
 - completions are never touched.
@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from cpd_tracker.auth import Grant, effective_grants, outranks
 from cpd_tracker.models import Completion, Person, School, StaffRole, StaffRoleKind
 from cpd_tracker.models.person import blank_to_none, email_key
+from cpd_tracker.rules.employment import has_left
 from cpd_tracker.services.audit import AuditService
 from cpd_tracker.services.cpd_record import CpdRecord, CpdRecordService
 
@@ -42,16 +43,16 @@ ASSIGNABLE_ROLES: tuple[StaffRoleKind, ...] = tuple(
 
 class Employment(enum.StrEnum):
     CURRENT = "current"
-    #: A leaving date is recorded and still to come.
+    #: A leaving date is recorded and not yet past (the leaving day is still employed).
     LEAVING = "leaving"
-    #: The leaving date is today or earlier (``assess`` rule 1: LEFT).
+    #: The leaving date is before today (``rules.employment``; ``assess`` rule 1: LEFT).
     LEFT = "left"
 
 
 def employment(leaving_date: dt.date | None, today: dt.date) -> Employment:
     if leaving_date is None:
         return Employment.CURRENT
-    return Employment.LEFT if leaving_date <= today else Employment.LEAVING
+    return Employment.LEFT if has_left(leaving_date, today) else Employment.LEAVING
 
 
 # --- Roles ------------------------------------------------------------------------------------

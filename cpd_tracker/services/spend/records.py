@@ -37,6 +37,7 @@ from cpd_tracker.models import (
 from cpd_tracker.rules import money
 from cpd_tracker.rules.money import RuleScope, ShareBasis, Suggestion, YearKind
 from cpd_tracker.services.audit import AuditService
+from cpd_tracker.services.employed import employed_sql
 
 SUPPLY_CODES = ("E02", "E26")
 MAX_DELEGATES = 1000
@@ -736,9 +737,13 @@ class SpendService:
 
     def delegate_choices(self, purchase: Purchase) -> list[tuple[Person, list[Completion]]]:
         """Staff who could be named on the purchase (its school's, or anyone's for a central
-        purchase), each with their completions of the purchased module."""
+        purchase) and were employed on the day it was bought (a leaver who left before it is
+        not offered: ``rules.employment``), each with their completions of the purchased
+        module."""
         query = select(Person).where(
-            Person.organisation_id == purchase.organisation_id, Person.active.is_(True)
+            Person.organisation_id == purchase.organisation_id,
+            Person.active.is_(True),
+            employed_sql(purchase.purchased_on),
         )
         if purchase.school_id is not None:
             query = query.where(

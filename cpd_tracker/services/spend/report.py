@@ -38,6 +38,7 @@ from cpd_tracker.rules.money import (
     year_window,
 )
 from cpd_tracker.services.compliance import VALID, ComplianceService
+from cpd_tracker.services.employed import employed_sql
 from cpd_tracker.services.spend.records import SpendService
 
 Cell = str | int
@@ -426,7 +427,7 @@ class SpendReportService:
             .where(
                 Person.organisation_id == organisation_id,
                 Person.active.is_(True),
-                (Person.leaving_date.is_(None)) | (Person.leaving_date > today),
+                employed_sql(today),
                 (StaffRole.ended_on.is_(None)) | (StaffRole.ended_on >= today),
             )
             .group_by(StaffRole.school_id)

@@ -270,8 +270,10 @@ def test_leavers_page_lists_leavers_with_their_history(
     lead = sign_in("instructor")
     alder = school_id(app, ALDER)
     module = add_module(app, org_id, "Autism awareness")
+    # Left yesterday: the leaving day is the last day employed (rules.employment).
+    yesterday = TODAY - dt.timedelta(days=1)
     gone = add_person(
-        app, ALDER, "Gina Gone", {StaffRoleKind.TEACHING_ASSISTANT: None}, leaving_date=TODAY
+        app, ALDER, "Gina Gone", {StaffRoleKind.TEACHING_ASSISTANT: None}, leaving_date=yesterday
     )
     add_completion(app, gone, module, dt.date(2023, 3, 1), hours="2")
     add_completion(app, gone, module, dt.date(2024, 3, 1), hours="1.5")

@@ -365,7 +365,8 @@ def test_a_school_with_nothing_to_say_sends_its_lead_no_digest(app: Flask, seede
 @pytest.mark.parametrize(
     "change",
     [
-        {"leaving_date": TODAY},
+        # Left yesterday; the leaving day itself is still employed (rules.employment).
+        {"leaving_date": TODAY - dt.timedelta(days=1)},
         {"active": False},
         {"email": None},
     ],
@@ -381,6 +382,16 @@ def test_leads_who_left_or_have_no_address_get_no_digest(
         db.session.commit()
 
     assert queue_due(app).digests == 0
+
+
+def test_a_lead_on_their_leaving_day_still_gets_the_digest(app: Flask, seeded: Seeded) -> None:
+    with app.app_context():
+        carla = db.session.get(Person, seeded.people["carla"])
+        assert carla is not None
+        carla.leaving_date = TODAY
+        db.session.commit()
+
+    assert queue_due(app).digests == 1
 
 
 def test_a_long_digest_points_to_the_school_page_for_the_rest(app: Flask, seeded: Seeded) -> None:

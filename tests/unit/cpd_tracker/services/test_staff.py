@@ -64,7 +64,9 @@ def test_unassigned_is_not_a_role_a_lead_gives() -> None:
     [
         (None, Employment.CURRENT),
         (TODAY + dt.timedelta(days=1), Employment.LEAVING),
-        (TODAY, Employment.LEFT),  # the leaving day itself: LEFT, as rules.training rule 1
+        # The leaving day itself is still employed (rules.employment, rules.training rule 1).
+        (TODAY, Employment.LEAVING),
+        (TODAY - dt.timedelta(days=1), Employment.LEFT),
         (TODAY - dt.timedelta(days=400), Employment.LEFT),
     ],
 )
