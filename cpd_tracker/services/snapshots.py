@@ -8,6 +8,14 @@ leavers and exempt staff are outside both figures).
 
 **As of when.** A month is measured on its last day; the current month on today.
 
+**This month is the headline.** A chart's current month is not read from its snapshot rows,
+which are only as fresh as the last run: it is counted from the same kept counts as the
+dashboards' headlines (``school_counts``, brought up to date first with
+``StatusFactsService.ensure_fresh``), so after an INSET or an import the school chart's
+"this month" is the school page's figure and the trust trend's last point the trust page's
+(issue 17, "Charts contradict the page"). Earlier months come from the snapshots; a school
+with none has no chart yet.
+
 **Idempotent.** ``take`` for the same month and the same day changes nothing. The current
 month is *refreshed* by every later run (its figures move with the month, so a daily cron
 keeps it current), until a run after the month's end measures it on its last day: from then on
@@ -46,6 +54,9 @@ from cpd_tracker.models import Completion, CoverageSnapshot, Module, Requirement
 from cpd_tracker.rules.training import Status, add_months
 from cpd_tracker.services.compliance import ComplianceService, coverage_of
 from cpd_tracker.services.months import month_end, month_label, month_of, months_from
+from cpd_tracker.services.school_counts import ALL_STAFF
+from cpd_tracker.services.school_statements import OUTSIDE, TRAINED
+from cpd_tracker.services.status_facts import StatusFactsService
 from cpd_tracker.services.trends import (
     DEFAULT_WINDOW,
     LinePoint,
@@ -87,11 +98,16 @@ class Job:
 
 class SnapshotService:
     def __init__(
-        self, session: Session, compliance: ComplianceService, clock: Callable[[], dt.datetime]
+        self,
+        session: Session,
+        compliance: ComplianceService,
+        clock: Callable[[], dt.datetime],
+        facts: StatusFactsService | None = None,
     ) -> None:
         self.session = session
         self.compliance = compliance
         self.clock = clock
+        self.facts = facts or StatusFactsService(session, compliance)
 
     # -- what to take -------------------------------------------------------------------------
 
@@ -294,6 +310,9 @@ class SnapshotService:
             window,
             by="module" if lines else None,
         )
+        rows = self._live_month(
+            rows, window, school.organisation_id, [school.id], "module" if lines else None
+        )
         return Trend(
             kind="school",
             scope_id=school.id,
@@ -317,6 +336,12 @@ class SnapshotService:
             window,
             by="school" if lines else None,
         )
+        school_ids = list(
+            self.session.scalars(select(School.id).where(School.organisation_id == organisation_id))
+        )
+        rows = self._live_month(
+            rows, window, organisation_id, school_ids, "school" if lines else None
+        )
         return Trend(
             kind="trust",
             scope_id=organisation_id,
@@ -328,6 +353,57 @@ class SnapshotService:
             backfilled_until=backfilled_until(rows),
             window=months,
         ).trimmed()
+
+    def _live_month(
+        self,
+        rows: list[LinePoint],
+        window: list[dt.date],
+        organisation_id: int,
+        school_ids: list[int],
+        by: str | None,
+    ) -> list[LinePoint]:
+        """``rows`` with the current month's points counted from the headline's kept counts
+        instead of its snapshots (see the module docstring). With no snapshot in the window
+        there is no trend to end, and the page says so."""
+        today = self.clock().date()
+        current = month_of(today)
+        if not rows or window[-1] != current:
+            return rows
+        kept = [row for row in rows if row.month != current]
+        if not school_ids:
+            return kept
+        self.facts.ensure_fresh(organisation_id, today, school_ids)
+        counted = self.facts.counts.counts(school_ids, ALL_STAFF, "requirement")
+        labels: dict[int, str] = {0: ""}
+        if by == "module":
+            ids = {row[3] for row in counted}
+            query = select(Module.id, Module.title).where(Module.id.in_(ids))
+            labels = {row[0]: row[1] for row in self.session.execute(query)}
+        elif by == "school":
+            query = select(School.id, School.name).where(School.id.in_(school_ids))
+            labels = {row[0]: row[1] for row in self.session.execute(query)}
+        points: dict[int, TrendPoint] = {}
+        for school_id, _, _, module_id, _, status, n in counted:
+            line = module_id if by == "module" else school_id if by == "school" else 0
+            point = TrendPoint(
+                n if status in TRAINED else 0,
+                0 if status in OUTSIDE else n,
+                n if status == Status.OVERDUE.value else 0,
+                n if status == Status.EXPIRED.value else 0,
+                n if status == Status.EXEMPT.value else 0,
+            )
+            points[line] = points[line] + point if line in points else point
+        live = [
+            LinePoint(
+                f"{by}-{line}" if by else "overall",
+                labels.get(line, ""),
+                current,
+                point,
+                False,
+            )
+            for line, point in points.items()
+        ]
+        return kept + live
 
     def _trend_points(
         self, scope: list[ColumnElement[bool]], window: list[dt.date], by: str | None
