@@ -112,3 +112,20 @@ class ReportListRow(Base):
     status: Mapped[str | None] = mapped_column(String(20))
     due_on: Mapped[dt.date | None]
     expires_on: Mapped[dt.date | None]
+
+
+class ReportStaffRow(Base):
+    """One member of a school's staff list at their position in its name order (the page's
+    ``school_statements.name_order``), counted with ``ReportCount`` for the day: page N of
+    the list is a range of ``position``, not a sort of everyone (issue 14, finding 9).
+    ``scope`` as in ``ReportCount``; ``statuses`` the person's statuses at the school that day,
+    each between bars ("|overdue|due|"), for the status filter."""
+
+    __tablename__ = "report_staff"
+
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(20), primary_key=True)
+    position: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    #: No foreign key, as ``ReportListRow``.
+    person_id: Mapped[int]
+    statuses: Mapped[str] = mapped_column(String(250))

@@ -274,6 +274,11 @@ def display_name(name: str | None, given: str | None, family: str | None, email:
     return email or f"Staff member #{person_id}"
 
 
+#: Rows streamed from a server-side cursor, for one statement only: ``Connection.
+#: execution_options()`` would set it on the session's connection for every later statement
+#: (on PostgreSQL a later DELETE then fails as a cursor declaration).
+_STREAMED = {"yield_per": 2000}
+
 _PERSON_COLUMNS = (Person.id, Person.name, Person.given_name, Person.family_name, Person.email)
 
 
@@ -489,10 +494,17 @@ class ReportService:
         *,
         unlaunched: bool = False,
     ) -> list[StaffLine]:
-        """``limit`` staff from ``offset`` in the staff list's order, with their roles."""
-        found = self._run(
-            statements.staff_page("role" in values, by_status, unlaunched),
-            {**values, "limit": limit, "offset": offset},
+        """``limit`` staff from ``offset`` in the staff list's order, with their roles: a
+        range of the positions ``school_counts`` keeps for today (``ensure_fresh`` first), not
+        a sort of the whole school."""
+        role = values.get("role")
+        found = self.facts.counts.staff(
+            values["school_id"],
+            StaffRoleKind(role).value if role else ALL_STAFF,
+            values["status"] if by_status else None,
+            limit,
+            offset,
+            unlaunched=unlaunched,
         )
         if not found:
             return []
@@ -567,15 +579,15 @@ class ReportService:
         connection = self.session.connection()
         filtered = role is not None
         for tag in GAP_LISTS:
-            found = connection.execution_options(yield_per=2000).execute(
-                statements.gap_rows(filtered, tag), values
+            found = connection.execute(
+                statements.gap_rows(filtered, tag), values, execution_options=_STREAMED
             )
             for r in found:
                 name = display_name(r.name, r.given_name, r.family_name, r.email, r.person_id)
                 title = titles.get(r.column_id, "")
                 yield tag, GapLine(r.person_id, name, title, r.status, r.due, r.expires_on)
-        found = connection.execution_options(yield_per=2000).execute(
-            statements.never_started_people(filtered), values
+        found = connection.execute(
+            statements.never_started_people(filtered), values, execution_options=_STREAMED
         )
         for r in found:
             yield "never_started", StaffLine(r.id, _name(r), r.email, (), None)

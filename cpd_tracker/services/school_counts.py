@@ -28,6 +28,7 @@ from sqlalchemy import (
     Date,
     Executable,
     Integer,
+    Select,
     String,
     bindparam,
     case,
@@ -44,9 +45,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from cpd_tracker.models import Person, ReportStatus, ReportStatusSchool, StaffRole
-from cpd_tracker.models.status import ReportCount, ReportListRow
+from cpd_tracker.models.status import ReportCount, ReportListRow, ReportStaffRow
 from cpd_tracker.services import school_statements as statements
-from cpd_tracker.services.employed import employed_sql
 from cpd_tracker.services.school_statements import (
     EXPIRY_WINDOWS,
     GAP_LISTS,
@@ -184,11 +184,7 @@ def counts_statement() -> Executable:
         .select_from(per_person)
         .join(staff, staff.c.person_id == pp.person_id)
         .join(Person, Person.id == pp.person_id)
-        .where(
-            Person.active.is_(True),
-            Person.organisation_id == bindparam("organisation_id"),
-            employed_sql(today),
-        )
+        .where(Person.active.is_(True), Person.organisation_id == bindparam("organisation_id"))
         .group_by(staff.c.scope, pp.status),
     )
 
@@ -257,6 +253,52 @@ def lists_statement() -> Executable:
     )
 
 
+@functools.cache
+def staff_statement() -> Select[Any]:
+    """Everyone on the school's staff list (``school_statements._on_staff``, as the page
+    has it; in a role filter, holding that role as shown) at their position in its name
+    order, per scope, with their statuses at the school today between bars
+    ("|overdue|due|"; "||" for none): columns scope, position, person_id, statuses. The
+    numbering is the database's own ``ORDER BY`` of the page, so its order (collation,
+    where NULLs go) is the page's."""
+    rows = _rows()
+    r = rows.c
+    shown = _shown()
+    held = union_all(
+        select(StaffRole.person_id, literal(ALL_STAFF).label("scope")).where(
+            StaffRole.school_id == bindparam("school_id"), StaffRole.ended_on.is_(None)
+        ),
+        select(shown.c.person_id, shown.c.scope),
+    ).subquery("held")
+    # Each (person, scope) once, however many current rows of a role they hold.
+    members = (
+        select(held.c.person_id, held.c.scope)
+        .group_by(held.c.person_id, held.c.scope)
+        .subquery("members")
+    )
+    each = select(r.person_id, r.status).group_by(r.person_id, r.status).subquery("each")
+    statuses = (
+        select(each.c.person_id, func.aggregate_strings(each.c.status, "|").label("statuses"))
+        .group_by(each.c.person_id)
+        .subquery("person_statuses")
+    )
+    m = members.c
+    position = func.row_number().over(partition_by=m.scope, order_by=name_order())
+    return (
+        select(
+            m.scope,
+            position.label("position"),
+            m.person_id,
+            ("|" + func.coalesce(statuses.c.statuses, "") + "|").label("statuses"),
+        )
+        .select_from(members)
+        .join(Person, Person.id == m.person_id)
+        .outerjoin(statuses, statuses.c.person_id == m.person_id)
+        # The page's own test of who is on the list, so the two cannot drift apart.
+        .where(*statements._on_staff(False, False))
+    )
+
+
 class SchoolCounts:
     """Counts a school's figures for a day from its status facts (flushes, never commits)."""
 
@@ -277,6 +319,23 @@ class SchoolCounts:
         listed = connection.execute(lists_statement(), values).all()
         connection.execute(delete(ReportCount).where(ReportCount.school_id == school_id))
         connection.execute(delete(ReportListRow).where(ReportListRow.school_id == school_id))
+        connection.execute(delete(ReportStaffRow).where(ReportStaffRow.school_id == school_id))
+        # Numbered and written by the database (INSERT ... SELECT): a row per person and
+        # scope (26,000 staff: some 57,000 rows).
+        staff = staff_statement().subquery("numbered")
+        connection.execute(
+            insert(ReportStaffRow).from_select(
+                ["school_id", "scope", "position", "person_id", "statuses"],
+                select(
+                    literal(school_id, Integer),
+                    staff.c.scope,
+                    staff.c.position,
+                    staff.c.person_id,
+                    staff.c.statuses,
+                ),
+            ),
+            values,
+        )
         common = {"school_id": school_id}
         if counted:
             connection.execute(
@@ -315,6 +374,46 @@ class SchoolCounts:
         )
         if kind is not None:
             query = query.where(c.kind == kind)
+        return list(self.session.connection().execute(query))
+
+    def staff(
+        self,
+        school_id: int,
+        scope: str,
+        status: str | None,
+        limit: int,
+        offset: int,
+        *,
+        unlaunched: bool = False,
+    ) -> list[Any]:
+        """``limit`` people of the school's staff list (in ``scope``) from ``offset``, in its
+        order: a range of positions read by the primary key, the people by theirs. With
+        ``status``, of those with that status on some requirement today; with
+        ``unlaunched``, of those who never opened the tool (read live: a launch does not
+        recount): the positions are walked in order until ``limit`` are found. Columns as
+        ``school_statements.staff_page``."""
+        s = ReportStaffRow
+        query = (
+            select(
+                Person.id,
+                Person.name,
+                Person.given_name,
+                Person.family_name,
+                Person.email,
+                Person.last_launch_at,
+            )
+            .join(s, s.person_id == Person.id)
+            .where(s.school_id == school_id, s.scope == scope)
+            .order_by(s.position)
+        )
+        if status is None and not unlaunched:
+            query = query.where(s.position > offset, s.position <= offset + limit)
+        else:
+            if status is not None:
+                query = query.where(s.statuses.contains(f"|{status}|", autoescape=True))
+            if unlaunched:
+                query = query.where(Person.last_launch_at.is_(None))
+            query = query.limit(limit).offset(offset)
         return list(self.session.connection().execute(query))
 
     def lists(self, school_id: int, scope: str = ALL_STAFF) -> list[Any]:

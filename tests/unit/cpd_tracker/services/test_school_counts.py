@@ -299,3 +299,147 @@ def test_recounting_replaces_the_schools_rows_and_nothing_else(app: Flask) -> No
         counts.recount(school.id, first, T0)
         assert sorted(rows(first)) == kept
         assert sorted(rows(second)) == other
+
+
+# -- the staff list's order, kept per school and day -----------------------------------------
+
+
+def _live_staff(
+    school: School,
+    today: dt.date,
+    role: str | None,
+    status: str | None,
+    *,
+    unlaunched: bool = False,
+) -> list[int]:
+    """The whole staff list as the page sorted it per view (``school_statements.staff_page``:
+    ``ORDER BY`` the name order over everyone), the order the kept positions must give."""
+    values = statements.parameters(
+        school.id, school.organisation_id, today, role, dt.date(2026, 9, 1), status
+    )
+    found = db.session.connection().execute(
+        statements.staff_page(role is not None, status is not None, unlaunched),
+        {**values, "limit": 100_000, "offset": 0},
+    )
+    return [r.id for r in found]
+
+
+def _assert_same_staff_lists(org_id: int, today: dt.date) -> int:
+    """Page after page of each school's staff list (each role filter; each status filter,
+    with and without a role), the never-opened list and the heatmap download: the people
+    and their order are the per-view sort's. Returns how many people were compared."""
+    reports = ReportService(db.session)
+    schools = list(db.session.scalars(select(School).where(School.organisation_id == org_id)))
+    compared = 0
+    cases = [(role, None) for role in ROLES]
+    cases += [(role, status) for role in (None, "teacher") for status in STATUSES]
+    for school in schools:
+        for role, status in cases:
+            live = _live_staff(school, today, role, status)
+            shown: list[int] = []
+            first = reports.school(school, today, role, status=status, page_size=5)
+            for page in range(1, first.pages + 2):  # and one past the last: empty
+                report = reports.school(school, today, role, page=page, status=status, page_size=5)
+                assert report.listed_count == len(live), (school.name, role, status)
+                assert len(report.staff) <= 5
+                shown += [m.person_id for m in report.staff]
+            assert shown == live, (school.name, role, status, today)
+            compared += len(live)
+            if status is None:
+                unlaunched = _live_staff(school, today, role, None, unlaunched=True)
+                assert [m.person_id for m in first.never_launched] == unlaunched[:3]
+                exported = [m.person_id for m, _, _ in reports.school_staff(school, today, role, 4)]
+                assert exported == live
+                gaps = reports.school_gaps(school, today, role)
+                never = [line.person_id for tag, line in gaps if tag == "never_launched"]
+                assert never == unlaunched
+    return compared
+
+
+def _people(org_id: int) -> list[Person]:
+    return list(
+        db.session.scalars(
+            select(Person).where(Person.organisation_id == org_id).order_by(Person.id)
+        )
+    )
+
+
+def test_the_staff_list_pages_keep_todays_order_after_a_rename_and_a_new_starter(
+    app: Flask,
+) -> None:
+    org_id = generate(app, 6)
+    with app.app_context():
+        # Names that tie and names that are missing, so every key of the order decides some
+        # place (family, given, full name, id; NULLs where the database puts them); some
+        # people have opened the tool.
+        for i, person in enumerate(_people(org_id)):
+            if i % 4 == 0:
+                person.family_name = "Smith"
+                person.given_name = ("Ann", None, "Bob")[i % 3]
+            if i % 5 == 0:
+                person.family_name = None
+                person.name = "Zed Only" if i % 2 else None
+            if i % 3 == 0:
+                person.last_launch_at = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+        db.session.commit()
+        compared = 0
+        for offset in (0, 61):
+            compared += _assert_same_staff_lists(org_id, T0 + dt.timedelta(days=offset))
+            db.session.commit()
+        assert compared > 200
+        # A rename: the renamed person moves up each list they are on (behind those without
+        # a family name where the database sorts NULLs first).
+        someone = [p for p in _people(org_id) if p.family_name and p.family_name > "P"][-1]
+        school = db.session.scalar(
+            select(School)
+            .join(StaffRole, StaffRole.school_id == School.id)
+            .where(StaffRole.person_id == someone.id, StaffRole.ended_on.is_(None))
+        )
+        assert school is not None
+
+        def place() -> int:
+            pages = (
+                ReportService(db.session).school(school, T0, page=p, page_size=5)
+                for p in range(1, 10)
+            )
+            return [m.person_id for page in pages for m in page.staff].index(someone.id)
+
+        was = place()
+        someone.family_name = "Aardvark"
+        db.session.commit()
+        _assert_same_staff_lists(org_id, T0)
+        assert place() < was
+        db.session.commit()
+        # A new starter and a leaver: on (and off) the list the same day, in their place.
+        starter = Person(organisation_id=org_id, name="Nia Middle", family_name="Middle")
+        db.session.add(starter)
+        db.session.flush()
+        db.session.add(
+            StaffRole(person_id=starter.id, school_id=school.id, role=StaffRoleKind.TEACHER)
+        )
+        leaver = db.session.scalar(
+            select(StaffRole).where(StaffRole.school_id == school.id).order_by(StaffRole.id)
+        )
+        assert leaver is not None
+        leaver.ended_on = T0
+        db.session.commit()
+        before = len(_live_staff(school, T0, None, None))
+        _assert_same_staff_lists(org_id, T0)
+        listed = [
+            m.person_id
+            for p in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10)
+            for m in ReportService(db.session).school(school, T0, page=p, page_size=5).staff
+        ]
+        assert starter.id in listed
+        assert len(listed) == before
+        db.session.commit()
+        # A first launch moves no position: the never-opened list is read live.
+        unlaunched = _live_staff(school, T0, None, None, unlaunched=True)
+        opener = db.session.get(Person, unlaunched[0])
+        assert opener is not None
+        opener.last_launch_at = dt.datetime(2026, 11, 27, 9, tzinfo=dt.UTC)
+        db.session.commit()
+        assert _counted_on(org_id) == {T0}
+        _assert_same_staff_lists(org_id, T0)
+        page = ReportService(db.session).school(school, T0)
+        assert opener.id not in [m.person_id for m in page.never_launched]
