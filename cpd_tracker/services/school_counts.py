@@ -47,6 +47,7 @@ from sqlalchemy.orm import Session
 from cpd_tracker.models import Person, ReportStatus, ReportStatusSchool, StaffRole
 from cpd_tracker.models.status import ReportCount, ReportListRow, ReportStaffRow
 from cpd_tracker.services import school_statements as statements
+from cpd_tracker.services.employed import employed_sql
 from cpd_tracker.services.school_statements import (
     EXPIRY_WINDOWS,
     GAP_LISTS,
@@ -184,7 +185,11 @@ def counts_statement() -> Executable:
         .select_from(per_person)
         .join(staff, staff.c.person_id == pp.person_id)
         .join(Person, Person.id == pp.person_id)
-        .where(Person.active.is_(True), Person.organisation_id == bindparam("organisation_id"))
+        .where(
+            Person.active.is_(True),
+            Person.organisation_id == bindparam("organisation_id"),
+            employed_sql(today),
+        )
         .group_by(staff.c.scope, pp.status),
     )
 
