@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from lti.roles import INSTRUCTOR, LEARNER
 
 INSTITUTION_ADMIN = "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Administrator"
+INSTITUTION_STAFF = "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Staff"
 
 TRUST_NAME = "Oakfield Learning Trust"
 SCHOOLS = (
@@ -71,20 +72,43 @@ FAMILY = (
     "Walker",
     "Young",
 )
-#: Roles cycled through each school's staff list.
-ROLE_CYCLE = (
-    "teacher",
-    "teacher",
-    "teaching_assistant",
-    "teacher",
-    "support_staff",
-    "teaching_assistant",
-    "teacher",
-    "leader",
-    "teacher",
-    "teaching_assistant",
-)
-STAFF_PER_SCHOOL = 12
+#: Pupils on roll, by URN (the spend report shares trust costs by them).
+PUPILS = {"990001": 412, "990002": 1_046, "990003": 238}
+#: Staff on each school's list, by URN, in proportion to its pupils as English schools staff
+#: them: a primary has about one adult (teachers, TAs, support staff, leaders) per 11 pupils,
+#: a secondary about one per 12 to 13 (DfE school workforce census, rounded).
+STAFF = {"990001": 38, "990002": 82, "990003": 22}
+#: Governors on each school's board who are on the staff list (the governor requirement's
+#: audience); not counted as staff.
+GOVERNORS_PER_SCHOOL = 2
+#: Roles cycled through each school's staff list, by phase: a primary has about as many
+#: teaching assistants as teachers, a secondary mostly teachers.
+ROLE_CYCLES = {
+    "primary": (
+        "teacher",
+        "teaching_assistant",
+        "teacher",
+        "teaching_assistant",
+        "support_staff",
+        "teacher",
+        "teaching_assistant",
+        "leader",
+        "teacher",
+        "support_staff",
+    ),
+    "secondary": (
+        "teacher",
+        "teacher",
+        "teaching_assistant",
+        "teacher",
+        "support_staff",
+        "teacher",
+        "teacher",
+        "support_staff",
+        "teacher",
+        "leader",
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -139,6 +163,18 @@ LAUNCHABLE = (
         None,
         "the trust's director of inclusion, an LMS administrator with no course role",
         "trust leader",
+    ),
+    DemoUser(
+        "finance",
+        "demo-trust-finance",
+        "Helen",
+        "Okafor",
+        "helen.okafor@oakfield.example",
+        (INSTITUTION_STAFF,),
+        None,
+        "the trust's finance director, an LMS staff account with no course role; finance is "
+        "granted in the tool, so she sees and records the trust's training spend",
+        "finance",
     ),
 )
 

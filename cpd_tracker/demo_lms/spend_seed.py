@@ -1,7 +1,9 @@
 """Demo training spend for the Oakfield trust: providers, a trust membership of nasen (20% off
 its training, at most £60 a place, five autism places included), pupil numbers, and a handful
-of purchases this academy year, so the demo's spend report has something to show. Recorded
-through ``SpendService``, so the suggested discounts and the audit log are the real ones."""
+of purchases this academy year, so the demo's spend report has something to show. Each
+purchase names the catalogue module it bought, so the report's cost per compliant member of
+staff has something to divide. Recorded through ``SpendService``, so the suggested discounts
+and the audit log are the real ones."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cpd_tracker.demo_lms import people
 from cpd_tracker.models import FundingSource, Module, Organisation
 from cpd_tracker.rules.money import RuleScope, ShareBasis, YearKind, year_of
 from cpd_tracker.services.audit import AuditService
@@ -21,7 +24,7 @@ from cpd_tracker.services.spend import (
     SpendService,
 )
 
-PUPILS = {"990001": 412, "990002": 1_046, "990003": 238}
+PUPILS = people.PUPILS
 
 
 def seed_spend(session: Session, audit: AuditService, org: Organisation, today: dt.date) -> None:
@@ -77,7 +80,7 @@ def seed_spend(session: Session, audit: AuditService, org: Organisation, today: 
         (
             "990002",
             nasen.id,
-            "",
+            "spld-in-the-classroom",
             "Dyslexia: practical classroom strategies",
             3,
             29_500,
@@ -90,7 +93,7 @@ def seed_spend(session: Session, audit: AuditService, org: Organisation, today: 
         (
             "990003",
             behaviour.id,
-            "",
+            "behaviour-de-escalation-6h",
             "De-escalation for support staff (6 hours)",
             6,
             12_500,
@@ -103,8 +106,8 @@ def seed_spend(session: Session, audit: AuditService, org: Organisation, today: 
         (
             None,
             nasen.id,
-            "",
-            "SEND for trust leaders and governors",
+            "send-for-governors",
+            "SEND for governors and trustees",
             8,
             9_500,
             0,
@@ -116,7 +119,7 @@ def seed_spend(session: Session, audit: AuditService, org: Organisation, today: 
         (
             "990002",
             npq.id,
-            "",
+            "npq-for-sencos",
             "NPQ for SENCOs",
             1,
             89_500,
@@ -129,8 +132,8 @@ def seed_spend(session: Session, audit: AuditService, org: Organisation, today: 
         (
             None,
             behaviour.id,
-            "",
-            "Trauma-informed practice: whole-trust day",
+            "trauma-informed-practice-senior-leaders",
+            "Trauma-informed practice for senior leaders: whole-trust day",
             1,
             55_000,
             0,

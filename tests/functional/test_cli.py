@@ -611,14 +611,14 @@ def test_seed_demo_is_idempotent(app: Flask) -> None:
     second = _seed(app)
 
     expected = (
-        "Demo trust 'Oakfield Learning Trust': 3 schools, 37 staff. "
+        "Demo trust 'Oakfield Learning Trust': 3 schools, 150 staff. "
         f"Demo LMS registered as issuer {BASE_URL}/demo-lms."
     )
     assert first == second == expected
     assert counts == {
         "Organisation": 1,
         "School": 3,
-        "Person": 37,
+        "Person": 150,
         "Course": 3,
         "PlatformRegistration": 1,
         "Deployment": 1,
@@ -674,11 +674,11 @@ def test_demo_command_sets_up_the_database_without_serving(
 
     assert result.exit_code == 0, (result.output, result.exception)
     assert result.output == (
-        "Demo trust 'Oakfield Learning Trust': 3 schools, 37 staff. "
+        "Demo trust 'Oakfield Learning Trust': 3 schools, 150 staff. "
         "Demo LMS registered as issuer http://127.0.0.1:5000/demo-lms.\n"
     )
     assert built[0].config["DEMO_MODE"] is True
-    assert count(app, Person) == 37
+    assert count(app, Person) == 150
 
 
 # ---------------------------------------------------------------- the demo LMS
@@ -728,6 +728,7 @@ def _school_id(app: Flask, urn: str) -> int:
         ("teacher", "/my-training", "Amira Ahmed"),
         ("cpd-lead", "/schools/{riverside}", "Rhys Morgan"),
         ("trust-leader", "/trust", "Grace Khan"),
+        ("finance", "/my-training", "Helen Okafor"),
     ],
 )
 def test_demo_lms_launches_each_demo_user(
@@ -738,7 +739,7 @@ def test_demo_lms_launches_each_demo_user(
     course = client.get("/demo-lms/")
     assert course.status_code == 200
     users = [f["fields"]["user"] for f in forms(course.get_data(as_text=True))]
-    assert users == ["teacher", "cpd-lead", "trust-leader"]
+    assert users == ["teacher", "cpd-lead", "trust-leader", "finance"]
 
     start = client.post("/demo-lms/start", data={"user": user})
     assert start.status_code == 200
@@ -756,6 +757,30 @@ def test_demo_lms_launches_each_demo_user(
     assert page.request.path == landing.format(riverside=_school_id(demo_app, "990002"))
     assert name in page.get_data(as_text=True)
     assert fake_http.count(f"{BASE_URL}/demo-lms/jwks") == 1
+
+
+def test_the_demo_finance_persona_sees_the_trusts_spend(demo_app: Flask) -> None:
+    """Issue 16/17: a finance director launches from the demo LMS and reads the spend pages,
+    with every school's purchases and the cost per compliant member of staff."""
+    client = _browser(demo_app)
+    start = client.post("/demo-lms/start", data={"user": "finance"})
+    auth = client.get(_autopost(client, start.get_data(as_text=True)).headers["Location"])
+    follow(client, _autopost(client, auth.get_data(as_text=True)))
+
+    home = follow(client, client.get("/spend/"))
+    purchases = client.get("/spend/purchases")
+    report = client.get("/spend/report")
+
+    assert (home.status_code, purchases.status_code, report.status_code) == (200, 200, 200)
+    listed = purchases.get_data(as_text=True)
+    for title in (  # purchases are listed by the catalogue module they bought
+        "Specific learning difficulties in the classroom",
+        "SEND for governors and trustees",
+        "Effective behaviour management and de-escalation (6-hour level)",
+    ):
+        assert title in listed
+    assert "per compliant member of staff" in report.get_data(as_text=True)
+    assert client.get("/trust").status_code == 403  # finance is not a trust leader
 
 
 def test_demo_lms_refuses_an_unknown_user(demo_app: Flask) -> None:
