@@ -172,6 +172,9 @@ class Purchase(Base):
     included: Mapped[bool] = mapped_column(default=False)
     #: How many delegates are on included places (all, or some when fewer were left).
     included_places: Mapped[int] = mapped_column(default=0)
+    #: Would have been bought without the membership's discount: only then does the discount
+    #: count as a saving (D). False: bought only because it was discounted.
+    bought_anyway: Mapped[bool] = mapped_column(default=True)
     supply_pence: Mapped[int] = mapped_column(default=0)
     #: E02 (supply teaching staff) or E26 (agency supply).
     supply_code: Mapped[str | None] = mapped_column(String(10))

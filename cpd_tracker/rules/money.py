@@ -30,7 +30,9 @@ Discounts (a membership's rules):
 
 Membership value, for one membership year with fee F (DOMAIN.md):
 
-* D, realised discount savings: the discounts actually given on purchases under the membership.
+* D, realised discount savings: the discounts actually given on purchases under the membership
+  that would have been bought anyway (DOMAIN.md); a purchase marked as bought only because of
+  the discount saved nothing, so its discount is shown apart and not counted in D or d.
 * I, included training used: the list value of purchases that used included places.
 * d, average realised discount: D over the list-price spend of the discounted purchases.
 * net benefit = D + I - F; return = (D + I - F) / F.
@@ -554,6 +556,9 @@ class PurchaseUnderMembership:
     #: The list value of the delegates on included places when only some were (I); None: all
     #: of the purchase when ``included``, else none.
     included_pence: int | None = None
+    #: It would have been bought without the membership: only then is its discount a saving
+    #: (D). Training bought only because it was discounted saved nothing.
+    bought_anyway: bool = True
 
 
 @dataclass(frozen=True)
@@ -565,6 +570,8 @@ class MembershipValue:
     included_value: int
     #: List-price spend of the discounted (not included) purchases: d = D / this.
     discounted_list_spend: int
+    #: Discounts on training bought only because it was discounted: shown, not in D.
+    discounts_not_counted: int = 0
 
     @property
     def realised_rate(self) -> Decimal | None:
@@ -609,16 +616,19 @@ class MembershipValue:
 
 
 def membership_value(fee: int, purchases: Iterable[PurchaseUnderMembership]) -> MembershipValue:
-    discounts = included_value = discounted_list = 0
+    discounts = included_value = discounted_list = not_counted = 0
     for p in purchases:
         free = p.included_pence
         if free is None:
             free = p.list_total_pence if p.included else 0
         included_value += free
         if free < p.list_total_pence:
-            discounts += p.discount_pence - free
-            discounted_list += p.list_total_pence - free
-    return MembershipValue(fee, discounts, included_value, discounted_list)
+            if p.bought_anyway:
+                discounts += p.discount_pence - free
+                discounted_list += p.list_total_pence - free
+            else:
+                not_counted += p.discount_pence - free
+    return MembershipValue(fee, discounts, included_value, discounted_list, not_counted)
 
 
 # --- Parsing --------------------------------------------------------------------------------

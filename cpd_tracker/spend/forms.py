@@ -291,6 +291,11 @@ class PurchaseForm(BaseForm):
         validators=[InputRequired(message="Choose where the money came from")],
     )
     notional_sen = BooleanField("Count it against the notional SEN budget")
+    only_for_discount = BooleanField(
+        "Bought only because the membership discounted it",
+        description="Then its discount is not counted as a saving of the membership: only "
+        "training that would have been bought anyway saves money.",
+    )
     reference = StringField(
         "Reference (optional)",
         filters=[_stripped],

@@ -269,6 +269,7 @@ def _fill(form: PurchaseForm, p: Purchase) -> None:
     form.travel.data = p.travel_pence or None
     form.funding_source.data = p.funding_source.value
     form.notional_sen.data = p.notional_sen
+    form.only_for_discount.data = not p.bought_anyway
     form.reference.data = p.reference
     form.notes.data = p.notes
 
@@ -291,6 +292,7 @@ def _details(form: PurchaseForm) -> PurchaseDetails:
         travel_pence=form.travel.data or 0,
         funding_source=FundingSource(form.funding_source.data),
         notional_sen=bool(form.notional_sen.data),
+        bought_anyway=not form.only_for_discount.data,
         reference=form.reference.data or "",
         notes=form.notes.data or "",
     )

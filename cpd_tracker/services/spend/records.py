@@ -97,6 +97,8 @@ class PurchaseDetails:
     #: VAT per cent on the price after discount (20, or 0 when exempt or zero-rated); None:
     #: not stated (counted as nil).
     vat_rate: Decimal | None = None
+    #: Would have been bought without the membership discount (its discount then counts in D).
+    bought_anyway: bool = True
 
 
 class SpendService:
@@ -535,6 +537,7 @@ class SpendService:
         purchase.vat_rate = details.vat_rate
         purchase.vat_pence = vat
         purchase.included_places = places
+        purchase.bought_anyway = details.bought_anyway
         purchase.delegates = details.delegates
         purchase.list_price_pence = details.list_price_pence
         purchase.discount_pence = discount
@@ -568,6 +571,7 @@ class SpendService:
             vat_rate=None if details.vat_rate is None else str(details.vat_rate),
             vat_pence=vat,
             included_places=places,
+            bought_anyway=details.bought_anyway,
             suggested_discount_pence=suggestion.discount_pence,
             discount_reason=reason,
             membership_id=membership_id,

@@ -306,6 +306,7 @@ class SpendReportService:
                     percent_text(value.realised_rate),
                     _maybe_money(value.break_even_list_spend),
                     _maybe_money(value.break_even_net_spend),
+                    money_text(value.discounts_not_counted),
                 ]
             )
         return Table(
@@ -323,13 +324,15 @@ class SpendReportService:
                 "Average discount (d)",
                 "Break-even spend at list price",
                 "Break-even spend after discount",
+                "Discounts on training bought only for the discount (not in D)",
             ],
             rows,
-            numeric=tuple(range(2, 11)),
+            numeric=tuple(range(2, 12)),
             note="For the whole membership year. Break-even: the spend at list price on which "
             "the average discount realised, d, saves the fee not covered by included training, "
             "(F - I) / d; and what that training costs after the discount. “Not yet” when no "
-            "discount has been realised.",
+            "discount has been realised. D counts only training that would have been bought "
+            "anyway.",
         )
 
     def value_of(self, membership: Membership) -> MembershipValue:
@@ -343,7 +346,11 @@ class SpendReportService:
             membership.fee_pence,
             (
                 PurchaseUnderMembership(
-                    p.list_total_pence, p.discount_pence, p.included, p.included_pence
+                    p.list_total_pence,
+                    p.discount_pence,
+                    p.included,
+                    p.included_pence,
+                    p.bought_anyway,
                 )
                 for p in purchases
             ),

@@ -343,3 +343,24 @@ def test_not_stated_vat_is_offered_only_for_a_purchase_recorded_before_vat_was_a
     kept = post(lead, edit, edit, _form(app, nasen, vat="unknown", delegates="1"))
     assert kept.status_code == 302, kept.get_data(as_text=True)[:2000]
     assert _saved(app)[:2] == (0, None)
+
+
+def test_a_purchase_bought_only_for_the_discount_is_not_a_saving(
+    app: Flask, org_id: int, sign_in: SignIn
+) -> None:
+    from tests.functional.spend.support import membership
+
+    nasen = provider(app, org_id)
+    membership(app, org_id, nasen)
+    lead = sign_in("instructor", ALDER)
+    anyway = _new(lead, _form(app, nasen, list_price="500", reference="A"))
+    assert anyway.status_code == 302
+    only = _new(lead, _form(app, nasen, list_price="500", reference="B", only_for_discount="y"))
+    assert only.status_code == 302
+    page = lead.get(only.headers["Location"]).get_data(as_text=True)
+    assert "its discount is not counted as a saving" in page
+    html = sign_in("admin").get("/spend/report?year=2025").get_data(as_text=True)
+    (row,) = table_cells(html, "memberships")
+    # 2 places at £500 each time, 20% off: £200 counted as D, £200 shown apart.
+    assert (row[4], row[-1]) == ("£200.00", "£200.00")
+    assert "purchase.created" in audit_actions(app)

@@ -58,6 +58,7 @@ def test_worked_example_breaks_even_at_7500_on_the_page(
             "20.0%",
             "£7,500.00",
             "£6,000.00",
+            "£0.00",  # nothing bought only for the discount
         ]
     ]
     schools = table_cells(html, "schools")

@@ -496,3 +496,44 @@ def test_schools_missing_the_figures_to_share_by_are_named(
         SchoolFigures(3, 200, 0, 0),
     ]
     assert missing_figures(basis, schools) == missing, reason
+
+
+@pytest.mark.parametrize(
+    ("purchases", "d", "not_counted", "reason"),
+    [
+        (
+            [PurchaseUnderMembership(300_000, 60_000, False)],
+            60_000,
+            0,
+            "would have been bought anyway: the £600 discount is a saving",
+        ),
+        (
+            [PurchaseUnderMembership(300_000, 60_000, False, bought_anyway=False)],
+            0,
+            60_000,
+            "bought only because it was discounted: £600 off something not needed saves nothing",
+        ),
+        (
+            [
+                PurchaseUnderMembership(300_000, 60_000, False),
+                PurchaseUnderMembership(100_000, 30_000, False, bought_anyway=False),
+            ],
+            60_000,
+            30_000,
+            "mixed: only the first counts, and d stays 20% (the 30% one is not in d either)",
+        ),
+        (
+            [PurchaseUnderMembership(45_000, 45_000, True, bought_anyway=False)],
+            0,
+            0,
+            "included places are I whatever the flag: the fee paid for them",
+        ),
+    ],
+)
+def test_d_counts_only_training_that_would_have_been_bought_anyway(
+    purchases: list[PurchaseUnderMembership], d: int, not_counted: int, reason: str
+) -> None:
+    value = membership_value(150_000, purchases)
+    assert (value.discounts, value.discounts_not_counted) == (d, not_counted), reason
+    if d:
+        assert value.realised_rate == D("0.2")
