@@ -18,7 +18,7 @@ from wtforms import Field, RadioField, SelectField, SelectMultipleField, StringF
 from wtforms.validators import InputRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from cpd_tracker.forms import BaseForm
+from cpd_tracker.forms import BaseForm, form_id
 from cpd_tracker.models import Delivery, DueRule, Module, RecertifyFrom, Tier
 from cpd_tracker.services.catalogue import ModuleDetails
 from cpd_tracker.services.requirements import (
@@ -30,6 +30,7 @@ from cpd_tracker.services.requirements import (
     RequirementDetails,
     check_details,
 )
+from cpd_tracker.staff.forms import UkDateField
 from cpd_tracker.templating import ROLE_LABELS
 
 MAX_PRICE_PENCE = 10_000_000  # £100,000.00: far above any course, a guard against slips
@@ -242,15 +243,35 @@ class ModuleForm(BaseForm):
         "from the module's questions for each attempt, so a retry asks a different set.",
     )
 
+    replaced_by = SelectField(
+        "Replaced by (optional)",
+        coerce=form_id,
+        validate_choice=False,
+        description="When you retire this module for another, its requirements carry over to "
+        "the other and completions of either count.",
+    )
+    completions_count_from = UkDateField(
+        "New version from (optional)",
+        invalid="The date of the new version must be a real date, like 1/9/2026",
+        description="From this day, completions of this module before it no longer count: "
+        "staff do the new version. For example, 1/9/2026.",
+    )
+
     def __init__(
         self,
         formdata: Any = None,
         *,
         in_tool_allowed: bool = False,
         question_count: int = 0,
+        replacements: Iterable[Module] = (),
         **kw: Any,
     ) -> None:
         super().__init__(formdata, **kw)
+        #: Versions and replacements are set on an existing module (``for_module``) only.
+        self.replaceable = False
+        options = list(replacements)
+        self.replacement_ids = {m.id for m in options}
+        self.replaced_by.choices = [("", "Not replaced")] + [(m.id, m.title) for m in options]
         #: Only a module that already has in-tool content may be delivered in the tool.
         self.in_tool_allowed = in_tool_allowed
         #: The knowledge check's questions (the pass mark and bank size apply to them).
@@ -261,11 +282,19 @@ class ModuleForm(BaseForm):
         return self.in_tool_allowed and self.question_count > 0
 
     @classmethod
-    def for_module(cls, module: Module, formdata: Any = None) -> ModuleForm:
+    def for_module(
+        cls, module: Module, formdata: Any = None, replacements: Iterable[Module] = ()
+    ) -> ModuleForm:
         form = cls(
-            formdata, in_tool_allowed=bool(module.pages), question_count=len(module.questions)
+            formdata,
+            in_tool_allowed=bool(module.pages),
+            question_count=len(module.questions),
+            replacements=replacements,
         )
+        form.replaceable = True
         if formdata is None:
+            form.replaced_by.data = module.replaced_by_id
+            form.completions_count_from.data = module.completions_count_from
             mark, bank = module.pass_mark_percent, module.questions_per_attempt
             form.pass_mark_percent.data = "" if mark is None else str(mark)
             form.questions_per_attempt.data = "" if bank is None else str(bank)
@@ -336,6 +365,13 @@ class ModuleForm(BaseForm):
                 "the questions this module has"
             )
 
+    def validate_replaced_by(self, field: Field) -> None:
+        sent = (field.raw_data or [""])[0]
+        if (sent and field.data is None) or (
+            field.data is not None and field.data not in self.replacement_ids
+        ):
+            raise ValidationError("Choose a module from the list, or Not replaced")
+
     def details(self) -> ModuleDetails:
         """The validated values (call after ``validate()``)."""
         price, validity = _text(self.list_price), _text(self.default_validity_months)
@@ -352,6 +388,8 @@ class ModuleForm(BaseForm):
             default_validity_months=int(validity) if validity else None,
             pass_mark_percent=int(mark) if self.has_check and mark else None,
             questions_per_attempt=int(bank) if self.has_check and bank else None,
+            replaced_by_id=self.replaced_by.data if self.replaceable else None,
+            completions_count_from=self.completions_count_from.data if self.replaceable else None,
         )
 
 

@@ -203,7 +203,8 @@ def new_module() -> BaseResponse:
 @trust_leader_required
 def edit_module(module_id: int) -> BaseResponse:
     module = _module(module_id)
-    form = ModuleForm.for_module(module, _formdata())
+    replacements = get_service(CatalogueService).replacements(module)
+    form = ModuleForm.for_module(module, _formdata(), replacements)
     if request.method == "POST" and form.validate():
         get_service(CatalogueService).edit(module, form.details())
         flash(f"{module.title} is saved.", "success")

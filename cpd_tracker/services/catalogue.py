@@ -43,6 +43,10 @@ class ModuleDetails:
     #: In-tool modules only (None otherwise): the knowledge check's pass mark and bank size.
     pass_mark_percent: int | None = None
     questions_per_attempt: int | None = None
+    #: Versions and replacements (issue 16): the module that takes over a retired one, and the
+    #: day of a new version from which earlier completions stop counting.
+    replaced_by_id: int | None = None
+    completions_count_from: dt.date | None = None
 
 
 class CatalogueService:
@@ -58,6 +62,23 @@ class CatalogueService:
         if not include_retired:
             query = query.where(Module.retired_at.is_(None))
         return list(self.session.scalars(query.order_by(Module.tier, Module.title)))
+
+    def replacements(self, module: Module) -> list[Module]:
+        """Modules that may replace ``module``: in the catalogue, not ``module`` itself, and not
+        one that ``module`` already (in a chain) replaces, so no chain goes round."""
+        replaced_by_module: set[int] = {module.id}
+        changed = True
+        others = self.modules(module.organisation_id, include_retired=True)
+        while changed:
+            changed = False
+            for other in others:
+                if (
+                    other.replaced_by_id in replaced_by_module
+                    and other.id not in replaced_by_module
+                ):
+                    replaced_by_module.add(other.id)
+                    changed = True
+        return [m for m in others if m.retired_at is None and m.id not in replaced_by_module]
 
     def module(self, organisation_id: int, module_id: int) -> Module | None:
         return self.session.scalar(

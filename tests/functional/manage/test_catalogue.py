@@ -3,6 +3,7 @@ pounds and stored in pence; bad input is a 400 with an error summary and nothing
 
 from __future__ import annotations
 
+import datetime as dt
 import html as html_lib
 import re
 from decimal import Decimal
@@ -369,3 +370,48 @@ def test_bad_knowledge_check_settings_are_refused(
 def test_a_module_without_questions_has_no_check_settings(world: World) -> None:
     page = text(world.client("leader").get(f"/manage/catalogue/{world.module}/edit"))
     assert "pass_mark_percent" not in page
+
+
+def test_a_new_version_and_a_replacement_are_set_on_the_module(world: World) -> None:
+    url = f"/manage/catalogue/{world.module}/edit"
+    page = text(world.client("leader").get(url))
+    assert "Versions and replacements" in page
+    assert f'<option value="{world.module2}">' in page
+    assert f'<option value="{world.module}">' not in page  # never itself
+    assert f'<option value="{world.other_org_module}">' not in page  # never another trust's
+    response = submit(
+        world.client("leader"),
+        url,
+        module_form(completions_count_from="1/9/2026", replaced_by=str(world.module2)),
+    )
+    assert response.status_code == 302
+    module = module_row(world.app, world.module)
+    assert module.completions_count_from == dt.date(2026, 9, 1)
+    assert module.replaced_by_id == world.module2
+    [entry] = audited(world.app, "module.edited")
+    assert {"replaced_by_id", "completions_count_from"} <= set(entry.details["changed"])
+    # The replacement cannot in turn be replaced by this module: no chain goes round.
+    back = text(world.client("leader").get(f"/manage/catalogue/{world.module2}/edit"))
+    assert f'<option value="{world.module}">' not in back
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("completions_count_from", "31/2/2026", "The date of the new version must be a real date"),
+        ("replaced_by", "99999", "Choose a module from the list, or Not replaced"),
+        ("replaced_by", "²", "Choose a module from the list, or Not replaced"),
+    ],
+)
+def test_bad_version_or_replacement_is_refused(
+    world: World, field: str, value: str, message: str
+) -> None:
+    response = submit(
+        world.client("leader"),
+        f"/manage/catalogue/{world.module}/edit",
+        module_form(**{field: value}),
+    )
+    assert response.status_code == 400
+    assert message in text(response)
+    module = module_row(world.app, world.module)
+    assert (module.replaced_by_id, module.completions_count_from) == (None, None)
