@@ -428,6 +428,8 @@ class SpendReportService:
         return [s for s in schools if s.id in scope.school_ids]
 
     def staff_counts(self, organisation_id: int, today: dt.date) -> dict[int, int]:
+        """Staff on each school's list on ``today`` (for a past year, its last day): employed,
+        their role begun and not ended."""
         rows = self.session.execute(
             select(StaffRole.school_id, func.count(func.distinct(StaffRole.person_id)))
             .join(Person, Person.id == StaffRole.person_id)
@@ -436,6 +438,7 @@ class SpendReportService:
                 Person.active.is_(True),
                 employed_sql(today),
                 (StaffRole.ended_on.is_(None)) | (StaffRole.ended_on >= today),
+                (StaffRole.started_on.is_(None)) | (StaffRole.started_on <= today),
             )
             .group_by(StaffRole.school_id)
         )
@@ -455,7 +458,10 @@ class SpendReportService:
                 if d.school_id is not None:
                     use[d.school_id] += 1
         schools = self.records.schools(org)
-        staff = self.staff_counts(org, today)
+        # The year's own staff: on its last day (today, while it runs), not today's for a
+        # past year. Pupil numbers are the ones entered in Settings (one figure per school).
+        as_of = min(window.end, today)
+        staff = self.staff_counts(org, as_of)
         figures = [
             SchoolFigures(s.id, s.pupil_count, staff.get(s.id, 0), use[s.id]) for s in schools
         ]
@@ -508,7 +514,8 @@ class SpendReportService:
         notes = [
             f"Trust-central training this year{total} shared "
             f"{BASIS_LABELS[basis.value].lower()}; trust memberships' fees for the part of "
-            f"their year in {window.label}, each shared as the membership says."
+            f"their year in {window.label}, each shared as the membership says. Staff are "
+            f"those on the list on {as_of:%d/%m/%Y}; pupils as entered in Settings."
         ]
         if shares is None:
             notes.append(

@@ -364,3 +364,20 @@ def test_a_purchase_bought_only_for_the_discount_is_not_a_saving(
     # 2 places at £500 each time, 20% off: £200 counted as D, £200 shown apart.
     assert (row[4], row[-1]) == ("£200.00", "£200.00")
     assert "purchase.created" in audit_actions(app)
+
+
+def test_staff_shares_use_the_years_own_staff_not_todays(
+    app: Flask, org_id: int, sign_in: SignIn
+) -> None:
+    from cpd_tracker.models import StaffRoleKind
+    from tests.functional.staff.support import add_person
+
+    add_person(app, ALDER, "Ann Ash", roles={StaffRoleKind.TEACHER: dt.date(2023, 9, 1)})
+    # Joined after the end of 2024/25: on today's list, not on that year's.
+    add_person(app, ALDER, "Ben Birch", roles={StaffRoleKind.TEACHER: dt.date(2025, 9, 1)})
+    nasen = provider(app, org_id)
+    purchase(app, org_id, nasen, None, list_price_pence=60_000, purchased_on=dt.date(2024, 10, 1))
+    html = sign_in("admin").get("/spend/report?year=2024&basis=staff").get_data(as_text=True)
+    rows = {r[0]: r for r in table_cells(html, "apportionment")}
+    assert rows["Alder Primary"][2] == "1"
+    assert "Staff are those on the list on 31/08/2025" in html
