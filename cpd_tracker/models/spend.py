@@ -180,8 +180,11 @@ class Purchase(Base):
     supply_code: Mapped[str | None] = mapped_column(String(10))
     travel_pence: Mapped[int] = mapped_column(default=0)
     funding_source: Mapped[FundingSource] = mapped_column(_enum(FundingSource))
-    #: The CCFR code of the training itself: E09 (staff development and training).
+    #: The CFR code of the training itself: E09 (staff development and training), or E27
+    #: (bought-in professional services, curriculum) for a bought-in trainer.
     finance_code: Mapped[str] = mapped_column(String(10), default="E09")
+    #: The trust's own nominal (ledger) code for it, beside the CFR code; "" when not given.
+    nominal_code: Mapped[str] = mapped_column(String(30), default="")
     #: Attributed to the notional SEN budget (an indicative tag, not a budget line).
     notional_sen: Mapped[bool] = mapped_column(default=False)
     reference: Mapped[str] = mapped_column(String(100), default="")

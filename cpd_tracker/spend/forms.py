@@ -25,6 +25,7 @@ from cpd_tracker.rules.money import (
 )
 from cpd_tracker.rules.numbers import whole_number
 from cpd_tracker.services.spend import BASIS_LABELS, FUNDING_LABELS, SUPPLY_CODES
+from cpd_tracker.services.spend.records import FINANCE_CODES
 
 PROVIDER_KINDS = {
     "association": "Professional association",
@@ -290,6 +291,21 @@ class PurchaseForm(BaseForm):
         validate_choice=False,
         validators=[InputRequired(message="Choose where the money came from")],
     )
+    finance_code = RadioField(
+        "Finance code of the training",
+        choices=lambda: [
+            ("E09", "E09 staff development and training"),
+            ("E27", "E27 bought-in professional services (a bought-in trainer)"),
+        ],
+        default="E09",
+        validate_choice=False,
+    )
+    nominal_code = StringField(
+        "Trust nominal code (optional)",
+        filters=[_stripped],
+        description="Your trust's own ledger code for it, if it uses one.",
+        validators=[Length(max=30, message="The nominal code must be 30 characters or fewer")],
+    )
     notional_sen = BooleanField("Count it against the notional SEN budget")
     only_for_discount = BooleanField(
         "Bought only because the membership discounted it",
@@ -328,6 +344,10 @@ class PurchaseForm(BaseForm):
     def validate_funding_source(self, field: Field) -> None:
         if field.data not in FUNDING_LABELS:
             raise StopValidation("Choose where the money came from")
+
+    def validate_finance_code(self, field: Field) -> None:
+        if field.data not in FINANCE_CODES:
+            raise StopValidation("Choose E09 or E27")
 
     def validate_supply_code(self, field: Field) -> None:
         if field.data and field.data not in SUPPLY_CODES:

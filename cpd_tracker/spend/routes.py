@@ -44,6 +44,7 @@ from cpd_tracker.services.spend import (
     SpendService,
     Table,
 )
+from cpd_tracker.services.spend.records import FINANCE_CODES
 from cpd_tracker.services.spend.report import purchases_table, vat_rate_text, year_choices
 from cpd_tracker.spend.access import (
     allowed_school,
@@ -269,6 +270,8 @@ def _fill(form: PurchaseForm, p: Purchase) -> None:
     form.travel.data = p.travel_pence or None
     form.funding_source.data = p.funding_source.value
     form.notional_sen.data = p.notional_sen
+    form.finance_code.data = p.finance_code if p.finance_code in FINANCE_CODES else "E09"
+    form.nominal_code.data = p.nominal_code
     form.only_for_discount.data = not p.bought_anyway
     form.reference.data = p.reference
     form.notes.data = p.notes
@@ -292,6 +295,8 @@ def _details(form: PurchaseForm) -> PurchaseDetails:
         travel_pence=form.travel.data or 0,
         funding_source=FundingSource(form.funding_source.data),
         notional_sen=bool(form.notional_sen.data),
+        finance_code=form.finance_code.data or "E09",
+        nominal_code=form.nominal_code.data or "",
         bought_anyway=not form.only_for_discount.data,
         reference=form.reference.data or "",
         notes=form.notes.data or "",

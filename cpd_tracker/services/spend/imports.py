@@ -64,6 +64,7 @@ PURCHASE_COLUMNS = (
     Column("travel", "Travel", ("Travel cost", "Expenses")),
     Column("funding", "Funding source", ("Funding", "Fund")),
     Column("finance_code", "Finance code", ("Account code", "Nominal code", "CCFR code")),
+    Column("nominal_code", "Trust nominal code", ("Trust code", "Ledger code", "GL code")),
     Column("notional_sen", "Notional SEN", ("SEN", "Notional SEN budget")),
     Column("reference", "Reference", ("Invoice number", "PO number", "Transaction reference")),
 )
@@ -118,6 +119,7 @@ class PurchaseRow:
     reference: str
     delivered_on: dt.date | None = None
     vat_rate: Decimal | None = None
+    nominal_code: str = ""
 
 
 def parse_purchases_csv(data: bytes) -> ParsedFile[PurchaseRow]:
@@ -223,6 +225,9 @@ def _row(record: Record) -> tuple[PurchaseRow | None, list[str]]:
     finance_code = (record.get("finance_code") or "E09").upper()
     if len(finance_code) > 10:
         problems.append("finance code is longer than 10 characters")
+    nominal_code = record.get("nominal_code")
+    if len(nominal_code) > 30:
+        problems.append("trust nominal code is longer than 30 characters")
     reference = record.get("reference")
     if len(reference) > 100:
         problems.append("reference is longer than 100 characters")
@@ -249,6 +254,7 @@ def _row(record: Record) -> tuple[PurchaseRow | None, list[str]]:
             reference=reference,
             delivered_on=delivered,
             vat_rate=vat_rate,
+            nominal_code=nominal_code,
         ),
         [],
     )
@@ -490,6 +496,7 @@ class PurchaseImportService:
                 reference=row.reference,
                 delivered_on=row.delivered_on,
                 vat_rate=row.vat_rate,
+                nominal_code=row.nominal_code,
             )
             try:
                 purchase = self.records.save_purchase(

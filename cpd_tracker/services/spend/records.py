@@ -40,6 +40,9 @@ from cpd_tracker.services.audit import AuditService
 from cpd_tracker.services.employed import employed_sql
 
 SUPPLY_CODES = ("E02", "E26")
+#: CFR codes for the training itself: staff development and training; bought-in professional
+#: services (curriculum), often used for a bought-in trainer.
+FINANCE_CODES = ("E09", "E27")
 MAX_DELEGATES = 1000
 
 
@@ -99,6 +102,8 @@ class PurchaseDetails:
     vat_rate: Decimal | None = None
     #: Would have been bought without the membership discount (its discount then counts in D).
     bought_anyway: bool = True
+    #: The trust's own nominal (ledger) code, beside the CFR code.
+    nominal_code: str = ""
 
 
 class SpendService:
@@ -550,6 +555,7 @@ class SpendService:
         purchase.travel_pence = details.travel_pence
         purchase.funding_source = details.funding_source
         purchase.finance_code = details.finance_code
+        purchase.nominal_code = details.nominal_code
         purchase.notional_sen = details.notional_sen
         purchase.reference = details.reference
         purchase.notes = details.notes
@@ -572,6 +578,8 @@ class SpendService:
             vat_pence=vat,
             included_places=places,
             bought_anyway=details.bought_anyway,
+            finance_code=details.finance_code,
+            nominal_code=details.nominal_code,
             suggested_discount_pence=suggestion.discount_pence,
             discount_reason=reason,
             membership_id=membership_id,
@@ -642,6 +650,10 @@ class SpendService:
                 "Choose the training from the catalogue, or enter the course's title",
                 "course_title",
             )
+        if details.finance_code not in FINANCE_CODES and not details.finance_code.strip():
+            raise SpendError("Choose the finance code of the training", "finance_code")
+        if len(details.nominal_code) > 30:
+            raise SpendError("The nominal code must be 30 characters or fewer", "nominal_code")
         if not 1 <= details.delegates <= MAX_DELEGATES:
             raise SpendError(f"Delegates must be between 1 and {MAX_DELEGATES}", "delegates")
         if details.vat_rate is not None and not Decimal(0) <= details.vat_rate <= money.MAX_PERCENT:

@@ -261,21 +261,24 @@ class SpendReportService:
 
     @staticmethod
     def _finance_codes(purchases: Iterable[Purchase]) -> Table:
-        codes: dict[str, int] = defaultdict(int)
+        codes: dict[tuple[str, str], int] = defaultdict(int)
         for p in purchases:
-            codes[p.finance_code] += p.cost.training + p.travel_pence
+            codes[(p.finance_code, p.nominal_code)] += p.cost.training + p.travel_pence
             if p.supply_pence:
-                codes[p.supply_code or "Supply (no code)"] += p.supply_pence
-        rows: list[list[Cell]] = [[code, money_text(v)] for code, v in sorted(codes.items())]
+                codes[(p.supply_code or "Supply (no code)", "")] += p.supply_pence
+        rows: list[list[Cell]] = [
+            [code, nominal, money_text(v)] for (code, nominal), v in sorted(codes.items())
+        ]
         if rows:
-            rows.append(["Total", money_text(sum(codes.values()))])
+            rows.append(["Total", "", money_text(sum(codes.values()))])
         return Table(
             "codes",
             "Spend by finance code",
-            ["Code", "Amount"],
+            ["CFR code", "Trust nominal code", "Amount"],
             rows,
-            numeric=(1,),
-            note="E09 staff development and training (training after discount and net of "
+            numeric=(2,),
+            note="E09 staff development and training, or E27 bought-in professional services "
+            "for a bought-in trainer (training after discount and net of "
             "recoverable VAT, and travel); supply cover separately as E02 supply teaching staff "
             "or E26 agency supply. DfE- and grant-funded training is included: it is spent "
             "through the books, with its funding as income.",
@@ -602,6 +605,7 @@ PURCHASE_HEADINGS = [
     "Cost to the school",
     "Funding source",
     "Finance code",
+    "Trust nominal code",
     "Notional SEN",
     "Membership",
     "Included places",
@@ -639,6 +643,7 @@ def purchases_table(purchases: Iterable[Purchase]) -> Table:
                 money_text(cost.school_cost),
                 FUNDING_LABELS[p.funding_source.value],
                 p.finance_code,
+                p.nominal_code,
                 "Yes" if p.notional_sen else "No",
                 p.membership.name if p.membership else "",
                 f"{p.included_places} of {p.delegates}" if p.included_places else "No",
@@ -652,7 +657,7 @@ def purchases_table(purchases: Iterable[Purchase]) -> Table:
         "Purchases",
         PURCHASE_HEADINGS,
         rows,
-        numeric=(5, 6, 7, 8, 9, 11, 12, 13, 15, 16, 17, 23, 24),
+        numeric=(5, 6, 7, 8, 9, 11, 12, 13, 15, 16, 17, 24, 25),
     )
 
 

@@ -381,3 +381,37 @@ def test_staff_shares_use_the_years_own_staff_not_todays(
     rows = {r[0]: r for r in table_cells(html, "apportionment")}
     assert rows["Alder Primary"][2] == "1"
     assert "Staff are those on the list on 31/08/2025" in html
+
+
+def test_the_trusts_nominal_code_beside_the_cfr_code(
+    app: Flask, org_id: int, sign_in: SignIn
+) -> None:
+    nasen = provider(app, org_id)
+    lead = sign_in("instructor", ALDER)
+    refused = _new(lead, _form(app, nasen, finance_code="E99"))
+    assert refused.status_code == 400
+    assert "Choose E09 or E27" in refused.get_data(as_text=True)
+    assert count(app) == 0
+    trainer = _form(app, nasen, finance_code="E27", nominal_code="4010-CPD", vat="none")
+    response = _new(lead, trainer)
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    assert _new(lead, _form(app, nasen, vat="none", reference="R2")).status_code == 302
+    page = lead.get(response.headers["Location"]).get_data(as_text=True)
+    assert "4010-CPD" in page
+    html = sign_in("admin").get("/spend/report?year=2025").get_data(as_text=True)
+    assert table_cells(html, "codes") == [
+        ["E09", "", "£500.00"],
+        ["E27", "4010-CPD", "£500.00"],
+        ["Total", "", "£1,000.00"],
+    ]
+
+
+def test_the_import_reads_the_trust_nominal_code() -> None:
+    from cpd_tracker.services.spend.imports import parse_purchases_csv
+
+    parsed = parse_purchases_csv(
+        b"Provider,Course title,Date,List price,Finance code,Trust nominal code\n"
+        b"nasen,Day,01/10/2025,100,E27,4010-CPD\n"
+    )
+    assert not parsed.errors
+    assert [(r.finance_code, r.nominal_code) for r in parsed.rows] == [("E27", "4010-CPD")]
