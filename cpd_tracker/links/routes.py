@@ -31,12 +31,9 @@ DONE = {
 def _template_helpers() -> dict[str, Any]:
     def waiting_links() -> int:
         """How many LMS accounts wait for the signed-in person to confirm (0 for staff)."""
-        if not current_user.is_authenticated:
+        if not current_user.is_authenticated or not _decides_links():
             return 0
-        user = signed_in()
-        if not (user.is_trust_leader or user.cpd_lead_school_ids()):
-            return 0
-        return get_service(IdentityLinkService).count_waiting(user)
+        return get_service(IdentityLinkService).count_waiting(signed_in())
 
     return {"waiting_links": waiting_links}
 
@@ -62,9 +59,14 @@ def _page(form: DecideForm, *, error: str | None = None, status: int = 200) -> R
     return make_response(html, status)
 
 
-def _may_decide() -> None:
+def _decides_links() -> bool:
+    """Trust leaders and CPD leads confirm LMS accounts; staff never see the page."""
     user = signed_in()
-    if not (user.is_trust_leader or user.cpd_lead_school_ids()):
+    return user.is_trust_leader or bool(user.cpd_lead_school_ids())
+
+
+def _may_decide() -> None:
+    if not _decides_links():
         abort(403)
 
 

@@ -326,12 +326,12 @@ class ComplianceService:
                 joined[new].add(old)
         families: dict[int, set[int]] = {}
         for module in wanted:
-            family, todo = {module}, [module]
-            while todo:
-                for other in joined.get(todo.pop(), ()):
+            family, to_visit = {module}, [module]
+            while to_visit:
+                for other in joined.get(to_visit.pop(), ()):
                     if other not in family:
                         family.add(other)
-                        todo.append(other)
+                        to_visit.append(other)
             families[module] = family
         return families
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from cpd_tracker.auth import CurrentUser, effective_grants, outranks
@@ -80,7 +80,11 @@ class IdentityLinkService:
         )
 
     def count_waiting(self, user: CurrentUser) -> int:
-        return len(self.waiting(user))
+        """What the people pages' notice says: one count, nothing loaded."""
+        query = self._visible(user)
+        if query is None:
+            return 0
+        return self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
     def get(self, user: CurrentUser, request_id: int) -> IdentityLinkRequest | None:
         query = self._visible(user)
