@@ -6,7 +6,9 @@
  *                                        then continue to the platform's auth endpoint.
  * Launch page (data-lti-storage="get"): lti.get_data the state and post it back with the
  *                                        id_token, so the server can bind the launch to us.
- * Either way, a platform that does not answer within two seconds gets the plain form.
+ * The capabilities question is asked again every 400 ms for up to six seconds, since the
+ * platform's frame (Canvas: post_message_forwarding) may still be loading when ours runs; each
+ * later message waits up to three seconds. A platform that does not answer gets the plain form.
  */
 (function () {
   "use strict";
@@ -40,22 +42,43 @@
     resolve(data);
   });
 
+  function newId() {
+    return "cpd-" + Math.random().toString(36).slice(2) + Date.now().toString(36);
+  }
+
   function send(message, origin) {
     return new Promise(function (resolve, reject) {
-      var id = "cpd-" + Math.random().toString(36).slice(2) + Date.now().toString(36);
-      message.message_id = id;
-      pending[id] = resolve;
+      message.message_id = newId();
+      pending[message.message_id] = resolve;
       try { platformWindow().postMessage(message, origin); } catch (e) { reject(e); }
-      window.setTimeout(function () { reject(new Error("timeout")); }, 2000);
+      window.setTimeout(function () { reject(new Error("timeout")); }, 3000);
     });
   }
 
   function supports(subject) {
-    // The capabilities request may go to any origin: we do not know the platform's yet.
-    return send({ subject: "lti.capabilities" }, "*").then(function (reply) {
-      var list = reply.supported_messages || [];
-      for (var i = 0; i < list.length; i++) { if (list[i].subject === subject) { return true; } }
-      throw new Error("unsupported");
+    // The capabilities request may go to any origin: we do not know the platform's yet. It is
+    // repeated until answered (a frame still loading drops it); the first answer counts.
+    return new Promise(function (resolve, reject) {
+      var answered = false;
+      var started = Date.now();
+      function answer(reply) {
+        if (answered) { return; }
+        answered = true;
+        var list = reply.supported_messages || [];
+        for (var i = 0; i < list.length; i++) {
+          if (list[i].subject === subject) { resolve(true); return; }
+        }
+        reject(new Error("unsupported"));
+      }
+      function ask() {
+        if (answered) { return; }
+        if (Date.now() - started > 6000) { answered = true; reject(new Error("timeout")); return; }
+        var id = newId();
+        pending[id] = answer;
+        try { platformWindow().postMessage({ subject: "lti.capabilities", message_id: id }, "*"); } catch (e) { /* asked again */ }
+        window.setTimeout(ask, 400);
+      }
+      ask();
     });
   }
 
@@ -72,5 +95,6 @@
         submit();
       }, submit);
   }
-  window.setTimeout(submit, 5000);
+  // Whatever happens above, the form goes after twelve seconds.
+  window.setTimeout(submit, 12000);
 }());

@@ -106,7 +106,24 @@ def heading(view: Any) -> str:
 
 
 def wait_heading(view: Any, expected: str | re.Pattern[str]) -> None:
-    view.locator("h1", has_text=expected).first.wait_for()
+    """Wait for an ``h1`` holding ``expected``; on timeout, say what the page showed instead."""
+    try:
+        view.locator("h1", has_text=expected).first.wait_for()
+    except Exception as exc:
+        raise PageProblem(f"waited for the heading {expected!r}: {_what_is_shown(view)}") from exc
+
+
+def _what_is_shown(view: Any) -> str:
+    """The URL, headings and first text now in ``view``, as far as they can be read."""
+    try:
+        shown: dict[str, Any] = view.evaluate(
+            """() => ({url: location.href,
+                       headings: [...document.querySelectorAll('h1, h2')].map(h => h.innerText),
+                       text: (document.body ? document.body.innerText : '').slice(0, 600)})""",
+        )
+    except Exception as exc:  # the frame itself is gone or never loaded
+        return f"nothing could be read from the page ({exc!r})"
+    return f"the page at {shown['url']} shows {shown['headings']!r}: {shown['text']!r}"
 
 
 @dataclass

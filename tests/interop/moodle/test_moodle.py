@@ -58,7 +58,8 @@ from tests.interop.moodle.pages import (
     tool_heading,
 )
 
-pytestmark = pytest.mark.moodle
+# The first step starts Moodle (on a fresh machine: PHP, nginx and a site install).
+pytestmark = [pytest.mark.moodle, pytest.mark.timeout(2400)]
 
 TOOL_NAME = "SEND CPD Tracker"
 ORG_NAME = "Moodle Interop Trust"
