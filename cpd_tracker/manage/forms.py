@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from urllib.parse import urlsplit
 
 from wtforms import Field, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
@@ -151,6 +152,27 @@ def parse_month(text: str) -> int:
     raise ValueError("Enter the month as a number, like 9 for September")
 
 
+def booking_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be a booking link, or None. Staff open it from the tool, so only
+    https to a named host: no javascript: or data: links, no plain http, no spaces."""
+    message = (
+        "Enter the booking link as a full web address starting https://, like "
+        "https://nasen.org.uk/training"
+    )
+    if len(url) > 500:
+        return "The booking link must be 500 characters or fewer"
+    if any(ch.isspace() or ord(ch) < 32 for ch in url):
+        return message
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return message
+    if parts.scheme.lower() != "https" or not host or "." not in host or parts.username:
+        return message
+    return None
+
+
 def slug_for(title: str, taken: Iterable[str]) -> str:
     """A unique slug for a new module of the organisation: "Autism awareness" -> "autism-awareness",
     then "autism-awareness-2" and so on."""
@@ -223,6 +245,21 @@ class ModuleForm(BaseForm):
         "List price per delegate (optional)",
         filters=[_stripped],
         description="In pounds, like £150.00. Leave empty if there is no charge.",
+    )
+    booking_url = StringField(
+        "Booking link (optional)",
+        filters=[_stripped],
+        description="Where staff book a place with the provider, starting https://. "
+        "My training shows it as \u201cBook with\u201d the provider.",
+    )
+    how_to_complete = TextAreaField(
+        "How to complete it (optional)",
+        filters=[_stripped],
+        validators=[
+            Length(max=2000, message="How to complete it must be 2,000 characters or fewer")
+        ],
+        description="Shown to staff on My training, for example \u201cBook through the "
+        "school office\u201d.",
     )
     default_validity_months = StringField(
         "Valid for, in months (optional)",
@@ -306,6 +343,8 @@ class ModuleForm(BaseForm):
             form.cpd_hours.data = f"{module.cpd_hours:.2f}".rstrip("0").rstrip(".")
             form.provider.data = module.provider or ""
             form.list_price.data = pounds(module.list_price_pence)
+            form.booking_url.data = module.booking_url or ""
+            form.how_to_complete.data = module.how_to_complete or ""
             validity = module.default_validity_months
             form.default_validity_months.data = "" if validity is None else str(validity)
         return form
@@ -335,6 +374,12 @@ class ModuleForm(BaseForm):
                 parse_pounds(_text(field))
             except ValueError as exc:
                 raise ValidationError(str(exc)) from exc
+
+    def validate_booking_url(self, field: Field) -> None:
+        if _text(field):
+            problem = booking_url_problem(_text(field))
+            if problem:
+                raise ValidationError(problem)
 
     def validate_default_validity_months(self, field: Field) -> None:
         if not _text(field):
@@ -385,6 +430,8 @@ class ModuleForm(BaseForm):
             cpd_hours=parse_hours(_text(self.cpd_hours)),
             provider=_text(self.provider) or None,
             list_price_pence=parse_pounds(price) if price else None,
+            booking_url=_text(self.booking_url) or None,
+            how_to_complete=_text(self.how_to_complete) or None,
             default_validity_months=int(validity) if validity else None,
             pass_mark_percent=int(mark) if self.has_check and mark else None,
             questions_per_attempt=int(bank) if self.has_check and bank else None,

@@ -66,6 +66,7 @@ from cpd_tracker.models.spend import (
 )
 from cpd_tracker.models.status import ReportStatus, ReportStatusSchool
 from cpd_tracker.models.submission import FormSubmission
+from cpd_tracker.models.training_request import RequestStatus, TrainingRequest
 from cpd_tracker.models.upload import ImportUpload
 
 __all__ = [
@@ -121,6 +122,7 @@ __all__ = [
     "RecertifyFrom",
     "ReportStatus",
     "ReportStatusSchool",
+    "RequestStatus",
     "Requirement",
     "ResourceLink",
     "School",
@@ -137,4 +139,5 @@ __all__ = [
     "StaffRoleKind",
     "Tier",
     "ToolKey",
+    "TrainingRequest",
 ]

@@ -64,6 +64,10 @@ class Module(Base):
     replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("training_module.id"))
     #: A new version: from this day, completions before it no longer count.
     completions_count_from: Mapped[dt.date | None]
+    #: External training: where staff book a place (https only; issue 17).
+    booking_url: Mapped[str | None] = mapped_column(String(500))
+    #: What staff do to complete it when there is no link (issue 17), shown on My training.
+    how_to_complete: Mapped[str | None] = mapped_column(Text)
 
     pages: Mapped[list[ModulePage]] = relationship(
         back_populates="module", order_by="ModulePage.position", cascade="all, delete-orphan"

@@ -47,6 +47,9 @@ class ModuleDetails:
     #: day of a new version from which earlier completions stop counting.
     replaced_by_id: int | None = None
     completions_count_from: dt.date | None = None
+    #: How staff complete it (issue 17): the provider's booking page, and words for staff.
+    booking_url: str | None = None
+    how_to_complete: str | None = None
 
 
 class CatalogueService:

@@ -133,6 +133,15 @@ BAD_MODULES = [
     ({"delivery": ""}, "Choose how the training is delivered"),
     ({"delivery": "carrier_pigeon"}, "Choose how the training is delivered"),
     ({"delivery": "in_tool"}, "Only modules with content in the tool can be delivered"),
+    ({"booking_url": "http://nasen.org.uk/book"}, "starting https://"),
+    ({"booking_url": "javascript:alert(1)"}, "starting https://"),
+    ({"booking_url": "https://"}, "starting https://"),
+    ({"booking_url": "https://localhost/book"}, "starting https://"),
+    ({"booking_url": "https://user@nasen.org.uk/"}, "starting https://"),
+    ({"booking_url": "https://nasen.org.uk/a b"}, "starting https://"),
+    ({"booking_url": "https://[nasen.org.uk/"}, "starting https://"),
+    ({"booking_url": "https://nasen.org.uk/" + "a" * 480}, "500 characters or fewer"),
+    ({"how_to_complete": "x" * 2001}, "How to complete it must be 2,000 characters or fewer"),
 ]
 
 
@@ -175,6 +184,35 @@ def test_edit_a_module_and_audit_what_changed(world: World) -> None:
     assert entry.entity_id == str(world.module)
     assert entry.details["changed"]["title"] == "Attention and regulation"
     assert entry.details["changed"]["list_price_pence"] == "9900"
+
+
+def test_a_booking_link_and_how_to_complete_are_set_on_the_module(world: World) -> None:
+    url = "https://nasen.org.uk/training/attention?date=2027-01-12&venue=Leeds"
+    response = submit(
+        world.client("leader"),
+        f"/manage/catalogue/{world.module}/edit",
+        module_form(booking_url=f"  {url} ", how_to_complete="Ask the office for cover."),
+    )
+    assert response.status_code == 302
+    module = module_row(world.app, world.module)
+    assert module.booking_url == url
+    assert module.how_to_complete == "Ask the office for cover."
+    [entry] = audited(world.app, "module.edited")
+    assert entry.details["changed"]["booking_url"] == url
+    page = html_lib.unescape(
+        text(world.client("leader").get(f"/manage/catalogue/{world.module}/edit"))
+    )
+    assert f'value="{url}"' in page
+    assert "Ask the office for cover.</textarea>" in page
+    cleared = submit(
+        world.client("leader"),
+        f"/manage/catalogue/{world.module}/edit",
+        module_form(booking_url="", how_to_complete=""),
+    )
+    assert cleared.status_code == 302
+    module = module_row(world.app, world.module)
+    assert module.booking_url is None
+    assert module.how_to_complete is None
 
 
 def test_bad_edit_writes_nothing(world: World) -> None:
