@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session, selectinload
@@ -44,6 +45,8 @@ from cpd_tracker.rules.training import StatusResult, uk_date
 from cpd_tracker.services.audit import AuditService
 from cpd_tracker.services.compliance import ComplianceService, StaffMember, applies_to
 from cpd_tracker.storage import EvidenceFileError, EvidenceStore, check_upload, safe_file_name
+
+LONDON = ZoneInfo("Europe/London")
 
 #: Deliveries whose provider issues a certificate: evidence for them must include it.
 CERTIFICATE_REQUIRED = frozenset({Delivery.EXTERNAL, Delivery.QUALIFICATION})
@@ -76,6 +79,13 @@ class AlreadyReviewed(RecordsError):
     status = 409
 
 
+class AlreadySent(RecordsError):
+    """The same training is already waiting for a CPD lead: a second copy would be checked
+    twice (issue 17, "duplicate submissions refused")."""
+
+    status = 409
+
+
 # --- Evidence -------------------------------------------------------------------------------
 
 
@@ -105,6 +115,11 @@ class EvidenceRow:
 class SchoolEvidence:
     pending: list[EvidenceRow]
     reviewed: list[EvidenceRow]
+
+
+def london_date(moment: dt.datetime) -> dt.date:
+    """The day ``moment`` fell on in England (what a member of staff calls the day they sent it)."""
+    return moment.astimezone(LONDON).date()
 
 
 def hours_problem(hours: Decimal) -> str | None:
@@ -208,6 +223,7 @@ class EvidenceService:
             raise InvalidRecord(problem)
         if upload is None and module.delivery in CERTIFICATE_REQUIRED:
             raise InvalidRecord("Upload the certificate the course provider gave you.")
+        self._not_waiting_already(person, module)
         try:
             file_type = check_upload(upload.data) if upload is not None else None
         except EvidenceFileError as exc:
@@ -254,6 +270,40 @@ class EvidenceService:
             file_size=evidence.file_size,
         )
         return evidence
+
+    def _not_waiting_already(self, person: Person, module: Module) -> None:
+        waiting = self.session.scalar(
+            select(Evidence)
+            .where(
+                Evidence.person_id == person.id,
+                Evidence.organisation_id == person.organisation_id,
+                Evidence.module_id == module.id,
+                Evidence.status == EvidenceStatus.PENDING,
+            )
+            .order_by(Evidence.id)
+            .limit(1)
+        )
+        if waiting is not None:
+            sent_on = uk_date(london_date(waiting.created_at))
+            raise AlreadySent(
+                f"You sent “{waiting.course_title}” for {module.title} on {sent_on}, and it "
+                "has not been checked yet, so nothing new was saved. You can send it again "
+                "if it is returned to you."
+            )
+
+    def latest_by_module(self, person: Person) -> dict[int, Evidence]:
+        """For each module, the evidence ``person`` sent most recently (for My training)."""
+        latest: dict[int, Evidence] = {}
+        for evidence in self.session.scalars(
+            select(Evidence)
+            .where(
+                Evidence.person_id == person.id,
+                Evidence.organisation_id == person.organisation_id,
+            )
+            .order_by(Evidence.created_at, Evidence.id)
+        ):
+            latest[evidence.module_id] = evidence
+        return latest
 
     def mine(self, person: Person) -> list[EvidenceRow]:
         rows = list(

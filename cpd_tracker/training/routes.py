@@ -16,6 +16,7 @@ from cpd_tracker.services.catalogue import CatalogueService
 from cpd_tracker.services.compliance import ComplianceService
 from cpd_tracker.services.learning import LearningService
 from cpd_tracker.services.overview import OverviewService
+from cpd_tracker.services.records import EvidenceService, london_date
 from cpd_tracker.training.forms import KnowledgeCheckForm
 from cpd_tracker.training.paper import seal, unseal
 
@@ -37,6 +38,8 @@ def my_training() -> str:
         organisation=overview.organisation(user.organisation_id),
         statuses=statuses,
         activity=overview.recent_activity(user.person),
+        evidence=get_service(EvidenceService).latest_by_module(user.person),
+        london_date=london_date,
     )
 
 

@@ -204,8 +204,12 @@ def test_a_reviewed_item_cannot_be_reviewed_again(world: World) -> None:
 
 def test_bulk_verify_and_reject(world: World) -> None:
     lead = world.client("lead_a")
-    for name in ("staff_a", "staff_a2", "staff_a"):
-        assert submit(world.client(name), world).status_code == 303
+    for name, module in (
+        ("staff_a", world.external_module),
+        ("staff_a2", world.external_module),
+        ("staff_a", world.inset_module),
+    ):
+        assert submit(world.client(name), world, module_id=str(module)).status_code == 303
     with world.app.app_context():
         ids = list(db.session.scalars(select(Evidence.id).order_by(Evidence.id)))
     url = f"/records/schools/{world.school_a}/evidence"

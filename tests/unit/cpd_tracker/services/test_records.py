@@ -36,6 +36,7 @@ from cpd_tracker.services.audit import Actor, AuditService
 from cpd_tracker.services.compliance import ComplianceService
 from cpd_tracker.services.records import (
     AlreadyReviewed,
+    AlreadySent,
     EvidenceService,
     ExemptionDetails,
     ExtensionDetails,
@@ -302,6 +303,17 @@ def test_verify_adds_an_immutable_completion(setup: Setup) -> None:
     assert setup.count(Completion) == 2
 
 
+def test_the_same_training_cannot_wait_twice(setup: Setup) -> None:
+    service = setup.evidence_service()
+    first = _pending(setup)
+    with pytest.raises(AlreadySent, match="has not been checked yet") as refused:
+        _pending(setup)
+    assert refused.value.status == 409
+    assert setup.count(Evidence) == 1
+    service.reject([first], setup.lead, "Blurred")
+    assert _pending(setup).status is EvidenceStatus.PENDING
+
+
 def test_verify_refuses_when_someone_else_got_there_first(app: Flask, setup: Setup) -> None:
     evidence = _pending(setup)
     setup.session.commit()
@@ -340,10 +352,13 @@ def test_review_refusals(setup: Setup) -> None:
 
 def test_for_school_lists_pending_and_recent_reviews(setup: Setup) -> None:
     service = setup.evidence_service()
-    old, recent, waiting = _pending(setup), _pending(setup), _pending(setup)
+    # One at a time: the same training cannot wait twice.
+    old = _pending(setup)
     service.reject([old], setup.lead, "Old")
+    recent = _pending(setup)
     setup.clock.advance(100 * 86400)
     service.verify([recent], setup.lead)
+    waiting = _pending(setup)
     listing = service.for_school(setup.school)
     assert [r.evidence.id for r in listing.pending] == [waiting.id]
     assert [r.evidence.id for r in listing.reviewed] == [recent.id]
