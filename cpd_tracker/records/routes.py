@@ -252,7 +252,7 @@ def certificate(evidence_id: int) -> Response:
 
 
 def _school_evidence_page(school: School, form: BulkReviewForm, status: int) -> Response:
-    listing = get_service(EvidenceService).for_school(school)
+    listing = get_service(EvidenceService).for_school(school, signed_in().id)
     return _page("records/school_evidence.html", status, school=school, listing=listing, form=form)
 
 
@@ -262,10 +262,12 @@ def school_evidence(school_id: int) -> Response:
     school = own_school(school_id)
     service = get_service(EvidenceService)
     form = BulkReviewForm(request.form if request.method == "POST" else None)
-    listing = service.for_school(school)
+    listing = service.for_school(school, signed_in().id)
+    # The viewer's own items are choices too, so that posting one is refused with the reason
+    # (the service's 403), not as an unknown choice.
     form.evidence_id.choices = [
         (str(row.evidence.id), row.evidence.course_title)
-        for row in listing.pending + listing.reviewed
+        for row in listing.pending + listing.reviewed + listing.own
     ]
     if request.method == "GET":
         return _page("records/school_evidence.html", school=school, listing=listing, form=form)
@@ -300,7 +302,7 @@ def _review_page(
     confirm: ConfirmForm | None = None,
     reject: RejectForm | None = None,
 ) -> Response:
-    row = get_service(EvidenceService).describe(evidence)
+    row = get_service(EvidenceService).describe(evidence, signed_in().id)
     return _page(
         "records/evidence_review.html",
         status,

@@ -47,6 +47,7 @@ from cpd_tracker.services.coverage import (
 from cpd_tracker.services.cpd_record import academic_year_of
 from cpd_tracker.services.data_access import DataAccessService
 from cpd_tracker.services.overview import OverviewService
+from cpd_tracker.services.records import EvidenceService
 from cpd_tracker.services.roster import RosterService
 from cpd_tracker.services.senco import SencoService
 from cpd_tracker.services.snapshots import SnapshotService
@@ -240,6 +241,7 @@ def trust() -> str:
         filters=filters,
         roles=ROLE_LABELS,
         sencos=get_service(SencoService).trust(user.organisation_id),
+        evidence_for_trust=get_service(EvidenceService).for_trust(user.organisation_id, user.id),
         trend=get_service(SnapshotService).trust_trend(
             user.organisation_id, organisation.name, TREND_MONTHS, lines=False
         ),

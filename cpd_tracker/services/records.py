@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, cast
 from zoneinfo import ZoneInfo
@@ -44,6 +44,7 @@ from cpd_tracker.models import (
 from cpd_tracker.rules.training import StatusResult, uk_date
 from cpd_tracker.services.audit import AuditService
 from cpd_tracker.services.compliance import ComplianceService, StaffMember, applies_to
+from cpd_tracker.services.evidence_routing import EvidenceRouting
 from cpd_tracker.storage import EvidenceFileError, EvidenceStore, check_upload, safe_file_name
 
 LONDON = ZoneInfo("Europe/London")
@@ -109,12 +110,17 @@ class EvidenceRow:
     evidence: Evidence
     person_name: str
     reviewer_name: str | None
+    #: For the sender's own evidence: who checks it instead (``evidence_routing``).
+    checked_by: str | None = None
 
 
 @dataclass(frozen=True)
 class SchoolEvidence:
+    #: Waiting, and the viewer may check them.
     pending: list[EvidenceRow]
     reviewed: list[EvidenceRow]
+    #: Waiting, but the viewer sent them: someone else checks them (no tick box).
+    own: list[EvidenceRow] = field(default_factory=list)
 
 
 def london_date(moment: dt.datetime) -> dt.date:
@@ -327,12 +333,18 @@ class EvidenceService:
             )
         )
 
-    def describe(self, evidence: Evidence) -> EvidenceRow:
+    def describe(self, evidence: Evidence, viewer_id: int | None = None) -> EvidenceRow:
+        """One item; when ``viewer_id`` sent it and it waits, with who checks it instead."""
         names = _names(self.session, [evidence.person_id, evidence.reviewed_by_id])
+        checked_by = None
+        if evidence.person_id == viewer_id and evidence.status is EvidenceStatus.PENDING:
+            routing = EvidenceRouting(self.session)
+            checked_by = routing.checkers(evidence, self.clock().date()).description
         return EvidenceRow(
             evidence,
             names.get(evidence.person_id, f"Staff member #{evidence.person_id}"),
             names.get(evidence.reviewed_by_id) if evidence.reviewed_by_id else None,
+            checked_by,
         )
 
     def certificate(self, evidence: Evidence) -> bytes:
@@ -341,9 +353,10 @@ class EvidenceService:
 
     # -- a CPD lead's side -------------------------------------------------------------------
 
-    def for_school(self, school: School) -> SchoolEvidence:
+    def for_school(self, school: School, viewer_id: int | None = None) -> SchoolEvidence:
         """Evidence waiting for this school's CPD lead (oldest first), and what was reviewed
-        in the last ``RECENT_REVIEW_DAYS`` days (newest first)."""
+        in the last ``RECENT_REVIEW_DAYS`` days (newest first). What ``viewer_id`` sent
+        themselves is set apart in ``own``, with who checks it instead."""
         since = self.clock() - dt.timedelta(days=RECENT_REVIEW_DAYS)
         base = (
             select(Evidence)
@@ -376,7 +389,41 @@ class EvidenceService:
             reviewer = names.get(e.reviewed_by_id) if e.reviewed_by_id else None
             return EvidenceRow(e, names.get(e.person_id, f"Staff member #{e.person_id}"), reviewer)
 
-        return SchoolEvidence([row(e) for e in pending], [row(e) for e in reviewed])
+        routing = EvidenceRouting(self.session)
+        today = self.clock().date()
+        own = [
+            replace(row(e), checked_by=routing.checkers(e, today).description)
+            for e in pending
+            if e.person_id == viewer_id
+        ]
+        return SchoolEvidence(
+            [row(e) for e in pending if e.person_id != viewer_id],
+            [row(e) for e in reviewed],
+            own,
+        )
+
+    def for_trust(self, organisation_id: int, viewer_id: int) -> list[tuple[EvidenceRow, str]]:
+        """Evidence only a trust leader can check (its school has no other CPD lead), with
+        its school's name; not the viewer's own."""
+        waiting = [
+            e
+            for e in EvidenceRouting(self.session).for_trust(organisation_id, self.clock().date())
+            if e.person_id != viewer_id
+        ]
+        names = _names(self.session, [e.person_id for e in waiting])
+        schools = {
+            s.id: s.name
+            for s in self.session.scalars(
+                select(School).where(School.id.in_({e.school_id for e in waiting} or {0}))
+            )
+        }
+        return [
+            (
+                EvidenceRow(e, names.get(e.person_id, f"Staff member #{e.person_id}"), None),
+                schools.get(e.school_id or 0, ""),
+            )
+            for e in waiting
+        ]
 
     def pending_count(self, school: School) -> int:
         return (

@@ -36,15 +36,12 @@ from cpd_tracker.models import (
     EvidenceStatus,
     Organisation,
     OutgoingEmail,
-    Permission,
-    PermissionKind,
     Person,
     PlatformRegistration,
     Requirement,
     School,
     SchoolHead,
 )
-from cpd_tracker.rules.employment import has_left
 from cpd_tracker.rules.training import Status, StatusResult, uk_date
 from cpd_tracker.services.audit import AuditService
 from cpd_tracker.services.compliance import (
@@ -55,6 +52,7 @@ from cpd_tracker.services.compliance import (
     StatusRow,
 )
 from cpd_tracker.services.employed import employed_sql
+from cpd_tracker.services.evidence_routing import leads_by_school
 from cpd_tracker.services.senco import SencoService
 from cpd_tracker.services.senco_reminders import SencoReminders
 
@@ -433,35 +431,12 @@ class ReminderService:
     # -- digests to CPD leads -------------------------------------------------------------
 
     def _leads(self, organisation_id: int, today: dt.date) -> dict[int, list[Person]]:
-        """School id -> its CPD leads with an address: LMS suggestions and overrides granted,
-        minus overrides revoked (as ``auth.effective_grants`` decides access)."""
-        from cpd_tracker.auth import effective_grants
-
-        permissions: dict[int, list[Permission]] = defaultdict(list)
-        people: dict[int, Person] = {}
-        for permission, person in self.session.execute(
-            select(Permission, Person)
-            .join(Person, Person.id == Permission.person_id)
-            .where(
-                Person.organisation_id == organisation_id,
-                Person.active.is_(True),
-                Permission.kind == PermissionKind.CPD_LEAD,
-            )
-            .order_by(Person.id, Permission.id)
-        ):
-            permissions[person.id].append(permission)
-            people[person.id] = person
-        leads: dict[int, list[Person]] = defaultdict(list)
-        for person_id, granted in permissions.items():
-            person = people[person_id]
-            if not valid_address(person.email):
-                continue
-            if has_left(person.leaving_date, today):
-                continue
-            for grant in sorted(effective_grants(granted), key=lambda g: g.school_id or 0):
-                if grant.school_id is not None:
-                    leads[grant.school_id].append(person)
-        return leads
+        """School id -> its CPD leads with an address (``evidence_routing.leads_by_school``:
+        as ``auth.effective_grants`` decides access)."""
+        return {
+            school_id: [p for p in people if valid_address(p.email)]
+            for school_id, people in leads_by_school(self.session, organisation_id, today).items()
+        }
 
     def _digest(
         self,
@@ -476,7 +451,10 @@ class ReminderService:
             report.already_queued += 1
             return None
         chase = compliance.chase_list()
-        evidence = self._pending_evidence(compliance.school)
+        # Not the lead's own evidence: someone else checks that (``evidence_routing``).
+        evidence = [
+            e for e in self._pending_evidence(compliance.school) if e["person_id"] != lead.id
+        ]
         if not chase and not evidence:
             return None
         org.existing.add(key)
@@ -506,7 +484,7 @@ class ReminderService:
             compliance.school.organisation_id, lead.id, str(lead.email), subject, body, key
         )
 
-    def _pending_evidence(self, school: School) -> list[dict[str, str]]:
+    def _pending_evidence(self, school: School) -> list[dict[str, Any]]:
         rows = self.session.execute(
             select(Evidence, Person)
             .join(Person, Person.id == Evidence.person_id)
@@ -519,6 +497,7 @@ class ReminderService:
         )
         return [
             {
+                "person_id": person.id,
                 "name": person.display_name,
                 "course": evidence.course_title,
                 "provider": evidence.provider,

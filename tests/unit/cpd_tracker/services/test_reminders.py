@@ -531,3 +531,34 @@ def test_expired_training_is_reminded_and_listed(app: Flask, seeded: Seeded) -> 
     assert (
         "Expired (1):\n- Ian Example: Supporting pupils with ADHD, expired 1 December 2024\n"
     ) in digest.body_text
+
+
+def test_a_leads_own_evidence_is_not_in_their_digest(app: Flask, seeded: Seeded) -> None:
+    """Issue 17: they cannot check it, so it is not theirs to verify."""
+    birch = school_id(app, "100002")
+    with app.app_context():
+        db.session.add_all(
+            [
+                Permission(
+                    person_id=seeded.people["carla"],
+                    kind=PermissionKind.CPD_LEAD,
+                    school_id=birch,
+                    source=PermissionSource.OVERRIDE,
+                ),
+                Evidence(
+                    organisation_id=seeded.organisation_id,
+                    person_id=seeded.people["carla"],
+                    module_id=seeded.adhd_module,
+                    school_id=birch,
+                    course_title="ADHD in the classroom",
+                    provider="SEND Partnership",
+                    completed_on=TODAY,
+                    cpd_hours=Decimal("3"),
+                ),
+            ]
+        )
+        db.session.commit()
+
+    queue_due(app)
+
+    assert f"digest:{seeded.people['carla']}:{birch}:2025-W03" not in outbox(app)
