@@ -46,15 +46,23 @@ def _plural(count: int, one: str, many: str | None = None) -> str:
 
 
 def _queued_line(report: QueueReport, *, dry_run: bool) -> str:
+    """How many e-mails to how many people, then which kinds (issue 17: a dry run shows
+    what people would receive, not how many rows)."""
     verb = "Would queue" if dry_run else "Queued"
-    line = f"{verb} {_plural(report.reminders, 'reminder')} and {_plural(report.digests, 'digest')}"
+    line = (
+        f"{verb} {_plural(report.total, 'e-mail')} to {_plural(report.people, 'person', 'people')}"
+        f": {_plural(report.staff, 'weekly digest')} to staff, "
+        f"{_plural(report.digests, 'digest')} to CPD leads"
+    )
     if report.senco:
-        line += f", and {_plural(report.senco, 'SENCO qualification reminder')}"
+        line += f", {_plural(report.senco, 'SENCO qualification reminder')}"
     notes = []
     if report.already_queued:
         notes.append(f"{report.already_queued} already queued or sent before")
     if report.no_email:
         notes.append(f"{_plural(report.no_email, 'person', 'people')} without an e-mail address")
+    if report.paused:
+        notes.append(f"paused today: {', '.join(report.paused)}")
     return line + (f" ({'; '.join(notes)})." if notes else ".")
 
 

@@ -16,6 +16,9 @@ from __future__ import annotations
 import datetime as dt
 from functools import cache
 
+# The computus lives with the school year's rules; re-exported for the demo's callers.
+from cpd_tracker.rules.school_year import easter_sunday as easter_sunday
+
 #: Bank holidays moved or added by proclamation (GOV.UK): the moved early May bank holiday
 #: (VE Day, 2020), the Platinum Jubilee (2022), the Queen's funeral (2022), the coronation (2023).
 _MOVED: dict[int, tuple[tuple[dt.date, ...], tuple[dt.date, ...]]] = {
@@ -27,20 +30,6 @@ _MOVED: dict[int, tuple[tuple[dt.date, ...], tuple[dt.date, ...]]] = {
     ),
     2023: ((), (dt.date(2023, 5, 8),)),
 }
-
-
-def easter_sunday(year: int) -> dt.date:
-    """Easter Sunday (the Gregorian computus, Meeus/Jones/Butcher)."""
-    a, b, c = year % 19, year // 100, year % 100
-    d, e = divmod(b, 4)
-    f = (b + 8) // 25
-    g = (b - f + 1) // 3
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = divmod(c, 4)
-    ell = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 22 * ell) // 451
-    month, day = divmod(h + ell - 7 * m + 114, 31)
-    return dt.date(year, month, day + 1)
 
 
 def _monday_on_or_after(day: dt.date) -> dt.date:

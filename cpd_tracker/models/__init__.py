@@ -3,6 +3,7 @@
 from cpd_tracker.models.access import Invitation, RateCounter
 from cpd_tracker.models.audit import AuditEntry
 from cpd_tracker.models.base import Base
+from cpd_tracker.models.calendar import CalendarFeed
 from cpd_tracker.models.catalogue import (
     Delivery,
     Module,
@@ -73,6 +74,7 @@ __all__ = [
     "Attempt",
     "AuditEntry",
     "Base",
+    "CalendarFeed",
     "Completion",
     "CompletionMethod",
     "Course",

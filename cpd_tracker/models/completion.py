@@ -126,6 +126,10 @@ class InsetSession(Base):
     module_id: Mapped[int] = mapped_column(ForeignKey("training_module.id"))
     title: Mapped[str] = mapped_column(String(200))
     held_on: Mapped[dt.date]
+    #: The session's times (Europe/London wall-clock), when given: calendar feeds show it as a
+    #: timed event then, else as an all-day one.
+    starts_at: Mapped[dt.time | None]
+    ends_at: Mapped[dt.time | None]
     cpd_hours: Mapped[Decimal] = mapped_column(Numeric(6, 2))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

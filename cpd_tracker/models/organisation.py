@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, Enum, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cpd_tracker.models.base import Base, utcnow
 from cpd_tracker.rules.money import YearKind
+from cpd_tracker.rules.reminders import DEFAULT_LEAD_DAYS
 
 
 class OrganisationKind(enum.StrEnum):
@@ -39,6 +40,14 @@ class Organisation(Base):
         default=YearKind.ACADEMY,
         server_default=YearKind.ACADEMY.value,
     )
+    #: Days before a due date or an expiry it first appears in a person's weekly digest.
+    reminder_lead_days: Mapped[int] = mapped_column(
+        default=DEFAULT_LEAD_DAYS, server_default=str(DEFAULT_LEAD_DAYS)
+    )
+    #: Holiday pauses, ``[{"name", "starts_on", "ends_on"}]`` (ISO dates): no reminders are
+    #: queued inside one. None until an administrator saves some: the English school year's
+    #: holidays apply (``rules.reminders.organisation_pauses``).
+    reminder_pauses: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
 
     schools: Mapped[list[School]] = relationship(
         back_populates="organisation", order_by="School.name"

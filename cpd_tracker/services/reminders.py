@@ -1,23 +1,22 @@
 """Training reminders by e-mail: what to say, to whom, and once only.
 
-The issue's "Reminders": staff hear when a requirement becomes due soon, overdue, or is about to
-expire (and, once it has expired, that it has), with a link back to the tool; each CPD lead gets
-a weekly digest of their school's chase list and the evidence awaiting them. ``queue_due`` only
+The issue's "Reminders" (issues 1 and 17): each member of staff gets at most one digest a week
+listing everything due soon, overdue, expiring or expired (``services.staff_digest``; the
+organisation's lead time decides how early a due date first appears), with a link back to the
+tool; each CPD lead gets a weekly digest of their school's chase list and the evidence awaiting
+them. Nothing is queued for an organisation inside one of its holiday pauses
+(``rules.reminders``): the week's digests go out on the first run after it. ``queue_due`` only
 writes ``outgoing_email`` rows (the caller commits); ``mailer.OutboxSender`` sends them.
 
 Once only: every message has a dedupe key naming what it is about, and ``dedupe_key`` is unique.
-A reminder's key is person, requirement, kind and the cycle's date (the due date, or the expiry
-date), so the same reminder for the same cycle is queued once ever, however often cron runs; a
-new cycle (next year's date, a new due date after an extension) is a new reminder. A digest's
-key is lead, school and ISO week. One e-mail per reminder, not one per person per run: grouping
-several into one message while keeping each item's once-only guarantee needs a table of sent
-items, which the outbox does not have.
+A staff digest's key is person and ISO week; a lead's digest's key is lead, school and ISO week;
+"remind now" (``remind_now``) uses the week's key when the week's digest has not gone yet, else
+one key per person per day, so a double click sends one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
@@ -38,11 +37,12 @@ from cpd_tracker.models import (
     OutgoingEmail,
     Person,
     PlatformRegistration,
-    Requirement,
     School,
     SchoolHead,
 )
-from cpd_tracker.rules.training import Status, StatusResult, uk_date
+from cpd_tracker.rules.reminders import digest_item, organisation_pauses, pause_on
+from cpd_tracker.rules.training import Status, uk_date
+from cpd_tracker.services import staff_digest
 from cpd_tracker.services.audit import AuditService
 from cpd_tracker.services.compliance import (
     CHASE_ORDER,
@@ -55,30 +55,11 @@ from cpd_tracker.services.employed import employed_sql
 from cpd_tracker.services.evidence_routing import leads_by_school
 from cpd_tracker.services.senco import SencoService
 from cpd_tracker.services.senco_reminders import SencoReminders
-
-
-class ReminderKind(enum.StrEnum):
-    DUE_SOON = "due_soon"
-    OVERDUE = "overdue"
-    EXPIRING = "expiring"
-    EXPIRED = "expired"
-
-
-#: The statuses that call for a reminder. Due (not yet soon), extended, compliant, not yet
-#: due, exempt and left call for none.
-KIND_FOR_STATUS = {
-    Status.DUE_SOON: ReminderKind.DUE_SOON,
-    Status.OVERDUE: ReminderKind.OVERDUE,
-    Status.EXPIRING_SOON: ReminderKind.EXPIRING,
-    Status.EXPIRED: ReminderKind.EXPIRED,
-}
-
-SUBJECTS = {
-    ReminderKind.DUE_SOON: "SEND training due soon: {title} by {date}",
-    ReminderKind.OVERDUE: "SEND training overdue: {title} was due by {date}",
-    ReminderKind.EXPIRING: "SEND training expiring: {title} expires on {date}",
-    ReminderKind.EXPIRED: "SEND training expired: {title} expired on {date}",
-}
+from cpd_tracker.services.staff_digest import (
+    Entry,
+    remind_now_key,
+    staff_digest_key,
+)
 
 #: How many people a digest lists under each heading before pointing to the school page.
 DIGEST_LINES = 25
@@ -93,23 +74,6 @@ PLATFORM_NAMES = {"moodle": "Moodle", "canvas": "Canvas"}
 
 
 # --- Keys ------------------------------------------------------------------------------------
-
-
-def reminder_for(result: StatusResult) -> tuple[ReminderKind, dt.date] | None:
-    """The reminder a status calls for, with the date that names its cycle; None for none."""
-    kind = KIND_FOR_STATUS.get(result.status)
-    if kind is None:
-        return None
-    cycle = (
-        result.expires_on
-        if kind in (ReminderKind.EXPIRING, ReminderKind.EXPIRED)
-        else result.due_on
-    )
-    return None if cycle is None else (kind, cycle)
-
-
-def reminder_key(person_id: int, requirement_id: int, kind: ReminderKind, cycle: dt.date) -> str:
-    return f"reminder:{person_id}:{requirement_id}:{kind.value}:{cycle.isoformat()}"
 
 
 def digest_key(person_id: int, school_id: int, today: dt.date) -> str:
@@ -137,17 +101,6 @@ def email_templates() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-
-
-def days_phrase(day: dt.date, today: dt.date) -> str:
-    days = (day - today).days
-    if days == 0:
-        return "today"
-    if days == 1:
-        return "tomorrow"
-    if days > 1:
-        return f"in {days} days"
-    return "yesterday" if days == -1 else f"{-days} days ago"
 
 
 def _one_line(text: str, limit: int = SUBJECT_LIMIT) -> str:
@@ -192,7 +145,9 @@ def lms_address(registration: PlatformRegistration) -> str | None:
 
 @dataclass
 class QueueReport:
-    reminders: int = 0
+    #: Weekly digests to staff (one per person per week, listing all their training).
+    staff: int = 0
+    #: Weekly digests to CPD leads (their school's chase list).
     digests: int = 0
     #: SENCO qualification reminders (to the SENCO, the head and the CPD leads).
     senco: int = 0
@@ -200,15 +155,22 @@ class QueueReport:
     already_queued: int = 0
     #: People with something to be reminded of but no usable e-mail address.
     no_email: int = 0
+    #: Organisations skipped because today is in one of their holiday pauses: "name (pause)".
+    paused: list[str] = field(default_factory=list)
     #: What this run queued (for ``--dry-run`` to show).
     queued: list[_Draft] = field(default_factory=list)
 
     @property
     def total(self) -> int:
-        return self.reminders + self.digests + self.senco
+        return self.staff + self.digests + self.senco
+
+    @property
+    def people(self) -> int:
+        """How many people this run's e-mails go to."""
+        return len({d.person_id for d in self.queued})
 
     def counts(self) -> tuple[int, int, int]:
-        return self.reminders, self.digests, self.senco
+        return self.staff, self.digests, self.senco
 
 
 @dataclass
@@ -219,6 +181,30 @@ class _Organisation:
     existing: set[str]
     registration_of: dict[int, int | None]
     courses: dict[int, list[tuple[Course, PlatformRegistration]]]
+
+
+@dataclass
+class _Pending:
+    """One person's digest, gathered over their schools (a trust-wide requirement once)."""
+
+    member: StaffMember
+    school: School
+    entries: dict[int, Entry] = field(default_factory=dict)
+
+
+class NotOnStaff(ValueError):
+    """ "Remind now" named someone who is not on the school's staff list."""
+
+
+@dataclass
+class RemindNowReport:
+    queued: int = 0
+    #: Reminded already today (by "remind now"): not sent again.
+    already: int = 0
+    #: Names of those chosen with nothing to be reminded of.
+    nothing_due: list[str] = field(default_factory=list)
+    #: Names of those chosen without a usable e-mail address.
+    no_email: list[str] = field(default_factory=list)
 
 
 class ReminderService:
@@ -243,24 +229,82 @@ class ReminderService:
         self.senco = None if senco is None else SencoReminders(senco, self.templates, self.base_url)
 
     def queue_due(self, today: dt.date) -> QueueReport:
-        """Queue every reminder and digest due on ``today`` that was never queued before."""
+        """Queue every digest and reminder due on ``today`` that was never queued before."""
         report = QueueReport()
         organisations = self.session.scalars(select(Organisation).order_by(Organisation.id))
         for organisation in list(organisations):
-            before = (report.reminders, report.digests, report.senco)
+            pause = pause_on(today, organisation_pauses(organisation.reminder_pauses, today))
+            if pause is not None:
+                report.paused.append(f"{organisation.name} ({pause.name})")
+                continue
+            before = report.counts()
             self._queue_organisation(self._load(organisation), today, report)
-            if (
-                self.audit is not None
-                and (report.reminders, report.digests, report.senco) != before
-            ):
+            if self.audit is not None and report.counts() != before:
                 self.audit.record(
                     "reminders.queued",
                     organisation_id=organisation.id,
                     entity_type="outgoing_email",
-                    reminders=report.reminders - before[0],
-                    digests=report.digests - before[1],
+                    staff_digests=report.staff - before[0],
+                    lead_digests=report.digests - before[1],
                     senco=report.senco - before[2],
                 )
+        return report
+
+    def remind_now(
+        self, school: School, person_ids: Sequence[int], today: dt.date, sender: Person
+    ) -> RemindNowReport:
+        """Queue each chosen person's digest now (a CPD lead's "remind now"), audited.
+
+        Everyone chosen must be on ``school``'s staff list (``NotOnStaff`` otherwise, before
+        anything is queued). Holiday pauses do not apply: a person asked for it. The digest
+        lists their training at this school, by the organisation's lead time.
+        """
+        organisation = self.session.get_one(Organisation, school.organisation_id)
+        compliance = self.compliance.school(school, today)
+        staff = {m.person_id: m for m in compliance.staff}
+        chosen = sorted(set(person_ids))
+        if not chosen or any(p not in staff for p in chosen):
+            raise NotOnStaff(
+                "Someone you selected is not on this school's staff list. Reload the page and "
+                "try again."
+            )
+        org = self._load(organisation)
+        pending = self._gather(compliance, organisation.reminder_lead_days, today, set(chosen))
+        report = RemindNowReport()
+        drafts = []
+        for person_id in chosen:
+            member = staff[person_id]
+            if person_id not in pending:
+                report.nothing_due.append(member.name)
+                continue
+            if not valid_address(member.email):
+                report.no_email.append(member.name)
+                continue
+            key = staff_digest_key(person_id, today)
+            if key in org.existing:
+                key = remind_now_key(person_id, today)
+            if key in org.existing:
+                report.already += 1
+                continue
+            drafts.append(
+                self._staff_digest(org, pending[person_id], today, key, sent_by=sender.display_name)
+            )
+        queued = QueueReport()
+        self._insert(drafts, queued)
+        report.queued = queued.staff
+        report.already += queued.already_queued
+        if self.audit is not None:
+            self.audit.record(
+                "reminders.remind_now",
+                organisation_id=school.organisation_id,
+                entity_type="school",
+                entity_id=school.id,
+                people=[d.person_id for d in queued.queued],
+                queued=report.queued,
+                already=report.already,
+                nothing_due=len(report.nothing_due),
+                no_email=len(report.no_email),
+            )
         return report
 
     def _load(self, organisation: Organisation) -> _Organisation:
@@ -295,15 +339,22 @@ class ReminderService:
             select(School).where(School.organisation_id == org.organisation.id).order_by(School.id)
         )
         leads = self._leads(org.organisation.id, today)
+        lead_days = org.organisation.reminder_lead_days
         without_email: set[int] = set()
+        pending: dict[int, _Pending] = {}
         for school in list(schools):
             compliance = self.compliance.school(school, today)
-            rows = list(self._reminders(org, compliance, today, without_email, report))
+            for person_id, found in self._gather(compliance, lead_days, today).items():
+                mine = pending.setdefault(person_id, found)
+                for requirement_id, entry in found.entries.items():
+                    mine.entries.setdefault(requirement_id, entry)
+            rows = []
             for lead in leads.get(school.id, []):
                 digest = self._digest(org, compliance, lead, today, report)
                 if digest is not None:
                     rows.append(digest)
             self._insert(rows, report)
+        self._insert(list(self._staff_digests(org, pending, today, without_email, report)), report)
         if self.senco is not None:
             self._insert(
                 list(self._senco_reminders(org, today, leads, without_email, report)), report
@@ -349,69 +400,78 @@ class ReminderService:
                 draft.key,
             )
 
-    # -- reminders to staff ---------------------------------------------------------------
+    # -- digests to staff ------------------------------------------------------------------
 
-    def _reminders(
+    def _gather(
+        self,
+        compliance: SchoolCompliance,
+        lead_days: int,
+        today: dt.date,
+        only: set[int] | None = None,
+    ) -> dict[int, _Pending]:
+        """Person id -> what their digest lists from this school (``rules.reminders``)."""
+        staff = {m.person_id: m for m in compliance.staff}
+        requirements = {r.id: r for r in compliance.requirements}
+        pending: dict[int, _Pending] = {}
+        for (person_id, requirement_id), cell in sorted(compliance.cells.items()):
+            if only is not None and person_id not in only:
+                continue
+            item = digest_item(cell.result, today, lead_days)
+            if item is None:
+                continue
+            mine = pending.setdefault(person_id, _Pending(staff[person_id], compliance.school))
+            mine.entries[requirement_id] = Entry(requirements[requirement_id], item)
+        return pending
+
+    def _staff_digests(
         self,
         org: _Organisation,
-        compliance: SchoolCompliance,
+        pending: dict[int, _Pending],
         today: dt.date,
         without_email: set[int],
         report: QueueReport,
     ) -> Iterator[_Draft]:
-        staff = {m.person_id: m for m in compliance.staff}
-        requirements = {r.id: r for r in compliance.requirements}
-        for (person_id, requirement_id), cell in sorted(compliance.cells.items()):
-            due = reminder_for(cell.result)
-            if due is None:
-                continue
-            kind, cycle = due
-            member = staff[person_id]
-            if not valid_address(member.email):
+        for person_id in sorted(pending):
+            found = pending[person_id]
+            if not valid_address(found.member.email):
                 without_email.add(person_id)
                 continue
-            key = reminder_key(person_id, requirement_id, kind, cycle)
+            key = staff_digest_key(person_id, today)
             if key in org.existing:
                 report.already_queued += 1
                 continue
-            # A requirement for the whole organisation is met once, whichever school asks.
             org.existing.add(key)
-            yield self._reminder(
-                org,
-                compliance.school,
-                member,
-                requirements[requirement_id],
-                (kind, cycle),
-                today,
-                key=key,
-            )
+            yield self._staff_digest(org, found, today, key)
 
-    def _reminder(
+    def _staff_digest(
         self,
         org: _Organisation,
-        school: School,
-        member: StaffMember,
-        requirement: Requirement,
-        due: tuple[ReminderKind, dt.date],
+        found: _Pending,
         today: dt.date,
-        *,
         key: str,
+        *,
+        sent_by: str | None = None,
     ) -> _Draft:
-        kind, cycle = due
-        module = requirement.module
-        body = self.templates.get_template(f"email/reminder_{kind.value}.txt").render(
+        member = found.member
+        entries = list(found.entries.values())
+        body = staff_digest.render(
+            self.templates,
             name=member.name,
-            training=module.title,
-            date=uk_date(cycle),
-            when=days_phrase(cycle, today),
-            delivery=module.delivery.value,
-            provider=module.provider,
-            school=school.name,
-            lms=self._lms_course(org, school.id, org.registration_of.get(member.person_id)),
+            school=found.school.name,
+            entries=entries,
+            today=today,
+            lms=self._lms_course(org, found.school.id, org.registration_of.get(member.person_id)),
             link=f"{self.base_url}/my-training",
+            sent_by=sent_by,
         )
-        subject = SUBJECTS[kind].format(title=module.title, date=uk_date(cycle))
-        return _Draft(org.organisation.id, member.person_id, str(member.email), subject, body, key)
+        return _Draft(
+            org.organisation.id,
+            member.person_id,
+            str(member.email),
+            staff_digest.subject(entries),
+            body,
+            key,
+        )
 
     def _lms_course(
         self, org: _Organisation, school_id: int, registration_id: int | None
@@ -535,7 +595,7 @@ class ReminderService:
             elif draft.key.startswith("senco:"):
                 report.senco += 1
             else:
-                report.reminders += 1
+                report.staff += 1
             report.queued.append(draft)
 
 

@@ -87,9 +87,9 @@ def subjects(server: SmtpServer) -> list[str]:
 
 EXPECTED = sorted(
     [
-        f"SEND training due soon: {AUTISM} by 4 February 2025",
-        f"SEND training overdue: {AUTISM} was due by 16 December 2024",
-        f"SEND training expiring: {ADHD} expires on 15 February 2025",
+        "Your SEND training: 1 due soon",
+        "Your SEND training: 1 overdue",
+        "Your SEND training: 1 expiring soon",
         "SEND training this week at Alder Primary: 4 people to chase, 1 evidence to verify",
     ]
 )
@@ -108,9 +108,15 @@ def test_send_delivers_each_reminder_once_however_often_it_runs(
     third = ok(runner, "send")
 
     assert subjects(smtp) == EXPECTED
-    assert "Queued 3 reminders and 1 digest (1 person without an e-mail address)." in first
+    assert (
+        "Queued 4 e-mails to 4 people: 3 weekly digests to staff, 1 digest to CPD leads "
+        "(1 person without an e-mail address)."
+    ) in first
     assert "Sent 4 messages." in first
-    assert "Queued 0 reminders and 0 digests (4 already queued or sent before" in second
+    assert (
+        "Queued 0 e-mails to 0 people: 0 weekly digests to staff, 0 digests to CPD leads "
+        "(4 already queued or sent before" in second
+    )
     assert "Sent 0 messages." in second
     assert "Sent 0 messages." in third
     recipients = sorted(a for r in smtp.received for a in r.rcpt_tos)
@@ -132,17 +138,19 @@ def test_leavers_exempt_staff_and_revoked_leads_get_nothing(
     }
 
 
-def test_a_reminder_names_the_training_the_date_what_to_do_and_the_way_back(
+def test_a_digest_names_the_training_the_date_what_to_do_and_the_way_back(
     runner: FlaskCliRunner, smtp: SmtpServer, seeded: Seeded
 ) -> None:
     ok(runner, "send")
 
     (owen,) = smtp.to(Seeded.email("owen"))
-    assert owen.subject == f"SEND training overdue: {AUTISM} was due by 16 December 2024"
+    assert owen.subject == "Your SEND training: 1 overdue"
     assert owen.body.startswith("Dear Owen Example,\n\n")
-    assert "was due by 16 December 2024" in owen.body
-    assert f'choose "{AUTISM}" under My training' in owen.body
-    assert 'open the tool from your course "Staff CPD" in Moodle' in owen.body
+    assert "this week's summary of your SEND training, as of 15 January 2025" in owen.body
+    assert (
+        f"Overdue (1):\n- {AUTISM}: was due by 16 December 2024 (30 days ago).\n"
+        f'  Do it online: open the tool and choose "{AUTISM}" under My training.\n'
+    ) in owen.body
     assert f'from your course "Staff CPD" in Moodle ({MOODLE_ISSUER}), or follow' in owen.body
     assert f"{BASE_URL}/my-training\n" in owen.body
     assert owen.message["From"] == MAIL_FROM
@@ -151,10 +159,10 @@ def test_a_reminder_names_the_training_the_date_what_to_do_and_the_way_back(
     assert owen.message.get_content_type() == "text/plain"
 
     (sam,) = smtp.to(Seeded.email("sam"))
-    assert "expires on 15 February 2025 (in 31 days)" in sam.body
+    assert f"{ADHD}: expires on 15 February 2025 (in 31 days): renew it before then." in sam.body
     assert "external course run by SEND Partnership" in sam.body
     (ann,) = smtp.to(Seeded.email("ann"))
-    assert "is due by 4 February 2025 (in 20 days)" in ann.body
+    assert f"Due soon (1):\n- {AUTISM}: due by 4 February 2025 (in 20 days)." in ann.body
 
 
 def test_the_digest_lists_the_chase_list_and_evidence_once_a_week(
@@ -179,8 +187,10 @@ def test_the_digest_lists_the_chase_list_and_evidence_once_a_week(
 
     clock.advance(3 * 24 * 3600)  # the next Tuesday: a new week
     output = ok(runner, "send")
-    assert "Queued 0 reminders and 1 digest" in output
+    # A new week: each person's digest again (their training is still to do), and the lead's.
+    assert "Queued 4 e-mails to 4 people: 3 weekly digests to staff, 1 digest" in output
     assert len(smtp.to(Seeded.email("carla"))) == 2
+    assert len(smtp.to(Seeded.email("owen"))) == 2
     keys = sorted(r.dedupe_key for r in outbox(app) if r.dedupe_key.startswith("digest:"))
     carla = seeded.people["carla"]
     assert keys == [
@@ -200,7 +210,7 @@ def test_queueing_is_audited_per_organisation(
             db.session.scalars(select(AuditEntry).where(AuditEntry.action == "reminders.queued"))
         )
     assert [(e.organisation_id, e.actor_label, e.details) for e in entries] == [
-        (seeded.organisation_id, "cli", {"reminders": 3, "digests": 1, "senco": 0})
+        (seeded.organisation_id, "cli", {"staff_digests": 3, "lead_digests": 1, "senco": 0})
     ]
 
 
@@ -239,7 +249,7 @@ def test_two_runs_at_the_same_moment_send_each_message_once(
         thread.join(timeout=60)
 
     assert errors == []
-    # 3 + 10 reminders and the digest, each received exactly once.
+    # 3 + 10 staff digests and the lead's, each received exactly once.
     received = [r.message["Message-ID"] for r in smtp.received]
     assert len(received) == 14
     assert len(set(received)) == 14
@@ -258,7 +268,7 @@ def test_nothing_is_lost_while_smtp_is_down_and_each_is_sent_once_after(
     down = run(runner, "send")
 
     assert down.exit_code == 1, down.output
-    assert "Queued 3 reminders and 1 digest" in down.output
+    assert "Queued 4 e-mails to 4 people" in down.output
     assert "Sent 0 messages; 4 failed and will be retried." in down.output
     assert "Warning: 4 messages could not be sent: 127.0.0.1:" in down.output
     assert "They stay queued" in down.output
@@ -353,7 +363,7 @@ def test_demo_mode_prints_the_messages_instead(
 
     output = ok(runner, "send")
 
-    assert f"Subject: SEND training overdue: {AUTISM} was due by 16 December 2024" in output
+    assert "Subject: Your SEND training: 1 overdue" in output
     assert "To: owen@alder.sch.uk" in output
     assert "http://127.0.0.1:5000/my-training" in output
     assert "Sent 4 messages." in output
@@ -390,8 +400,10 @@ def test_dry_run_shows_what_would_happen_and_changes_nothing(
 ) -> None:
     output = ok(runner, "send", "--dry-run")
 
-    assert "Would queue 3 reminders and 1 digest" in output
-    assert f"  owen@alder.sch.uk: SEND training overdue: {AUTISM}" in output
+    assert (
+        "Would queue 4 e-mails to 4 people: 3 weekly digests to staff, 1 digest to CPD leads"
+    ) in output
+    assert "  owen@alder.sch.uk: Your SEND training: 1 overdue" in output
     assert "Would send 4 messages." in output
     assert outbox(app) == []
     assert smtp.received == []
@@ -409,7 +421,7 @@ def test_dry_run_works_before_smtp_is_configured(
 ) -> None:
     app.config.update(SMTP_HOST=None, DEMO_MODE=False)
 
-    assert "Would queue 3 reminders and 1 digest" in ok(runner, "send", "--dry-run")
+    assert "Would queue 4 e-mails to 4 people" in ok(runner, "send", "--dry-run")
 
 
 def test_status_on_an_empty_outbox(app: Flask, runner: FlaskCliRunner, clock: FakeClock) -> None:
@@ -424,13 +436,13 @@ def test_one_bad_mailbox_warns_but_does_not_fail_the_run(
     app: Flask, runner: FlaskCliRunner, smtp: SmtpServer, seeded: Seeded, clock: FakeClock
 ) -> None:
     ok(runner, "send")
-    clock.advance(7 * 24 * 3600)  # next week: only the digest is new
+    clock.advance(7 * 24 * 3600)  # next week: four new digests
     smtp.refuse("550 5.1.1 Mailbox unavailable")
 
     result = run(runner, "send")
 
     assert result.exit_code == 0, result.output
-    assert "Sent 0 messages; 1 failed and will be retried." in result.output
+    assert "Sent 3 messages; 1 failed and will be retried." in result.output
     assert "Warning: 1 message could not be sent: 127.0.0.1:" in result.output
     assert "Queued: 1 (1 failing)" in ok(runner, "status")
 

@@ -1,10 +1,12 @@
-"""Which statuses call for which reminder, the once-only keys, the e-mail texts, and
-``ReminderService.queue_due`` on a small school (see ``tests/support/reminders.py``)."""
+"""The once-only keys, the e-mail texts, and ``ReminderService.queue_due`` and ``remind_now``
+on a small school (see ``tests/support/reminders.py``); what a digest lists is decided in
+``rules.reminders`` (``tests/unit/cpd_tracker/rules/test_reminders.py``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -16,6 +18,7 @@ from cpd_tracker.models import (
     Delivery,
     Evidence,
     EvidenceStatus,
+    Organisation,
     OutgoingEmail,
     Permission,
     PermissionKind,
@@ -23,27 +26,32 @@ from cpd_tracker.models import (
     Person,
     PlatformRegistration,
     Requirement,
+    School,
     StaffRole,
     StaffRoleKind,
 )
-from cpd_tracker.rules.training import Status, StatusResult
+from cpd_tracker.rules.reminders import DigestItem, ItemKind, pauses_to_json
+from cpd_tracker.rules.school_year import Holiday
 from cpd_tracker.services.compliance import ComplianceService
 from cpd_tracker.services.reminders import (
-    KIND_FOR_STATUS,
     LmsCourse,
+    NotOnStaff,
     QueueReport,
-    ReminderKind,
     ReminderService,
-    days_phrase,
     digest_key,
     email_templates,
     lms_address,
-    reminder_for,
-    reminder_key,
     valid_address,
 )
+from cpd_tracker.services.staff_digest import (
+    Entry,
+    days_phrase,
+    remind_now_key,
+    render,
+    staff_digest_key,
+)
 from tests.support.clock import FakeClock
-from tests.support.factories import school_id
+from tests.support.factories import make_org, school_id
 from tests.support.reminders import AUTISM, Seeded, add_teachers, seed_school
 
 TODAY = dt.date(2025, 1, 15)
@@ -53,64 +61,16 @@ D1 = dt.date(2025, 2, 1)
 D2 = dt.date(2026, 2, 1)
 
 
-def result(status: Status, due_on: dt.date | None = D1, expires_on: dt.date | None = D2) -> Any:
-    return StatusResult(status, due_on, expires_on, None, "")
-
-
-# ---------------------------------------------------------------- which status, which reminder
-
-
-@pytest.mark.parametrize(
-    ("status", "expected"),
-    [
-        (Status.DUE_SOON, (ReminderKind.DUE_SOON, D1)),
-        (Status.OVERDUE, (ReminderKind.OVERDUE, D1)),
-        # Expiry reminders belong to the cycle of the completion that runs out.
-        (Status.EXPIRING_SOON, (ReminderKind.EXPIRING, D2)),
-        (Status.EXPIRED, (ReminderKind.EXPIRED, D2)),
-        (Status.NOT_YET_DUE, None),
-        (Status.DUE, None),
-        (Status.COMPLIANT, None),
-        (Status.EXEMPT, None),
-        (Status.EXTENDED, None),
-        (Status.LEFT, None),
-    ],
-)
-def test_which_statuses_call_for_a_reminder(
-    status: Status, expected: tuple[ReminderKind, dt.date] | None
-) -> None:
-    assert reminder_for(result(status)) == expected
-
-
-def test_every_status_is_decided() -> None:
-    # A new status must be placed on one side or the other on purpose.
-    silent = {
-        Status.NOT_YET_DUE,
-        Status.DUE,
-        Status.COMPLIANT,
-        Status.EXEMPT,
-        Status.EXTENDED,
-        Status.LEFT,
-    }
-    assert set(KIND_FOR_STATUS) | silent == set(Status)
-    assert not set(KIND_FOR_STATUS) & silent
-
-
-def test_no_date_no_reminder() -> None:
-    assert reminder_for(result(Status.OVERDUE, due_on=None)) is None
-    assert reminder_for(result(Status.EXPIRING_SOON, expires_on=None)) is None
-
-
 # ---------------------------------------------------------------- keys
 
 
-def test_reminder_keys_name_person_requirement_kind_and_cycle() -> None:
-    key = reminder_key(12, 34, ReminderKind.OVERDUE, D1)
-
-    assert key == "reminder:12:34:overdue:2025-02-01"
-    assert key != reminder_key(12, 34, ReminderKind.OVERDUE, D2)  # a new cycle
-    assert key != reminder_key(12, 34, ReminderKind.DUE_SOON, D1)
-    assert len(reminder_key(2**63, 2**63, ReminderKind.DUE_SOON, D1)) <= 200
+def test_staff_digest_keys_are_per_person_per_iso_week() -> None:
+    assert staff_digest_key(12, dt.date(2025, 1, 13)) == "staff-digest:12:2025-W03"
+    assert staff_digest_key(12, dt.date(2025, 1, 19)) == "staff-digest:12:2025-W03"
+    assert staff_digest_key(12, dt.date(2025, 1, 20)) == "staff-digest:12:2025-W04"
+    assert staff_digest_key(13, dt.date(2025, 1, 13)) != staff_digest_key(12, dt.date(2025, 1, 13))
+    assert remind_now_key(12, TODAY) == "remind-now:12:2025-01-15"
+    assert len(staff_digest_key(2**63, TODAY)) <= 200
 
 
 @pytest.mark.parametrize(
@@ -186,34 +146,33 @@ def test_lms_course_wording() -> None:
     assert LmsCourse(None, "your LMS", None).where == "your staff CPD course in your LMS"
 
 
-@pytest.mark.parametrize("kind", list(ReminderKind))
+@pytest.mark.parametrize("kind", list(ItemKind))
 @pytest.mark.parametrize("delivery", list(Delivery))
 @pytest.mark.parametrize("lms", [None, LmsCourse("Staff CPD", "Canvas", "https://oak.example")])
-def test_every_reminder_text_renders(
-    kind: ReminderKind, delivery: Delivery, lms: LmsCourse | None
+@pytest.mark.parametrize("sent_by", [None, "Carla Example"])
+def test_every_digest_text_renders(
+    kind: ItemKind, delivery: Delivery, lms: LmsCourse | None, sent_by: str | None
 ) -> None:
-    body = (
-        email_templates()
-        .get_template(f"email/reminder_{kind.value}.txt")
-        .render(
-            name="Ann Example",
-            training=AUTISM,
-            date="1 September 2027",
-            when="in 20 days",
-            delivery=delivery.value,
-            provider=None,
-            school="Alder Primary",
-            lms=lms,
-            link=f"{BASE}/my-training",
-        )
+    module: Any = SimpleNamespace(title=AUTISM, delivery=delivery, provider=None)
+    requirement: Any = SimpleNamespace(module=module)
+    body = render(
+        email_templates(),
+        name="Ann Example",
+        school="Alder Primary",
+        entries=[Entry(requirement, DigestItem(kind, dt.date(2027, 9, 1)))],
+        today=dt.date(2027, 8, 12),
+        lms=lms,
+        link=f"{BASE}/my-training",
+        sent_by=sent_by,
     )
 
     assert body.startswith("Dear Ann Example,\n\n")
-    assert f'"{AUTISM}"' in body
-    assert "1 September 2027" in body
+    assert f"- {AUTISM}: " in body
+    assert "1 September 2027 (in 20 days)" in body
     assert f"\n{BASE}/my-training\n" in body
     assert "\n\n\n" not in body
     assert "None" not in body
+    assert ("Carla Example asked the tool" in body) is (sent_by is not None)
     assert body.endswith("Please do not reply to it.\n")
 
 
@@ -240,19 +199,19 @@ def outbox(app: Flask) -> dict[str, OutgoingEmail]:
         return {r.dedupe_key: r for r in db.session.scalars(select(OutgoingEmail))}
 
 
-def test_queue_due_queues_each_reminder_once(app: Flask, seeded: Seeded) -> None:
+def test_queue_due_queues_each_digest_once_a_week(app: Flask, seeded: Seeded) -> None:
     first = queue_due(app)
     second = queue_due(app)
 
-    assert (first.reminders, first.digests, first.already_queued, first.no_email) == (3, 1, 0, 1)
-    assert first.total == 4
+    assert (first.staff, first.digests, first.already_queued, first.no_email) == (3, 1, 0, 1)
+    assert (first.total, first.people) == (4, 4)
     assert (second.total, second.already_queued, second.no_email) == (0, 4, 1)
-    people, autism = seeded.people, seeded.autism_id
+    people = seeded.people
     assert sorted(outbox(app)) == sorted(
         [
-            f"reminder:{people['ann']}:{autism}:due_soon:2025-02-04",
-            f"reminder:{people['owen']}:{autism}:overdue:2024-12-16",
-            f"reminder:{people['sam']}:{seeded.adhd_id}:expiring:2025-02-15",
+            f"staff-digest:{people['ann']}:2025-W03",
+            f"staff-digest:{people['owen']}:2025-W03",
+            f"staff-digest:{people['sam']}:2025-W03",
             f"digest:{people['carla']}:{seeded.school_id}:2025-W03",
         ]
     )
@@ -261,21 +220,87 @@ def test_queue_due_queues_each_reminder_once(app: Flask, seeded: Seeded) -> None
         assert row.organisation_id == seeded.organisation_id
 
 
-def test_a_later_stage_of_the_same_cycle_is_a_new_reminder(app: Flask, seeded: Seeded) -> None:
+def test_one_digest_lists_all_of_a_persons_training(app: Flask, seeded: Seeded) -> None:
+    # Owen is a SENCO too: two requirements overdue, one e-mail (issue 17).
+    with app.app_context():
+        db.session.add(
+            StaffRole(
+                person_id=seeded.people["owen"],
+                school_id=seeded.school_id,
+                role=StaffRoleKind.SENCO,
+                started_on=TODAY - dt.timedelta(days=60),
+            )
+        )
+        db.session.commit()
+
+    report = queue_due(app)
+
+    owen = [r for r in outbox(app).values() if r.person_id == seeded.people["owen"]]
+    assert len(owen) == 1
+    assert owen[0].subject == "Your SEND training: 2 overdue"
+    assert f"Overdue (2):\n- {AUTISM}: was due by 16 December 2024" in owen[0].body_text
+    assert "- Supporting pupils with ADHD: was due by 16 December 2024" in owen[0].body_text
+    assert report.staff == 3
+
+
+def test_a_later_week_is_a_new_digest(app: Flask, seeded: Seeded) -> None:
     queue_due(app)
 
     later = queue_due(app, TODAY + dt.timedelta(days=25))
 
-    # Ann's due date has passed: overdue now, for the same cycle as the due-soon reminder.
-    ann = seeded.people["ann"]
-    assert f"reminder:{ann}:{seeded.autism_id}:overdue:2025-02-04" in outbox(app)
-    assert later.reminders == 1
+    # Ann's due date has passed: her next week's digest lists it as overdue.
+    ann = outbox(app)[f"staff-digest:{seeded.people['ann']}:2025-W06"]
+    assert ann.subject == "Your SEND training: 1 overdue"
+    assert later.staff == 3
+
+
+def set_reminders(app: Flask, seeded: Seeded, **values: Any) -> None:
+    with app.app_context():
+        organisation = db.session.get_one(Organisation, seeded.organisation_id)
+        for name, value in values.items():
+            setattr(organisation, name, value)
+        db.session.commit()
+
+
+def test_the_lead_time_decides_when_a_due_date_first_appears(app: Flask, seeded: Seeded) -> None:
+    # Ann is due in 20 days, Sam's course expires in 31: a 20-day lead time lists Ann only.
+    set_reminders(app, seeded, reminder_lead_days=20)
+
+    queue_due(app)
+
+    keys = sorted(k for k in outbox(app) if k.startswith("staff-digest:"))
+    people = seeded.people
+    assert keys == sorted(
+        [f"staff-digest:{people['ann']}:2025-W03", f"staff-digest:{people['owen']}:2025-W03"]
+    )
+
+
+def test_nothing_is_queued_in_a_holiday_pause_and_it_resumes_after(
+    app: Flask, seeded: Seeded
+) -> None:
+    pause = Holiday("Snow closure", dt.date(2025, 1, 11), dt.date(2025, 1, 19))
+    set_reminders(app, seeded, reminder_pauses=pauses_to_json([pause]))
+
+    paused = queue_due(app)
+    assert (paused.total, paused.paused) == (0, ["Test Trust (Snow closure)"])
+    assert outbox(app) == {}
+
+    after = queue_due(app, dt.date(2025, 1, 20))
+    assert (after.staff, after.digests, after.paused) == (3, 1, [])
+
+
+def test_by_default_the_english_school_holidays_pause_reminders(app: Flask, seeded: Seeded) -> None:
+    # 18 February 2025 is in the February half term.
+    report = queue_due(app, dt.date(2025, 2, 18))
+
+    assert report.total == 0
+    assert report.paused == ["Test Trust (February half term)"]
 
 
 def test_losing_a_race_to_another_run_queues_nothing_twice(
     app: Flask, seeded: Seeded, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    key = f"reminder:{seeded.people['owen']}:{seeded.autism_id}:overdue:2024-12-16"
+    key = f"staff-digest:{seeded.people['owen']}:2025-W03"
     with app.app_context():
         # Another run committed Owen's reminder after this run loaded the keys it knew.
         db.session.add(
@@ -302,13 +327,13 @@ def test_losing_a_race_to_another_run_queues_nothing_twice(
 
     report = queue_due(app)
 
-    assert (report.reminders, report.digests, report.already_queued) == (2, 1, 1)
+    assert (report.staff, report.digests, report.already_queued) == (2, 1, 1)
     assert [d.key for d in report.queued if d.key == key] == []
     assert outbox(app)[key].subject == "From the other run"
     assert len(outbox(app)) == 4
 
 
-def test_a_person_at_two_schools_hears_once_per_requirement(app: Flask, seeded: Seeded) -> None:
+def test_a_person_at_two_schools_gets_one_digest(app: Flask, seeded: Seeded) -> None:
     birch = school_id(app, "100002")
     with app.app_context():
         db.session.add(
@@ -325,7 +350,9 @@ def test_a_person_at_two_schools_hears_once_per_requirement(app: Flask, seeded: 
 
     owen = [r for r in outbox(app).values() if r.person_id == seeded.people["owen"]]
     assert len(owen) == 1
-    assert report.already_queued == 1
+    # The trust-wide requirement is listed once, not once per school.
+    assert owen[0].body_text.count(f"- {AUTISM}:") == 1
+    assert report.staff == 3
 
 
 def test_unusable_addresses_are_skipped_and_counted(app: Flask, seeded: Seeded) -> None:
@@ -430,7 +457,7 @@ def test_without_an_lms_course_the_text_still_says_where_to_go(app: Flask) -> No
 
     queue_due(app)
 
-    bodies = [r.body_text for r in outbox(app).values() if r.dedupe_key.startswith("reminder:")]
+    bodies = [r.body_text for r in outbox(app).values() if r.dedupe_key.startswith("staff-digest:")]
     assert bodies
     for body in bodies:
         assert "open SEND CPD Tracker from your staff CPD course in your LMS, or follow" in body
@@ -481,7 +508,7 @@ def test_evidence_alone_is_worth_a_digest(app: Flask, seeded: Seeded) -> None:
     assert "no e-mail address" not in digest.body_text
 
 
-def test_expired_training_is_reminded_and_listed(app: Flask, seeded: Seeded) -> None:
+def test_expired_training_is_in_the_digests(app: Flask, seeded: Seeded) -> None:
     with app.app_context():
         from cpd_tracker.models import Completion, CompletionMethod
 
@@ -522,11 +549,12 @@ def test_expired_training_is_reminded_and_listed(app: Flask, seeded: Seeded) -> 
 
     queue_due(app)
 
-    reminder = outbox(app)[f"reminder:{ian_id}:{seeded.adhd_id}:expired:2024-12-01"]
-    assert reminder.subject == (
-        "SEND training expired: Supporting pupils with ADHD expired on 1 December 2024"
-    )
-    assert "so it no longer counts" in reminder.body_text
+    reminder = outbox(app)[f"staff-digest:{ian_id}:2025-W03"]
+    assert reminder.subject == "Your SEND training: 1 expired"
+    assert (
+        "Expired (1):\n- Supporting pupils with ADHD: expired on 1 December 2024 (45 days ago): "
+        "please renew it.\n"
+    ) in reminder.body_text
     (digest,) = [r for r in outbox(app).values() if r.dedupe_key.startswith("digest:")]
     assert (
         "Expired (1):\n- Ian Example: Supporting pupils with ADHD, expired 1 December 2024\n"
@@ -562,3 +590,56 @@ def test_a_leads_own_evidence_is_not_in_their_digest(app: Flask, seeded: Seeded)
     queue_due(app)
 
     assert f"digest:{seeded.people['carla']}:{birch}:2025-W03" not in outbox(app)
+
+
+# ---------------------------------------------------------------- remind now
+
+
+def remind_now(app: Flask, seeded: Seeded, *names: str, ids: list[int] | None = None) -> Any:
+    with app.app_context():
+        service = ReminderService(db.session, ComplianceService(db.session), FakeClock(NOW), BASE)
+        school = db.session.get_one(School, seeded.school_id)
+        sender = db.session.get_one(Person, seeded.people["carla"])
+        chosen = ids if ids is not None else [seeded.people[n] for n in names]
+        report = service.remind_now(school, chosen, TODAY, sender)
+        db.session.commit()
+        return report
+
+
+def test_remind_now_queues_each_chosen_persons_digest_once_a_day(
+    app: Flask, seeded: Seeded
+) -> None:
+    report = remind_now(app, seeded, "ann", "owen", "eve", "nia")
+
+    assert report.queued == 2
+    assert report.nothing_due == ["Eve Example"]
+    assert report.no_email == ["Nia Example"]
+    people = seeded.people
+    # This week's digest had not gone: remind now sends it, and the weekly run does not repeat it.
+    assert sorted(outbox(app)) == sorted(
+        [f"staff-digest:{people['ann']}:2025-W03", f"staff-digest:{people['owen']}:2025-W03"]
+    )
+    ann = outbox(app)[f"staff-digest:{people['ann']}:2025-W03"]
+    assert "Carla Example asked the tool to send you this summary" in ann.body_text
+    assert queue_due(app).staff == 1  # Sam only
+
+    # Again the same day: the week's digest has gone, so one "remind now" a day on top.
+    again = remind_now(app, seeded, "ann")
+    assert (again.queued, again.already) == (1, 0)
+    assert f"remind-now:{people['ann']}:2025-01-15" in outbox(app)
+    twice = remind_now(app, seeded, "ann")
+    assert (twice.queued, twice.already) == (0, 1)
+
+
+def test_remind_now_refuses_anyone_outside_the_school(app: Flask, seeded: Seeded) -> None:
+    other_org = make_org(app, "Other Trust", schools=[("200001", "Oak Primary")])
+    with app.app_context():
+        stranger = Person(organisation_id=other_org, name="Stan Ger", email="stan@oak.sch.uk")
+        db.session.add(stranger)
+        db.session.commit()
+        stranger_id = stranger.id
+
+    for chosen in ([seeded.people["ann"], stranger_id], [], [10**9]):
+        with pytest.raises(NotOnStaff):
+            remind_now(app, seeded, ids=chosen)
+    assert outbox(app) == {}
