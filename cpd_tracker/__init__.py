@@ -72,6 +72,7 @@ def _register_blueprints(app: Flask) -> None:
     from cpd_tracker.launch.routes import bp as launch_bp
     from cpd_tracker.links.routes import bp as links_bp
     from cpd_tracker.manage.routes import bp as manage_bp
+    from cpd_tracker.places.routes import bp as places_bp
     from cpd_tracker.records.routes import bp as records_bp
     from cpd_tracker.registration.routes import bp as registration_bp
     from cpd_tracker.reports.routes import bp as reports_bp
@@ -97,6 +98,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(deep_linking_bp)
     app.register_blueprint(senco_bp)
     app.register_blueprint(spend_bp)
+    app.register_blueprint(places_bp)
     app.register_blueprint(trends_bp)
     if app.config["DEMO_MODE"]:
         from cpd_tracker.demo_lms.routes import bp as demo_bp

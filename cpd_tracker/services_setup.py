@@ -38,6 +38,7 @@ from cpd_tracker.services.permission_admin import PermissionAdminService
 from cpd_tracker.services.rate_limits import RateLimiter
 from cpd_tracker.services.records import EvidenceService, InsetService, PersonRecordService
 from cpd_tracker.services.registrations import RegistrationService
+from cpd_tracker.services.reminders import email_templates
 from cpd_tracker.services.requirements import RequirementService
 from cpd_tracker.services.roster import RosterService
 from cpd_tracker.services.scores import ScoreService
@@ -49,6 +50,7 @@ from cpd_tracker.services.spend.imports import PurchaseImportService
 from cpd_tracker.services.staff import StaffService
 from cpd_tracker.services.status_facts import StatusFactsService, install_status_listeners
 from cpd_tracker.services.subject_access import SubjectAccessService
+from cpd_tracker.services.training_requests import TrainingRequestService
 from cpd_tracker.storage import EvidenceStore, evidence_root
 from cpd_tracker.urls import tool_base_url, tool_hosts
 from lti.http import HttpClient
@@ -190,6 +192,9 @@ def init_services(app: Flask) -> None:
                 db.session, get_service(ComplianceService), clock
             ),
             SpendService: lambda: SpendService(db.session, _audit(), clock),
+            TrainingRequestService: lambda: TrainingRequestService(
+                db.session, _audit(), clock, email_templates(), tool_base_url()
+            ),
             SpendReportService: lambda: SpendReportService(
                 db.session, get_service(SpendService), get_service(ComplianceService)
             ),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Flask, g, url_for
 from flask_login import current_user
@@ -12,6 +13,8 @@ from cpd_tracker.auth import TOKEN_PARAM
 from cpd_tracker.forms import BaseForm
 from cpd_tracker.markdown import render_markdown
 from cpd_tracker.services.compliance import audience_label
+
+LONDON = ZoneInfo("Europe/London")
 
 
 def tool_url(endpoint: str, **values: Any) -> str:
@@ -31,6 +34,7 @@ def _nav_items() -> list[dict[str, Any]]:
     if current_user.cpd_lead_school_ids() or current_user.is_trust_leader:
         items.append(("reports.school", "School"))
         items.append(("manage.requirements", "Training setup"))
+        items.append(("places.requests", _place_requests_text()))
     if current_user.may_see_trust_money or current_user.cpd_lead_school_ids():
         items.append(("spend.report", "Spend"))
     if current_user.is_trust_leader:
@@ -43,6 +47,16 @@ def _nav_items() -> list[dict[str, Any]]:
         {"href": tool_url(ep), "text": text, "current": request.endpoint == ep}
         for ep, text in items
     ]
+
+
+def _place_requests_text() -> str:
+    """The nav link to requests for a place, with how many wait (issue 17): one COUNT."""
+    from cpd_tracker.registry import get_service
+    from cpd_tracker.services.training_requests import TrainingRequestService
+
+    scope = None if current_user.is_trust_leader else current_user.cpd_lead_school_ids()
+    waiting = get_service(TrainingRequestService).count_waiting(current_user.organisation_id, scope)
+    return f"Place requests ({waiting})" if waiting else "Place requests"
 
 
 ROLE_LABELS = {
@@ -88,6 +102,11 @@ def datetime_uk(value: dt.datetime | None) -> str:
     return f"{value.day} {value:%b %Y, %H:%M} UTC"
 
 
+def date_london(value: dt.datetime | None) -> str:
+    """A moment's day in England, in the one date style: "3 December 2026"."""
+    return "" if value is None else date_uk(value.astimezone(LONDON).date())
+
+
 def hours(value: object) -> str:
     """CPD hours without trailing zeros: 1.50 -> "1.5", 3.00 -> "3"."""
     return f"{value:.2f}".rstrip("0").rstrip(".") if value is not None else ""
@@ -101,6 +120,7 @@ def audit_label(action: str) -> str:
 def _register_filters(app: Flask) -> None:
     app.jinja_env.filters["date_uk"] = date_uk
     app.jinja_env.filters["datetime_uk"] = datetime_uk
+    app.jinja_env.filters["date_london"] = date_london
     app.jinja_env.filters["role_label"] = lambda v: ROLE_LABELS.get(str(v), str(v))
     app.jinja_env.filters["registration_via"] = lambda v: VIA_LABELS.get(str(v), str(v))
     app.jinja_env.filters["audit_label"] = audit_label

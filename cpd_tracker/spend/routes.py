@@ -21,9 +21,10 @@ from cpd_tracker.access import launch_course
 from cpd_tracker.exports import csv_response, xlsx_response
 from cpd_tracker.forms import BaseForm
 from cpd_tracker.manage.forms import add_error
-from cpd_tracker.models import FundingSource, Purchase
+from cpd_tracker.models import FundingSource, Purchase, TrainingRequest
 from cpd_tracker.once import already_sent, sent
 from cpd_tracker.params import choice_arg, id_arg, int_arg
+from cpd_tracker.places.routes import decidable
 from cpd_tracker.registry import clock, get_service
 from cpd_tracker.rules.money import (
     RECOVERY_LABELS,
@@ -46,6 +47,7 @@ from cpd_tracker.services.spend import (
 )
 from cpd_tracker.services.spend.records import FINANCE_CODES
 from cpd_tracker.services.spend.report import purchases_table, vat_rate_text, year_choices
+from cpd_tracker.services.training_requests import RequestRefused, TrainingRequestService
 from cpd_tracker.spend.access import (
     allowed_school,
     own_purchase,
@@ -215,7 +217,36 @@ def purchases_download(fmt: str) -> Response:
     return _download(purchases_table(rows), f"purchases-{window.label.replace('/', '-')}", fmt)
 
 
-def _purchase_form(purchase: Purchase | None) -> PurchaseForm:
+def _place_request() -> TrainingRequest | None:
+    """The request for a place a new purchase books (``?place_request=<id>``, issue 17): one
+    the signed-in person may decide, still open (else 404, 403 or 409)."""
+    request_id = id_arg("place_request", label="The request for a place")
+    if request_id is None:
+        return None
+    item = decidable(request_id)
+    try:
+        get_service(TrainingRequestService).check_bookable(item)
+    except RequestRefused as exc:
+        abort(409, description=str(exc))
+    return item
+
+
+def _prefill_for(form: PurchaseForm, place: TrainingRequest) -> None:
+    """The purchase form filled for the request: its school, module, the module's provider
+    (when one of that name is recorded) and list price, one delegate."""
+    module = place.module
+    form.school_id.data = place.school_id
+    form.module_id.data = module.id
+    named = (module.provider or "").strip().lower()
+    providers = get_service(SpendService).providers(place.organisation_id)
+    form.provider_id.data = next((p.id for p in providers if p.name.lower() == named), None)
+    if module.list_price_pence is not None:
+        form.list_price.data = module.list_price_pence
+    form.delegates.data = 1
+    form.notes.data = f"Place requested by {place.person.display_name}"
+
+
+def _purchase_form(purchase: Purchase | None, place: TrainingRequest | None = None) -> PurchaseForm:
     user = spend_user()
     records = get_service(SpendService)
     form = PurchaseForm(_formdata())
@@ -248,6 +279,8 @@ def _purchase_form(purchase: Purchase | None) -> PurchaseForm:
             )
             form.purchased_on.data = _today()
             form.funding_source.data = FundingSource.SCHOOL_BUDGET.value
+            if place is not None:
+                _prefill_for(form, place)
         else:
             _fill(form, purchase)
     return form
@@ -306,7 +339,8 @@ def _details(form: PurchaseForm) -> PurchaseDetails:
 def _purchase_page(purchase: Purchase | None) -> BaseResponse:
     user = spend_user()
     records = get_service(SpendService)
-    form = _purchase_form(purchase)
+    place = _place_request() if purchase is None else None
+    form = _purchase_form(purchase, place)
     suggestion = None
     if purchase is not None and request.method == "GET":
         suggestion = records.suggestion(
@@ -329,6 +363,8 @@ def _purchase_page(purchase: Purchase | None) -> BaseResponse:
             except SpendError as exc:
                 add_error(getattr(form, exc.field or "discount"), str(exc))
             else:
+                if place is not None:
+                    _book(place, saved)
                 flash(
                     f"Purchase saved: {saved.title}, {money_text(saved.total_pence)} in all.",
                     "success",
@@ -340,9 +376,21 @@ def _purchase_page(purchase: Purchase | None) -> BaseResponse:
         status,
         form=form,
         purchase=purchase,
+        place=place,
         suggestion=suggestion,
         no_providers=len(form.provider_id.choices or []) <= 1,
     )
+
+
+def _book(place: TrainingRequest, purchase: Purchase) -> None:
+    """Name the person on the purchase and mark their request booked. A refusal (they left
+    the school's staff, say) is a 409 and, like every 4xx, saves nothing: not the purchase
+    either."""
+    try:
+        get_service(SpendService).link_delegate(purchase, place.person_id, None)
+    except SpendError as exc:
+        abort(409, description=f"The purchase was not saved: {exc}.")
+    get_service(TrainingRequestService).booked(place, spend_user().person, purchase)
 
 
 @bp.route("/purchases/new", methods=["GET", "POST"])
