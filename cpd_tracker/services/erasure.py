@@ -55,6 +55,7 @@ from cpd_tracker.models import (
     SencoQualification,
     ServiceJob,
     StaffRole,
+    TrainingRequest,
 )
 from cpd_tracker.models.lti_services import JobStatus
 from cpd_tracker.services.audit import AuditService
@@ -276,6 +277,11 @@ class ErasureService:
             )
             + count(select(func.count(Exemption.id)).where(Exemption.person_id == pid))
             + count(select(func.count(Extension.id)).where(Extension.person_id == pid))
+            + count(
+                select(func.count(TrainingRequest.id)).where(
+                    TrainingRequest.person_id == pid, TrainingRequest.note != ""
+                )
+            )
         )
         return ErasurePreview(
             completions=count(select(func.count(Completion.id)).where(Completion.person_id == pid)),
@@ -327,6 +333,9 @@ class ErasureService:
                 select(Evidence.rejection_reason).where(Evidence.person_id == pid)
             ),
             *self.session.scalars(select(Evidence.file_name).where(Evidence.person_id == pid)),
+            *self.session.scalars(
+                select(TrainingRequest.note).where(TrainingRequest.person_id == pid)
+            ),
             *self.session.scalars(
                 select(SencoAppointment.teacher_reference_number).where(
                     SencoAppointment.person_id == pid
@@ -399,6 +408,14 @@ class ErasureService:
             *self.session.scalars(select(Extension).where(Extension.person_id == pid)),
         ]:
             grant.reason = ERASED_REASON
+            notes += 1
+        # A declined request's reason is written about the person (issue 17).
+        for place in self.session.scalars(
+            select(TrainingRequest).where(
+                TrainingRequest.person_id == pid, TrainingRequest.note != ""
+            )
+        ):
+            place.note = ERASED
             notes += 1
         files: list[tuple[int, str]] = []
         for evidence in self.session.scalars(select(Evidence).where(Evidence.person_id == pid)):

@@ -14,6 +14,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from cpd_tracker.extensions import db
 from cpd_tracker.models import (
@@ -368,3 +369,40 @@ def test_another_organisations_requests_are_404(
         row = db.session.get(TrainingRequest, their_id)
         assert row is not None
         assert row.status is RequestStatus.REQUESTED
+
+
+def test_the_database_holds_one_open_request_per_person_and_module(
+    app: Flask, sign_in: SignIn, platform: TestPlatform, module: int
+) -> None:
+    """Two clicks that pass the service's check together: the partial unique index refuses
+    the second open request; closed ones (declined, booked) do not count."""
+    sign_in("learner", ALDER)
+    person = person_id_of(app, platform, "learner")
+    school = school_id(app, ALDER)
+
+    def add(status: RequestStatus) -> None:
+        with app.app_context():
+            db.session.add(
+                TrainingRequest(
+                    organisation_id=make_org_id(app, person),
+                    person_id=person,
+                    module_id=module,
+                    school_id=school,
+                    status=status,
+                    note="",
+                )
+            )
+            db.session.commit()
+
+    add(RequestStatus.DECLINED)
+    add(RequestStatus.BOOKED)
+    add(RequestStatus.REQUESTED)
+    with pytest.raises(IntegrityError):
+        add(RequestStatus.APPROVED)
+
+
+def make_org_id(app: Flask, person_id: int) -> int:
+    with app.app_context():
+        person = db.session.get(Person, person_id)
+        assert person is not None
+        return person.organisation_id

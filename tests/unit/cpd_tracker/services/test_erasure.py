@@ -33,6 +33,7 @@ from cpd_tracker.models import (
     PermissionKind,
     PermissionSource,
     Person,
+    RequestStatus,
     Requirement,
     School,
     SencoAppointment,
@@ -42,6 +43,7 @@ from cpd_tracker.models import (
     StaffRole,
     StaffRoleKind,
     Tier,
+    TrainingRequest,
 )
 from cpd_tracker.services.audit import Actor, AuditService
 from cpd_tracker.services.erasure import (
@@ -549,3 +551,36 @@ def test_another_organisation_is_refused(
     _grant(session, stranger, PermissionKind.TRUST_LEADER, None)
     service = _service(session, store, stranger)
     assert "not in your organisation" in (service.actor_refusal(world.zoe, stranger) or "")
+
+
+def test_a_declined_place_requests_reason_is_erased(
+    session: Session, world: World, store: EvidenceStore
+) -> None:
+    reason = "Not while on a phased return after surgery"
+    place = TrainingRequest(
+        organisation_id=world.org.id,
+        person_id=world.zoe.id,
+        module_id=world.module.id,
+        school_id=world.alder.id,
+        status=RequestStatus.DECLINED,
+        note=reason,
+    )
+    session.add(place)
+    session.flush()
+    entry = AuditService(session, Actor("lead", world.lead.id)).record(
+        "training_request.declined",
+        organisation_id=world.org.id,
+        entity_type="training_request",
+        entity_id=place.id,
+        person_id=world.zoe.id,
+        note=reason,
+    )
+    session.flush()
+    service = _service(session, store, world.leader)
+    assert service.preview(world.zoe).notes == 1
+    service.erase(world.zoe, world.leader, "asked")
+    session.refresh(place)
+    session.refresh(entry)
+    assert place.note == ERASED
+    assert place.status is RequestStatus.DECLINED  # what happened stays
+    assert "surgery" not in str(entry.details)
