@@ -65,7 +65,7 @@ from cpd_tracker.models.spend import (
     Purchase,
     PurchaseDelegate,
 )
-from cpd_tracker.models.status import ReportStatus, ReportStatusSchool
+from cpd_tracker.models.status import ReportStatus, ReportStatusPerson, ReportStatusSchool
 from cpd_tracker.models.submission import FormSubmission
 from cpd_tracker.models.training_request import RequestStatus, TrainingRequest
 from cpd_tracker.models.upload import ImportUpload
@@ -123,6 +123,7 @@ __all__ = [
     "RateCounter",
     "RecertifyFrom",
     "ReportStatus",
+    "ReportStatusPerson",
     "ReportStatusSchool",
     "RequestStatus",
     "Requirement",

@@ -129,3 +129,16 @@ class ReportStaffRow(Base):
     #: No foreign key, as ``ReportListRow``.
     person_id: Mapped[int]
     statuses: Mapped[str] = mapped_column(String(250))
+
+
+class ReportStatusPerson(Base):
+    """A person whose rows at a school no longer hold: a change to their own facts (a
+    completion, an exemption, an extension, a role, their start or leaving date). The next
+    read recomputes their rows alone and recounts the school, not every person in it
+    (issue 18, item 5); the school's ``ReportStatusSchool`` stays fresh meanwhile."""
+
+    __tablename__ = "report_status_person"
+
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), primary_key=True)
+    #: No foreign key, as ``ReportListRow``.
+    person_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)

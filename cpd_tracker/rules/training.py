@@ -43,6 +43,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import enum
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -189,8 +190,11 @@ def uk_date(day: dt.date) -> str:
     return f"{day.day} {_MONTH_NAMES[day.month - 1]} {day.year}"
 
 
+@functools.lru_cache(maxsize=65536)
 def _clamped(year: int, month: int, day: int) -> dt.date:
     # The last day of the month stands in for a day the month lacks (29 February in 2025).
+    # Cached: the status facts of a trust ask for the same few thousand days millions of
+    # times (``calendar.monthrange`` was a fifth of computing them).
     return dt.date(year, month, min(day, calendar.monthrange(year, month)[1]))
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -205,9 +205,15 @@ class ComplianceService:
     # -- people --------------------------------------------------------------------------
 
     def staff_of(
-        self, school: School, *, include_leavers: bool = False, person_id: int | None = None
+        self,
+        school: School,
+        *,
+        include_leavers: bool = False,
+        person_id: int | None = None,
+        person_ids: Collection[int] | None = None,
     ) -> list[StaffMember]:
-        """The school's current staff (or just ``person_id``, if they are on it)."""
+        """The school's current staff (or just ``person_id``, or those of ``person_ids``, who
+        are on it)."""
         query = (
             select(Person, StaffRole)
             .join(StaffRole, StaffRole.person_id == Person.id)
@@ -222,6 +228,8 @@ class ComplianceService:
             query = query.where(Person.active.is_(True))
         if person_id is not None:
             query = query.where(Person.id == person_id)
+        if person_ids is not None:
+            query = query.where(Person.id.in_(list(person_ids)))
         members: dict[int, tuple[Person, dict[str, dt.date | None]]] = {}
         for person, role in self.session.execute(query):
             _, appointed = members.setdefault(person.id, (person, {}))

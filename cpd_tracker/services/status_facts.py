@@ -7,10 +7,14 @@ Kept true in two ways:
   ``services/outbox.py``) see every change to the facts behind a status (completions, staff
   roles, a person's start or leaving date, requirements, modules, exemptions, extensions), from
   ``after_flush`` for the unit of work and ``do_orm_execute`` for ORM bulk statements (imports),
-  and mark the schools concerned stale in the same transaction. No service has to remember.
-* **Recomputed on read** (``ensure_fresh``), for a stale school or one whose timelines have run
-  out, with the same facts ``ComplianceService`` loads, and by ``cpd-tracker report-status
-  refresh`` (nightly, so readers rarely wait).
+  and mark what no longer holds in the same transaction: the people concerned at each of their
+  schools (``report_status_person``) for a change to a person's own facts, whole schools for a
+  requirement or module or a bulk change of a school's roles. No service has to remember.
+* **Recomputed on read** (``ensure_fresh``): the marked people alone, then the school
+  recounted (issue 18, item 5: one completion costs its person's rows, not the school's); a
+  stale school, or one whose timelines have run out, whole, with the same facts
+  ``ComplianceService`` loads; and by ``cpd-tracker report-status refresh`` (nightly, so
+  readers rarely wait).
 
 The status on ``today`` is then ``status_on(today)``, a SQL ``CASE`` over the row's boundaries.
 """
@@ -25,6 +29,8 @@ from typing import TYPE_CHECKING, Any, cast
 from sqlalchemy import (
     ColumnElement,
     Date,
+    Integer,
+    Select,
     Table,
     and_,
     bindparam,
@@ -33,12 +39,16 @@ from sqlalchemy import (
     event,
     insert,
     inspect,
+    literal,
     not_,
     or_,
     select,
     text,
+    union,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 if TYPE_CHECKING:
@@ -51,6 +61,7 @@ from cpd_tracker.models import (
     Module,
     Person,
     ReportStatus,
+    ReportStatusPerson,
     ReportStatusSchool,
     Requirement,
     School,
@@ -58,8 +69,10 @@ from cpd_tracker.models import (
 )
 from cpd_tracker.rules.timeline import Timeline, timeline
 from cpd_tracker.rules.training import PersonFacts
+from cpd_tracker.services.bulk_rows import insert_rows
 from cpd_tracker.services.compliance import (
     ComplianceService,
+    StaffMember,
     applies_to,
     appointment_for,
     later,
@@ -71,6 +84,9 @@ NEVER = dt.date(9999, 12, 31)
 _SEGMENT_COLUMNS = 4
 #: The advisory-lock namespace for recomputing a school's rows (PostgreSQL).
 _LOCK_SPACE = 60601
+#: More people than this marked at one school (an import of completions): the school is
+#: recomputed whole, in one pass over its facts rather than a long ``IN`` list.
+PEOPLE_LIMIT = 500
 
 
 def status_on(today: dt.date) -> ColumnElement[str]:
@@ -179,36 +195,104 @@ class StatusFactsService:
             )
             .order_by(ReportStatusSchool.school_id)
         )
+        # People whose own facts changed, at a school whose other rows still hold.
+        marked = (
+            select(ReportStatusPerson.school_id, ReportStatusPerson.person_id)
+            .join(School, School.id == ReportStatusPerson.school_id)
+            .where(School.organisation_id == organisation_id)
+        )
         if school_ids is not None:
             wanted = list(school_ids)
             query = query.where(School.id.in_(wanted))
             uncounted = uncounted.where(ReportStatusSchool.school_id.in_(wanted))
+            marked = marked.where(ReportStatusPerson.school_id.in_(wanted))
         stale = list(self.session.scalars(query))
         recount = list(self.session.scalars(uncounted))
-        if (stale or recount) and self.session.get_bind().dialect.name == "postgresql":
+        people = self._marked(marked)
+        if (stale or recount or people) and self.session.get_bind().dialect.name == "postgresql":
             # Two requests finding the same school stale: one computes, the other waits for
             # it (the lock ends with the transaction) and then finds the school fresh.
-            for key in sorted({school.id for school in stale} | set(recount)):
+            for key in sorted({school.id for school in stale} | set(recount) | set(people)):
                 self.session.execute(
                     text("SELECT pg_advisory_xact_lock(:space, :key)"),
                     {"space": _LOCK_SPACE, "key": key},
                 )
             stale = list(self.session.scalars(query))
             recount = list(self.session.scalars(uncounted))
+            people = self._marked(marked)
         for school in stale:
             self.refresh_school(school, today)
         recomputed = {school.id for school in stale}
+        for school_id, person_ids in sorted(people.items()):
+            at = self.session.get(School, school_id)
+            if school_id in recomputed or at is None:
+                continue
+            if len(person_ids) > PEOPLE_LIMIT:
+                self.refresh_school(at, today)
+            else:
+                self.refresh_people(at, person_ids, today)
+            recomputed.add(school_id)
         for school_id in recount:
             if school_id not in recomputed:
                 self.counts.recount(school_id, organisation_id, today)
-        return len(stale)
+        return len(recomputed)
+
+    def _marked(self, query: Select[int, int]) -> dict[int, list[int]]:
+        """School id -> the people marked there."""
+        people: dict[int, list[int]] = {}
+        for school_id, person_id in self.session.execute(query):
+            people.setdefault(school_id, []).append(person_id)
+        return people
 
     # -- computing -----------------------------------------------------------------------
 
     def refresh_school(self, school: School, today: dt.date) -> int:
         """Replace the school's rows with timelines from ``today``; returns the row count."""
+        # First, so that a person marked by a write committed meanwhile stays marked.
+        self.session.execute(
+            delete(ReportStatusPerson).where(ReportStatusPerson.school_id == school.id)
+        )
+        rows = self._rows(school, self.compliance.staff_of(school), today)
+        self._replace(school, rows, today)
+        return len(rows)
+
+    def refresh_people(self, school: School, person_ids: Sequence[int], today: dt.date) -> int:
+        """Replace the rows of ``person_ids`` at the school with timelines from ``today``
+        (none for someone no longer on its staff) and recount the school; its other rows are
+        kept. Returns the row count written."""
+        self.session.execute(
+            delete(ReportStatusPerson).where(
+                ReportStatusPerson.school_id == school.id,
+                ReportStatusPerson.person_id.in_(person_ids),
+            )
+        )
+        rows = self._rows(school, self.compliance.staff_of(school, person_ids=person_ids), today)
+        self.session.execute(
+            delete(ReportStatus).where(
+                ReportStatus.school_id == school.id, ReportStatus.person_id.in_(person_ids)
+            )
+        )
+        if rows:
+            insert_rows(self.session.connection(), _FACTS, rows)
+            # The school's rows hold until the first of them runs out.
+            until = min(r["valid_until"] for r in rows)
+            self.session.execute(
+                update(ReportStatusSchool)
+                .where(
+                    ReportStatusSchool.school_id == school.id,
+                    ReportStatusSchool.valid_until > until,
+                )
+                .values(valid_until=until)
+            )
+        self.counts.recount(school.id, school.organisation_id, today)
+        return len(rows)
+
+    def _rows(
+        self, school: School, staff: Sequence[StaffMember], today: dt.date
+    ) -> list[dict[str, Any]]:
+        """The status rows of ``staff`` at the school: a timeline from ``today`` for each
+        person and requirement that applies to them."""
         requirements = self.compliance.requirements_for_school(school)
-        staff = self.compliance.staff_of(school)
         people = [m.person_id for m in staff]
         rows: list[dict[str, Any]] = []
         if people and requirements:
@@ -244,16 +328,14 @@ class StatusFactsService:
                         today,
                     )
                     rows.append(_row(school, member.person_id, requirement, column_id, line, today))
-        self._replace(school, rows, today)
-        return len(rows)
+        return rows
 
     def _replace(self, school: School, rows: Sequence[dict[str, Any]], today: dt.date) -> None:
         self.session.execute(delete(ReportStatus).where(ReportStatus.school_id == school.id))
         self.session.execute(
             delete(ReportStatusSchool).where(ReportStatusSchool.school_id == school.id)
         )
-        for start in range(0, len(rows), 5000):
-            self.session.execute(insert(ReportStatus), rows[start : start + 5000])
+        insert_rows(self.session.connection(), _FACTS, rows)
         until = min([r["valid_until"] for r in rows], default=NEVER)
         self.session.execute(
             insert(ReportStatusSchool),
@@ -273,6 +355,7 @@ class StatusFactsService:
 # ---------------------------------------------------------------- invalidation
 
 _MARKER = cast(Table, ReportStatusSchool.__table__)
+_FACTS = cast(Table, ReportStatus.__table__)
 #: Person fields a status depends on (``ComplianceService.staff_of`` and ``_assess``).
 _PERSON_FIELDS = ("start_date", "leaving_date", "active", "organisation_id")
 #: Person fields the dashboards' lists are ordered by (``school_counts``: recounted, the
@@ -297,14 +380,21 @@ def mark_stale(
     person_ids: Iterable[int] = (),
     school_ids: Iterable[int] = (),
     organisation_ids: Iterable[int] = (),
+    people_at: Iterable[tuple[int, int]] = (),
 ) -> None:
-    """Mark the schools concerned stale (their rows are recomputed on the next read)."""
+    """Mark what no longer holds, recomputed on the next read: ``person_ids`` at every
+    school they hold a role in or have rows at, and each (school, person) of ``people_at``
+    (a role's school before a move); every person of ``school_ids`` and of every school of
+    ``organisation_ids``."""
     people, schools, orgs = (
         {i for i in person_ids if i is not None},
         {i for i in school_ids if i is not None},
         {i for i in organisation_ids if i is not None},
     )
-    if not (people or schools or orgs):
+    pairs = {(s, p) for s, p in people_at if s is not None and p is not None}
+    if people or pairs:
+        _mark_people(session, people, pairs)
+    if not (schools or orgs):
         return
     marker = ReportStatusSchool
     conditions = []
@@ -312,15 +402,44 @@ def mark_stale(
         conditions.append(marker.school_id.in_(schools))
     if orgs:
         conditions.append(marker.organisation_id.in_(orgs))
-    if people:
-        conditions.append(
-            marker.school_id.in_(select(StaffRole.school_id).where(StaffRole.person_id.in_(people)))
-        )
     session.connection().execute(
         update(_MARKER)
         .where(or_(*conditions), marker.valid_until > marker.computed_on)
         .values(valid_until=marker.computed_on)
     )
+
+
+def _mark_people(session: Session, people: set[int], pairs: set[tuple[int, int]]) -> None:
+    """``report_status_person`` rows for each of ``people`` at their schools and for
+    ``pairs``, at schools whose facts have been computed (any other is computed whole)."""
+    found: list[Any] = []
+    if people:
+        found.append(
+            select(StaffRole.school_id, StaffRole.person_id).where(StaffRole.person_id.in_(people))
+        )
+        # Rows left at a school they hold no role in any more (a role deleted, a person
+        # erased): those rows go too.
+        found.append(
+            select(ReportStatus.school_id, ReportStatus.person_id).where(
+                ReportStatus.person_id.in_(people)
+            )
+        )
+    for school_id, person_id in sorted(pairs):
+        found.append(select(literal(school_id, Integer), literal(person_id, Integer)))
+    each = union(*found).subquery("each")
+    computed = (
+        select(each.c[0], each.c[1])
+        .join(ReportStatusSchool, ReportStatusSchool.school_id == each.c[0])
+        .order_by(each.c[0], each.c[1])
+    )
+    connection = session.connection()
+    columns = ["school_id", "person_id"]
+    if connection.dialect.name == "postgresql":
+        statement: Any = pg_insert(ReportStatusPerson).from_select(columns, computed)
+    else:
+        statement = sqlite_insert(ReportStatusPerson).from_select(columns, computed)
+    # Already marked by an earlier write of the transaction (or another): nothing to add.
+    connection.execute(statement.on_conflict_do_nothing())
 
 
 def _changed(obj: object, fields: Sequence[str]) -> bool:
@@ -330,7 +449,7 @@ def _changed(obj: object, fields: Sequence[str]) -> bool:
 
 def _after_flush(session: Session, _context: UOWTransaction) -> None:
     people: set[int] = set()
-    schools: set[int] = set()
+    pairs: set[tuple[int, int]] = set()
     orgs: set[int] = set()
     renamed: set[int] = set()
     # ``dirty`` holds every object an attribute was set on, changed or not (a launch sets a
@@ -340,9 +459,11 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
         if isinstance(obj, _STAFF_FACTS):
             people.add(obj.person_id)
         elif isinstance(obj, StaffRole):
+            # The person at the role's school, and at its school before a move.
             people.add(obj.person_id)
-            schools.add(obj.school_id)
-            schools.update(inspect(obj).attrs.school_id.history.deleted or ())
+            pairs.add((obj.school_id, obj.person_id))
+            for before in inspect(obj).attrs.school_id.history.deleted or ():
+                pairs.add((before, obj.person_id))
         elif isinstance(obj, Person):
             if obj in session.deleted or _changed(obj, _PERSON_FIELDS):
                 people.add(obj.id)
@@ -350,7 +471,7 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
                 renamed.add(obj.id)
         elif isinstance(obj, _ORGANISATION_FACTS):
             orgs.add(obj.organisation_id)
-    mark_stale(session, person_ids=people, school_ids=schools, organisation_ids=orgs)
+    mark_stale(session, person_ids=people, people_at=pairs, organisation_ids=orgs)
     if renamed:
         session.connection().execute(
             update(_MARKER)

@@ -22,6 +22,7 @@ from cpd_tracker.models import (
     Module,
     Person,
     ReportStatus,
+    ReportStatusPerson,
     ReportStatusSchool,
     Requirement,
     School,
@@ -271,12 +272,20 @@ def test_sql_statuses_and_figures_are_the_engines_on_many_days(app: Flask, seed:
 
 
 def _stale_schools(org_id: int) -> set[int]:
-    return set(
+    """Schools with rows to recompute: stale whole, or people marked there."""
+    whole = set(
         db.session.scalars(
             select(ReportStatusSchool.school_id).where(
                 ReportStatusSchool.organisation_id == org_id,
                 ReportStatusSchool.valid_until <= ReportStatusSchool.computed_on,
             )
+        )
+    )
+    return whole | set(
+        db.session.scalars(
+            select(ReportStatusPerson.school_id)
+            .join(School, School.id == ReportStatusPerson.school_id)
+            .where(School.organisation_id == org_id)
         )
     )
 
