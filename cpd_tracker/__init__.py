@@ -75,6 +75,7 @@ def _register_blueprints(app: Flask) -> None:
     from cpd_tracker.places.routes import bp as places_bp
     from cpd_tracker.records.routes import bp as records_bp
     from cpd_tracker.registration.routes import bp as registration_bp
+    from cpd_tracker.reminders.routes import bp as reminders_bp
     from cpd_tracker.reports.routes import bp as reports_bp
     from cpd_tracker.senco.routes import bp as senco_bp
     from cpd_tracker.spend.routes import bp as spend_bp
@@ -100,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(spend_bp)
     app.register_blueprint(places_bp)
     app.register_blueprint(trends_bp)
+    app.register_blueprint(reminders_bp)
     if app.config["DEMO_MODE"]:
         from cpd_tracker.demo_lms.routes import bp as demo_bp
 

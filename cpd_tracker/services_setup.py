@@ -38,7 +38,8 @@ from cpd_tracker.services.permission_admin import PermissionAdminService
 from cpd_tracker.services.rate_limits import RateLimiter
 from cpd_tracker.services.records import EvidenceService, InsetService, PersonRecordService
 from cpd_tracker.services.registrations import RegistrationService
-from cpd_tracker.services.reminders import email_templates
+from cpd_tracker.services.reminder_settings import ReminderSettingsService
+from cpd_tracker.services.reminders import ReminderService, email_templates
 from cpd_tracker.services.requirements import RequirementService
 from cpd_tracker.services.roster import RosterService
 from cpd_tracker.services.scores import ScoreService
@@ -188,6 +189,14 @@ def init_services(app: Flask) -> None:
             RosterService: lambda: RosterService(db.session, _audit(), clock),
             OutboxService: lambda: OutboxService(db.session, _audit(), clock),
             SencoService: lambda: SencoService(db.session, _audit(), clock),
+            ReminderService: lambda: ReminderService(
+                db.session,
+                get_service(ComplianceService),
+                clock,
+                tool_base_url(),
+                audit=_audit(),
+            ),
+            ReminderSettingsService: lambda: ReminderSettingsService(db.session, _audit(), clock),
             SnapshotService: lambda: SnapshotService(
                 db.session, get_service(ComplianceService), clock
             ),

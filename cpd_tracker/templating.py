@@ -42,6 +42,7 @@ def _nav_items() -> list[dict[str, Any]]:
         items.append(("admin.permissions", "People and permissions"))
         items.append(("admin.registrations", "LMS registrations"))
         items.append(("admin.outbox", "LMS updates"))
+        items.append(("reminders.settings", "Reminders"))
         items.append(("admin.data_access", "Data access log"))
     return [
         {"href": tool_url(ep), "text": text, "current": request.endpoint == ep}

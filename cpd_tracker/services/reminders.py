@@ -40,7 +40,13 @@ from cpd_tracker.models import (
     School,
     SchoolHead,
 )
-from cpd_tracker.rules.reminders import digest_item, organisation_pauses, pause_on
+from cpd_tracker.rules.reminders import (
+    ITEM_ORDER,
+    ItemKind,
+    digest_item,
+    organisation_pauses,
+    pause_on,
+)
 from cpd_tracker.rules.training import Status, uk_date
 from cpd_tracker.services import staff_digest
 from cpd_tracker.services.audit import AuditService
@@ -192,6 +198,37 @@ class _Pending:
     entries: dict[int, Entry] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class ToRemind:
+    """A row of the "remind now" page: someone with training to be reminded of."""
+
+    member: StaffMember
+    entries: list[Entry]
+
+    @property
+    def has_email(self) -> bool:
+        return valid_address(self.member.email)
+
+    @property
+    def lines(self) -> list[str]:
+        """Each requirement as "Autism awareness: overdue since 16 December 2024"."""
+        return [describe(e) for e in sorted(self.entries, key=_urgency)]
+
+
+def _urgency(entry: Entry) -> tuple[int, dt.date]:
+    return ITEM_ORDER.index(entry.item.kind), entry.item.day
+
+
+def describe(entry: Entry) -> str:
+    title, day = entry.requirement.module.title, uk_date(entry.item.day)
+    return {
+        ItemKind.OVERDUE: f"{title}: overdue since {day}",
+        ItemKind.EXPIRED: f"{title}: expired on {day}",
+        ItemKind.DUE: f"{title}: due by {day}",
+        ItemKind.EXPIRING: f"{title}: expires on {day}",
+    }[entry.item.kind]
+
+
 class NotOnStaff(ValueError):
     """ "Remind now" named someone who is not on the school's staff list."""
 
@@ -249,6 +286,15 @@ class ReminderService:
                     senco=report.senco - before[2],
                 )
         return report
+
+    def to_remind(self, school: School, today: dt.date) -> list[ToRemind]:
+        """Everyone at ``school`` whose digest would list something today, the most urgent
+        first (what "remind now" offers)."""
+        organisation = self.session.get_one(Organisation, school.organisation_id)
+        compliance = self.compliance.school(school, today)
+        pending = self._gather(compliance, organisation.reminder_lead_days, today)
+        rows = [ToRemind(p.member, list(p.entries.values())) for p in pending.values()]
+        return sorted(rows, key=lambda r: (min(_urgency(e) for e in r.entries), r.member.name))
 
     def remind_now(
         self, school: School, person_ids: Sequence[int], today: dt.date, sender: Person

@@ -1,0 +1,63 @@
+"""An organisation's reminder settings (issue 17): the lead time and the holiday pauses."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from cpd_tracker.models import Organisation
+from cpd_tracker.rules.reminders import (
+    MAX_LEAD_DAYS,
+    Pause,
+    organisation_pauses,
+    pauses_text,
+    pauses_to_json,
+)
+from cpd_tracker.services.audit import AuditService
+
+
+@dataclass(frozen=True)
+class ReminderSettings:
+    lead_days: int
+    pauses: list[Pause]
+    #: No pauses saved yet: the English school year's holidays apply.
+    default_pauses: bool
+
+
+class ReminderSettingsService:
+    def __init__(
+        self, session: Session, audit: AuditService, clock: Callable[[], dt.datetime]
+    ) -> None:
+        self.session = session
+        self.audit = audit
+        self.clock = clock
+
+    def settings(self, organisation_id: int) -> ReminderSettings:
+        organisation = self.session.get_one(Organisation, organisation_id)
+        saved = organisation.reminder_pauses
+        return ReminderSettings(
+            organisation.reminder_lead_days,
+            organisation_pauses(saved, self.clock().date()),
+            saved is None,
+        )
+
+    def save(self, organisation_id: int, lead_days: int, pauses: Sequence[Pause]) -> None:
+        """Save both (audited with what they were); the form has validated them."""
+        if not 1 <= lead_days <= MAX_LEAD_DAYS:
+            raise ValueError(f"lead time {lead_days} outside 1 to {MAX_LEAD_DAYS}")
+        organisation = self.session.get_one(Organisation, organisation_id)
+        before = self.settings(organisation_id)
+        organisation.reminder_lead_days = lead_days
+        organisation.reminder_pauses = pauses_to_json(pauses)
+        self.session.flush()
+        self.audit.record(
+            "reminders.settings_changed",
+            organisation_id=organisation_id,
+            entity_type="organisation",
+            entity_id=organisation_id,
+            lead_days={"from": before.lead_days, "to": lead_days},
+            pauses={"from": pauses_text(before.pauses), "to": pauses_text(pauses)},
+        )
