@@ -6,7 +6,7 @@ read recomputes that person's rows at the school and recounts it, instead of rec
 person in the school. Empty after the upgrade (nothing is pending).
 
 Revision ID: 0028
-Revises: 0023
+Revises: 0026
 Create Date: 2026-12-07 09:10:00
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0028"
-down_revision = "0023"
+down_revision = "0026"
 branch_labels = None
 depends_on = None
 
