@@ -24,6 +24,7 @@ from cpd_tracker.services.data_access import DataAccessService
 from cpd_tracker.services.deep_linking import DeepLinkingService
 from cpd_tracker.services.dynamic_registration import DynamicRegistrationService
 from cpd_tracker.services.erasure import ErasureService
+from cpd_tracker.services.evidence_notices import EvidenceNotices
 from cpd_tracker.services.identity import IdentityService
 from cpd_tracker.services.identity_links import IdentityLinkService
 from cpd_tracker.services.imports import ImportService
@@ -167,7 +168,11 @@ def init_services(app: Flask) -> None:
             LearningService: lambda: LearningService(db.session, _audit(), clock),
             RequirementService: lambda: RequirementService(db.session, _audit(), clock),
             EvidenceService: lambda: EvidenceService(
-                db.session, _audit(), clock, EvidenceStore(evidence_root())
+                db.session,
+                _audit(),
+                clock,
+                EvidenceStore(evidence_root()),
+                EvidenceNotices(db.session, clock, tool_base_url()),
             ),
             InsetService: lambda: InsetService(
                 db.session, _audit(), clock, get_service(ComplianceService)

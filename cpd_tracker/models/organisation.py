@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import JSON, Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, Enum, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cpd_tracker.models.base import Base, utcnow
@@ -109,6 +109,8 @@ class School(Base):
     )
     #: Pupils on roll, for sharing trust-central costs out by pupils.
     pupil_count: Mapped[int | None]
+    #: E-mail the school's CPD leads as soon as evidence arrives (else the weekly digest alone).
+    evidence_notice_at_once: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     organisation: Mapped[Organisation] = relationship(back_populates="schools")

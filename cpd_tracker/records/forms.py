@@ -14,12 +14,13 @@ from wtforms import (
     BooleanField,
     Field,
     FileField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, StopValidation, ValidationError
 from wtforms.widgets import TextInput
 
 from cpd_tracker.forms import BaseForm, form_id
@@ -227,6 +228,25 @@ class ExternalTrainingForm(BaseForm):
 
 class ConfirmForm(BaseForm):
     """CSRF and the launch token only: a button that changes one thing."""
+
+
+class EvidenceNoticeForm(BaseForm):
+    """When the school's CPD leads hear that evidence has arrived (issue 17)."""
+
+    at_once = RadioField(
+        "When should the school's CPD leads hear that evidence has arrived?",
+        # A callable: WTForms 3.3 warns about static tuple choices.
+        choices=lambda: [
+            ("yes", "As soon as it arrives: an e-mail for each piece of evidence"),
+            ("no", "In the weekly summary e-mail only"),
+        ],
+        validate_choice=False,
+        validators=[InputRequired(message="Choose when CPD leads hear of new evidence")],
+    )
+
+    def validate_at_once(self, field: Field) -> None:
+        if field.data not in ("yes", "no"):
+            raise ValidationError("Choose when CPD leads hear of new evidence")
 
 
 class RejectForm(BaseForm):

@@ -29,6 +29,7 @@ from cpd_tracker.once import already_sent, sent
 from cpd_tracker.records.forms import (
     BulkReviewForm,
     ConfirmForm,
+    EvidenceNoticeForm,
     ExemptionForm,
     ExtensionForm,
     ExternalTrainingForm,
@@ -85,6 +86,8 @@ DONE = {
     "exemption": "Exemption granted.",
     "extension": "Extension granted.",
     "revoked": "Revoked. The person's status has been worked out again.",
+    "notice_on": "Saved. The school's CPD leads will get an e-mail as soon as evidence arrives.",
+    "notice_off": "Saved. The school's CPD leads will hear of new evidence in the weekly summary.",
 }
 
 
@@ -251,9 +254,24 @@ def certificate(evidence_id: int) -> Response:
 # --- CPD lead: review evidence -----------------------------------------------------------------
 
 
-def _school_evidence_page(school: School, form: BulkReviewForm, status: int) -> Response:
+def _school_evidence_page(
+    school: School,
+    form: BulkReviewForm,
+    status: int = 200,
+    notice: EvidenceNoticeForm | None = None,
+) -> Response:
     listing = get_service(EvidenceService).for_school(school, signed_in().id)
-    return _page("records/school_evidence.html", status, school=school, listing=listing, form=form)
+    if notice is None:
+        at_once = "yes" if school.evidence_notice_at_once else "no"
+        notice = EvidenceNoticeForm(data={"at_once": at_once})
+    return _page(
+        "records/school_evidence.html",
+        status,
+        school=school,
+        listing=listing,
+        form=form,
+        notice=notice,
+    )
 
 
 @bp.route("/schools/<int:school_id>/evidence", methods=["GET", "POST"])
@@ -270,7 +288,7 @@ def school_evidence(school_id: int) -> Response:
         for row in listing.pending + listing.reviewed + listing.own
     ]
     if request.method == "GET":
-        return _page("records/school_evidence.html", school=school, listing=listing, form=form)
+        return _school_evidence_page(school, form)
     status = 400
     if form.validate():
         try:
@@ -286,6 +304,20 @@ def school_evidence(school_id: int) -> Response:
             done = "verified" if form.action.data == "verify" else "rejected"
             return _see_other("records.school_evidence", school_id=school.id, done=done)
     return _school_evidence_page(school, form, status)
+
+
+@bp.post("/schools/<int:school_id>/evidence/notice")
+@login_required
+def evidence_notice(school_id: int) -> Response:
+    """Whether the school's CPD leads are e-mailed as soon as evidence arrives."""
+    school = own_school(school_id)
+    form = EvidenceNoticeForm(request.form)
+    if not form.validate():
+        return _school_evidence_page(school, BulkReviewForm(), 400, notice=form)
+    at_once = form.at_once.data == "yes"
+    get_service(EvidenceService).set_notice(school, at_once)
+    done = "notice_on" if at_once else "notice_off"
+    return _see_other("records.school_evidence", school_id=school.id, done=done)
 
 
 def _school_item(school: School, evidence_id: int) -> Evidence:

@@ -44,6 +44,7 @@ from cpd_tracker.models import (
 from cpd_tracker.rules.training import StatusResult, uk_date
 from cpd_tracker.services.audit import AuditService
 from cpd_tracker.services.compliance import ComplianceService, StaffMember, applies_to
+from cpd_tracker.services.evidence_notices import EvidenceNotices
 from cpd_tracker.services.evidence_routing import EvidenceRouting
 from cpd_tracker.storage import EvidenceFileError, EvidenceStore, check_upload, safe_file_name
 
@@ -201,11 +202,14 @@ class EvidenceService:
         audit: AuditService,
         clock: Callable[[], dt.datetime],
         store: EvidenceStore,
+        notices: EvidenceNotices | None = None,
     ) -> None:
         self.session = session
         self.audit = audit
         self.clock = clock
         self.store = store
+        #: E-mails on arrival and decision; None sends none (scripts, older tests).
+        self.notices = notices
 
     # -- a staff member's side ---------------------------------------------------------------
 
@@ -275,7 +279,32 @@ class EvidenceService:
             content_type=evidence.content_type,
             file_size=evidence.file_size,
         )
+        self._announce(evidence, person, school)
         return evidence
+
+    def _announce(self, evidence: Evidence, person: Person, school: School) -> None:
+        """E-mail whoever checks it now, when the school asks for that, or when it goes to the
+        trust leaders (who get no weekly digest)."""
+        if self.notices is None:
+            return
+        checkers = EvidenceRouting(self.session).checkers(evidence, self.clock().date())
+        if school.evidence_notice_at_once or checkers.by_trust:
+            self.notices.arrived(evidence, person, school, checkers)
+
+    def set_notice(self, school: School, at_once: bool) -> bool:
+        """Whether the school's CPD leads hear of evidence at once; False if unchanged."""
+        if school.evidence_notice_at_once is at_once:
+            return False
+        school.evidence_notice_at_once = at_once
+        self.session.flush()
+        self.audit.record(
+            "school.evidence_notice_changed",
+            organisation_id=school.organisation_id,
+            entity_type="school",
+            entity_id=school.id,
+            at_once=at_once,
+        )
+        return True
 
     def _not_waiting_already(self, person: Person, module: Module) -> None:
         waiting = self.session.scalar(
@@ -465,6 +494,8 @@ class EvidenceService:
         completions = []
         for item in evidence:
             self._claim(item, EvidenceStatus.VERIFIED, reviewer, now, None)
+            if self.notices is not None:
+                self.notices.decided(item, reviewer)
             completion = Completion(
                 organisation_id=item.organisation_id,
                 person_id=item.person_id,
@@ -513,6 +544,8 @@ class EvidenceService:
         now = self.clock()
         for item in evidence:
             self._claim(item, EvidenceStatus.REJECTED, reviewer, now, reason)
+            if self.notices is not None:
+                self.notices.decided(item, reviewer)
             self.audit.record(
                 "evidence.rejected",
                 organisation_id=item.organisation_id,
