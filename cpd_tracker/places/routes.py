@@ -23,6 +23,7 @@ from cpd_tracker.once import already_sent, sent
 from cpd_tracker.places.forms import AskForm, DecideForm, DeclineForm
 from cpd_tracker.registry import clock, get_service
 from cpd_tracker.services.compliance import ComplianceService
+from cpd_tracker.services.records import InsetService
 from cpd_tracker.services.training_requests import (
     RequestRefused,
     TrainingRequestService,
@@ -107,7 +108,17 @@ def _list(status: int = 200, error: str | None = None) -> Response:
     user = signed_in()
     scope = decider_scope(user)
     waiting = get_service(TrainingRequestService).waiting(user.organisation_id, scope)
-    html = render_template("places/requests.html", waiting=waiting, form=DecideForm(), error=error)
+    insets = get_service(InsetService)
+    upcoming = {
+        item.id: insets.upcoming(item.school_id, item.module_id, _today()) for item in waiting.open
+    }
+    html = render_template(
+        "places/requests.html",
+        waiting=waiting,
+        upcoming=upcoming,
+        form=DecideForm(),
+        error=error,
+    )
     return make_response(html, status)
 
 
@@ -152,6 +163,35 @@ def decline(request_id: int) -> BaseResponse:
             return redirect(tool_url("places.requests"), code=303)
         status = 400
     return make_response(render_template("places/decline.html", item=item, form=form), status)
+
+
+@bp.post("/<int:request_id>/inset/<int:session_id>")
+@login_required
+def book_inset(request_id: int, session_id: int) -> BaseResponse:
+    """Give the person their place at an INSET session of the training to come."""
+    item = decidable(request_id)
+    if not DecideForm(http_request.form).validate():
+        abort(400, description=INCOMPLETE)
+    today = _today()
+    inset = next(
+        (
+            s
+            for s in get_service(InsetService).upcoming(item.school_id, item.module_id, today)
+            if s.id == session_id
+        ),
+        None,
+    )
+    if inset is None:
+        abort(404)
+    try:
+        get_service(TrainingRequestService).booked_inset(item, signed_in().person, inset, today)
+    except RequestRefused as exc:
+        return _list(409, str(exc))
+    flash(
+        f"Booked: {item.person.display_name} is told by e-mail to attend {inset.title}.",
+        "success",
+    )
+    return redirect(tool_url("places.requests"), code=303)
 
 
 @bp.post("/<int:request_id>/book")

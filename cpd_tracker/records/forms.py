@@ -24,7 +24,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, StopValidati
 from wtforms.widgets import TextInput
 
 from cpd_tracker.forms import BaseForm, form_id
-from cpd_tracker.services.records import hours_problem, training_date_problem
+from cpd_tracker.services.records import hours_problem, planned_date_problem, training_date_problem
 from cpd_tracker.storage import (
     ALLOWED_LABEL,
     MAX_EVIDENCE_BYTES,
@@ -284,6 +284,49 @@ class BulkReviewForm(BaseForm):
     def validate_reason(self, field: Field) -> None:
         if self.action.data == "reject" and not (field.data or "").strip():
             raise ValidationError("Enter the reason for rejecting, so staff know what to do.")
+
+
+class InsetPlanForm(BaseForm):
+    """An INSET session on a day to come: no attendees yet (issue 17)."""
+
+    module_id = ChoiceField(
+        "Which training will the session cover?",
+        message="Select the training the session will cover.",
+    )
+    title = StringField(
+        "Session title",
+        description="For example, Spring INSET: autism and anxiety.",
+        validators=[
+            DataRequired("Enter the session title."),
+            Length(max=200, message="The session title must be 200 characters or fewer."),
+        ],
+    )
+    held_on = DateField(
+        "Date of the session",
+        message="Enter the date of the session, for example 6/1/2027.",
+        description="A day after today, for example 6/1/2027.",
+    )
+    cpd_hours = HoursField(
+        "CPD hours",
+        description="Leave blank to use the training's usual hours.",
+    )
+
+    def __init__(self, formdata: Any = None, *, today: dt.date, **kwargs: Any) -> None:
+        super().__init__(formdata, **kwargs)
+        self.today = today
+
+    def validate_held_on(self, field: Field) -> None:
+        _required(field, "Enter the date of the session.")
+        problem = planned_date_problem(field.data, self.today)
+        if problem:
+            raise ValidationError(problem)
+
+    def validate_cpd_hours(self, field: Field) -> None:
+        _after_field_errors(field)
+        if field.data is not None:
+            problem = hours_problem(field.data)
+            if problem:
+                raise ValidationError(problem)
 
 
 class InsetForm(BaseForm):

@@ -34,6 +34,7 @@ from cpd_tracker.records.forms import (
     ExtensionForm,
     ExternalTrainingForm,
     InsetForm,
+    InsetPlanForm,
     RejectForm,
 )
 from cpd_tracker.registry import clock, get_service
@@ -400,7 +401,9 @@ def evidence_reject(school_id: int, evidence_id: int) -> Response:
 def inset_sessions(school_id: int) -> Response:
     school = own_school(school_id)
     sessions = get_service(InsetService).sessions(school)
-    return _page("records/inset_sessions.html", school=school, sessions=sessions)
+    return _page(
+        "records/inset_sessions.html", school=school, sessions=sessions, today=clock().date()
+    )
 
 
 @bp.route("/schools/<int:school_id>/inset/new", methods=["GET", "POST"])
@@ -439,6 +442,40 @@ def inset_new(school_id: int) -> Response:
     return _page(
         "records/inset_new.html", status, school=school, form=form, staff=staff, ticked=ticked
     )
+
+
+@bp.route("/schools/<int:school_id>/inset/plan", methods=["GET", "POST"])
+@login_required
+def inset_plan(school_id: int) -> Response:
+    """Plan a session on a day to come: staff see "Next INSET" on My training (issue 17)."""
+    school = own_school(school_id)
+    service = get_service(InsetService)
+    _, modules = service.form_options(school)
+    form = InsetPlanForm(request.form if request.method == "POST" else None, today=clock().date())
+    form.module_id.choices = _module_choices(modules, "Choose the training")
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.validate():
+            if (earlier := already_sent(form)) is not None:
+                return earlier
+            try:
+                service.plan(
+                    school,
+                    InsetDetails(
+                        module_id=form.module_id.data,
+                        title=form.title.data or "",
+                        held_on=form.held_on.data,
+                        cpd_hours=form.cpd_hours.data,
+                    ),
+                    signed_in().person,
+                )
+            except RecordsError as exc:
+                form.form_errors.append(exc.message)
+                status = exc.status
+            else:
+                return sent("records.inset_sessions", school_id=school.id)
+    return _page("records/inset_plan.html", status, school=school, form=form)
 
 
 @bp.get("/schools/<int:school_id>/inset/<int:session_id>")

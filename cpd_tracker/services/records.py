@@ -147,6 +147,21 @@ def training_date_problem(day: dt.date, today: dt.date) -> str | None:
     return None
 
 
+#: How far ahead an INSET session may be planned: the next academic year at most.
+PLAN_AHEAD_DAYS = 2 * 366
+
+
+def planned_date_problem(day: dt.date, today: dt.date) -> str | None:
+    if day <= today:
+        return (
+            "A planned session's date must be after today. Record a session held today or "
+            "before with Record an INSET session."
+        )
+    if (day - today).days > PLAN_AHEAD_DAYS:
+        return "The date must be within two years."
+    return None
+
+
 def _names(session: Session, person_ids: Iterable[int | None]) -> dict[int, str]:
     ids = {i for i in person_ids if i is not None}
     if not ids:
@@ -758,6 +773,60 @@ class InsetService:
                 inset_session_id=inset.id,
             )
         return inset
+
+    def plan(self, school: School, details: InsetDetails, planned_by: Person) -> InsetSession:
+        """An INSET session on a day to come (issue 17): staff see "Next INSET" with its date on
+        My training. Nobody is recorded as attending; on the day, recording the session with the
+        same training, day and title ticks the attendees into this one (``record``)."""
+        module = _active_module(self.session, school.organisation_id, details.module_id)
+        problem = planned_date_problem(details.held_on, self.clock().date())
+        if details.cpd_hours is not None:
+            problem = hours_problem(details.cpd_hours) or problem
+        if problem:
+            raise InvalidRecord(problem)
+        title = details.title.strip()
+        if not title:
+            raise InvalidRecord("Enter the session title.")
+        inset = self._same_session(school, module.id, details.held_on, title)
+        if inset is not None:
+            return inset
+        inset = InsetSession(
+            organisation_id=school.organisation_id,
+            school_id=school.id,
+            module_id=module.id,
+            title=title,
+            held_on=details.held_on,
+            cpd_hours=module.cpd_hours if details.cpd_hours is None else details.cpd_hours,
+            recorded_by_id=planned_by.id,
+            created_at=self.clock(),
+        )
+        self.session.add(inset)
+        self.session.flush()
+        self.audit.record(
+            "inset_session.planned",
+            organisation_id=school.organisation_id,
+            entity_type="inset_session",
+            entity_id=inset.id,
+            school_id=school.id,
+            module_id=module.id,
+            held_on=details.held_on.isoformat(),
+            cpd_hours=str(inset.cpd_hours),
+        )
+        return inset
+
+    def upcoming(self, school_id: int, module_id: int, today: dt.date) -> list[InsetSession]:
+        """The school's sessions of the training today or later, soonest first."""
+        return list(
+            self.session.scalars(
+                select(InsetSession)
+                .where(
+                    InsetSession.school_id == school_id,
+                    InsetSession.module_id == module_id,
+                    InsetSession.held_on >= today,
+                )
+                .order_by(InsetSession.held_on, InsetSession.id)
+            )
+        )
 
     def _same_session(
         self, school: School, module_id: int, held_on: dt.date, title: str

@@ -302,6 +302,30 @@ class TrainingRequestService:
         request.purchase = purchase
         self._decide(request, decider, RequestStatus.BOOKED, request.note, purchase_id=purchase.id)
 
+    def booked_inset(
+        self, request: TrainingRequest, decider: Person, inset: InsetSession, today: dt.date
+    ) -> None:
+        """The person's place is at ``inset``, a session of the training at their school on a
+        day to come (whole-staff: they attend it like everyone; on the day the CPD lead ticks
+        them among the attendees)."""
+        self.check_bookable(request)
+        if (
+            inset.school_id != request.school_id
+            or inset.module_id != request.module_id
+            or inset.held_on < today
+        ):
+            raise RequestRefused(
+                "Choose an INSET session of this training at the person's school, today or later."
+            )
+        self._decide(
+            request,
+            decider,
+            RequestStatus.BOOKED,
+            request.note,
+            inset=inset,
+            inset_session_id=inset.id,
+        )
+
     @staticmethod
     def _decided(request: TrainingRequest) -> str:
         return (
@@ -315,6 +339,7 @@ class TrainingRequestService:
         decider: Person,
         status: RequestStatus,
         note: str,
+        inset: InsetSession | None = None,
         **details: object,
     ) -> None:
         before = request.status
@@ -335,9 +360,9 @@ class TrainingRequestService:
             note=note,
             **details,
         )
-        self._tell(request)
+        self._tell(request, inset)
 
-    def _tell(self, request: TrainingRequest) -> None:
+    def _tell(self, request: TrainingRequest, inset: InsetSession | None = None) -> None:
         """Queue the e-mail to the person (none when they have no address)."""
         person = request.person
         if not person.email:
@@ -354,6 +379,8 @@ class TrainingRequestService:
             note=request.note,
             booked_for=uk_date(booked_for) if booked_for else "",
             provider=request.module.provider or "",
+            inset_title=inset.title if inset is not None else "",
+            inset_on=uk_date(inset.held_on) if inset is not None else "",
             link=f"{self.base_url}/my-training",
         )
         self.session.add(
