@@ -47,6 +47,7 @@ import platform as host_platform
 import secrets
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -68,7 +69,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # for ``tests.support`` when run as benchmarks/launch.py
 
+from benchmarks.launch_reference import prepare as prepare_reference  # noqa: E402
 from cpd_tracker import create_app, migrate  # noqa: E402
+from cpd_tracker.cli import ACCESS_LOG_FORMAT, gunicorn_args  # noqa: E402
 from cpd_tracker.config import normalise_database_url  # noqa: E402
 from cpd_tracker.extensions import db  # noqa: E402
 from cpd_tracker.models import Base, Organisation, OrganisationKind  # noqa: E402
@@ -106,6 +109,9 @@ class Options:
     workers: int
     floor_tokens: int
     time_limit: float
+    rounds: int
+    reference: bool
+    profile: int
 
 
 def parse_args(argv: Sequence[str] | None = None) -> Options:
@@ -123,11 +129,26 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--floor-tokens", type=int, default=2000)
     parser.add_argument("--time-limit", type=float, default=300.0, help="seconds per phase")
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="runs of every phase (the tables show the median)"
+    )
+    parser.add_argument(
+        "--no-reference", dest="reference", action="store_false", help="time the tool alone"
+    )
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="instead of timing: profile N launches inside the tool's app (cProfile, the "
+        "database's statements per step) and print the top costs",
+    )
     args = parser.parse_args(argv)
     launches = args.launches * len(args.clients) if len(args.launches) == 1 else args.launches
     if len(launches) != len(args.clients):
         parser.error("give one --launches value, or one per --clients value")
-    if min([*args.clients, *launches, args.users, args.workers, args.floor_tokens]) < 1:
+    counts = [*args.clients, *launches, args.users, args.workers, args.floor_tokens, args.rounds]
+    if min(counts) < 1 or args.profile < 0:
         parser.error("counts must be at least 1")
     url = normalise_database_url(args.database_url)
     if make_url(url).host not in LOCAL_DB_HOSTS:
@@ -140,6 +161,9 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
         args.workers,
         args.floor_tokens,
         args.time_limit,
+        args.rounds,
+        args.reference,
+        args.profile,
     )
 
 
@@ -277,12 +301,9 @@ def register_platform(
 # ---------------------------------------------------------------- the tool's server
 
 
-@contextlib.contextmanager
-def tool_server(port: int, workers: int, url: str, secret: str, log: TextIO) -> Iterator[str]:
-    """``cpd-tracker serve`` on 127.0.0.1:port until the block ends; yields its base URL."""
-    base = f"http://{LOOPBACK}:{port}"
+def tool_env(url: str, secret: str, base: str) -> dict[str, str]:
     bin_dir = str(Path(sys.executable).parent)
-    env = {
+    return {
         **os.environ,
         "PATH": bin_dir + os.pathsep + os.environ.get("PATH", ""),
         "DATABASE_URL": url,
@@ -292,11 +313,44 @@ def tool_server(port: int, workers: int, url: str, secret: str, log: TextIO) -> 
         # The benchmark's platform (its JWKS) is on loopback, which production refuses to
         # fetch from (lti.outbound): opened for this local run only.
         "CPD_TRACKER_OUTBOUND_ALLOW_LOOPBACK": "1",
+        # As behind one reverse proxy: the client's address comes from X-Forwarded-For.
+        "CPD_TRACKER_PROXIES": "1",
     }
-    command = [
-        str(Path(bin_dir) / "cpd-tracker"),
-        *("serve", "--host", LOOPBACK, "--port", str(port), "--workers", str(workers)),
-    ]
+
+
+def tool_command(port: int, workers: int) -> list[str]:
+    """``cpd-tracker serve``: gunicorn with ``cli.gunicorn_args``."""
+    cli = Path(sys.executable).parent / "cpd-tracker"
+    return [str(cli), "serve", "--host", LOOPBACK, "--port", str(port), "--workers", str(workers)]
+
+
+def reference_command(port: int, workers: int) -> list[str]:
+    """The reference app under gunicorn with exactly the tool's settings and access log."""
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    log_args = ["--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT]
+    app = "benchmarks.launch_reference:create_app()"
+    return [gunicorn, *gunicorn_args(LOOPBACK, port, workers, log_args), app]
+
+
+def reference_env(url: str, secret: str, base: str, platform: TestPlatform) -> dict[str, str]:
+    return {
+        **os.environ,
+        "REF_DATABASE_URL": url,
+        "REF_SECRET": secret,
+        "REF_ISSUER": platform.issuer,
+        "REF_CLIENT_ID": platform.client_id,
+        "REF_DEPLOYMENT_ID": platform.deployment_id,
+        "REF_AUTH_LOGIN_URL": platform.auth_login_url,
+        "REF_JWKS_URL": platform.key_set_url,
+        "REF_LAUNCH_URL": base + "/lti/launch",
+    }
+
+
+@contextlib.contextmanager
+def gunicorn_server(
+    command: list[str], env: dict[str, str], base: str, log: TextIO
+) -> Iterator[str]:
+    """The server ``command`` on 127.0.0.1 until the block ends; yields its base URL."""
     # Its own process group: `serve` runs gunicorn as a child, which must be stopped too.
     server = subprocess.Popen(
         command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
@@ -312,12 +366,12 @@ def wait_until_ready(server: subprocess.Popen[bytes], base: str) -> None:
     deadline = time.monotonic() + SERVER_START_SECONDS
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise RuntimeError(f"cpd-tracker serve exited with status {server.returncode}")
+            raise RuntimeError(f"{server.args[0]} exited with status {server.returncode}")
         with contextlib.suppress(requests.RequestException):
             if requests.get(base + "/lti/config", timeout=1.0).status_code == 200:
                 return
         time.sleep(0.2)
-    raise RuntimeError(f"cpd-tracker serve did not answer within {SERVER_START_SECONDS:.0f} s")
+    raise RuntimeError(f"{server.args[0]} did not answer within {SERVER_START_SECONDS:.0f} s")
 
 
 def stop(server: subprocess.Popen[bytes]) -> None:
@@ -353,6 +407,8 @@ class User:
     sub: str
     given_name: str
     family_name: str
+    #: The browser's own address, as a proxy in front of the tool passes it on (X-Forwarded-For).
+    address: str
 
     def claims(self) -> dict[str, str]:
         return {
@@ -365,7 +421,10 @@ class User:
 
 
 def user_pool(size: int) -> list[User]:
-    return [User(f"bench-{i:04d}", "Sam", f"Teacher{i:04d}") for i in range(size)]
+    return [
+        User(f"bench-{i:04d}", "Sam", f"Teacher{i:04d}", f"10.{i // 250 % 250}.{i % 250}.1")
+        for i in range(size)
+    ]
 
 
 @dataclass(frozen=True)
@@ -414,6 +473,9 @@ class Launcher:
 
     def launch(self, user: User) -> LaunchTiming:
         self.http.cookies.clear()
+        # Each user behind their own address, as in schools' staff on their own devices: the
+        # tool's per-address limits (60 logins and 60 launches a minute) stay on and counted.
+        self.http.headers["X-Forwarded-For"] = user.address
         start = time.perf_counter()
         params = self.platform.login_params(
             target_link_uri=self.base + "/lti/launch", custom={"school_urn": SCHOOL_URN}
@@ -475,6 +537,7 @@ class PhaseResult:
     label: str
     clients: int
     requested: int
+    side: str = "tool"
     wall_seconds: float = 0.0
     timings: list[LaunchTiming] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
@@ -612,22 +675,32 @@ def measure_floor(
 # ---------------------------------------------------------------- report
 
 
-def header(options: Options, pg_version: str, base: str, platform: TestPlatform) -> None:
+def header(
+    options: Options, pg_version: str, base: str, base_ref: str, platform: TestPlatform
+) -> None:
+    version = importlib.metadata.version
     phases = ", ".join(
         f"{n} @ {c} client(s)" for c, n in zip(options.clients, options.launches, strict=True)
     )
     say("LTI 1.3 launch benchmark (benchmarks/launch.py)")
     say(f"  date        {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC")
     say(f"  machine     {os.cpu_count()} cores, {cpu_model()}, {host_platform.platform()}")
+    say(f"  load        {'  '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min)")
     say(f"  python      {host_platform.python_version()}")
     say(f"  postgresql  {pg_version} at {make_url(options.database_url).render_as_string()}")
     say(
-        f"  tool        cpd-tracker serve at {base}: gunicorn "
-        f"{importlib.metadata.version('gunicorn')}, {options.workers} sync workers"
+        f"  servers     gunicorn {importlib.metadata.version('gunicorn')}, {options.workers} "
+        "gthread workers x 8 threads, --preload, access log (cli.gunicorn_args), each"
     )
+    say(f"  tool        cpd-tracker serve at {base}")
+    if options.reference:
+        say(
+            f"  reference   benchmarks/launch_reference.py at {base_ref}: Flask "
+            f"{version('flask')} + PyJWT {version('pyjwt')}, one row written a launch"
+        )
     say(f"  platform    {platform.dialect} dialect, issuer {platform.issuer} (local JWKS)")
     say(
-        f"  parameters  launches {phases}; {options.users} users; "
+        f"  parameters  launches {phases}; {options.users} users; {options.rounds} round(s); "
         f"floor {options.floor_tokens} tokens; time limit {options.time_limit:.0f} s per phase"
     )
     say()
@@ -644,23 +717,51 @@ def report_floor(floor_ns: Sequence[int]) -> float:
     return p50_us
 
 
-def report(results: Sequence[PhaseResult], floor_p50_us: float, jwks_fetches: int) -> None:
-    say("results (whole launches: login, platform auth, launch, landing page)")
-    say("  clients  launches  failed  launches/s  p50 ms  p95 ms  p50/floor")
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values) if values else math.nan
+
+
+def grouped(results: Sequence[PhaseResult]) -> dict[tuple[str, int], list[PhaseResult]]:
+    """The measured phases by (side, clients), in the order they first ran."""
+    groups: dict[tuple[str, int], list[PhaseResult]] = {}
     for r in results:
-        ratio = r.total_ms(50) * 1000 / floor_p50_us
+        if r.label != "warm-up":
+            groups.setdefault((r.side, r.clients), []).append(r)
+    return groups
+
+
+def report(results: Sequence[PhaseResult], floor_p50_us: float, fetches: dict[str, int]) -> None:
+    groups = grouped(results)
+    say("results (whole launches: login, platform auth, launch, landing page), median of rounds")
+    say("  side       clients  launches  failed  launches/s  p50 ms  p95 ms  p50/floor  rounds")
+    for (side, clients), runs in groups.items():
+        rate = median([r.per_second for r in runs])
+        p50 = median([r.total_ms(50) for r in runs])
+        p95 = median([r.total_ms(95) for r in runs])
+        each = ", ".join(f"{r.per_second:.1f}" for r in runs)
         say(
-            f"  {r.clients:>7}  {len(r.timings):>8}  {len(r.failures):>6}  {r.per_second:>10.1f}"
-            f"  {r.total_ms(50):>6.1f}  {r.total_ms(95):>6.1f}  {ratio:>8.0f}x"
+            f"  {side:<9}  {clients:>7}  {sum(len(r.timings) for r in runs):>8}"
+            f"  {sum(len(r.failures) for r in runs):>6}  {rate:>10.1f}  {p50:>6.1f}  {p95:>6.1f}"
+            f"  {p50 * 1000 / floor_p50_us:>8.0f}x  {each}/s"
         )
+    sides = {side for side, _ in groups}
+    if {"tool", "reference"} <= sides:
+        say()
+        for clients in sorted({c for _, c in groups}):
+            tool = median([r.per_second for r in groups.get(("tool", clients), [])])
+            ref = median([r.per_second for r in groups.get(("reference", clients), [])])
+            say(f"  tool / reference at {clients} client(s): {tool / ref:.2f}x launches/s")
     say()
     say("  p50 ms per step: login | platform auth (in-process) | launch | landing")
-    for r in results:
+    for (side, clients), runs in groups.items():
         steps = " | ".join(
-            f"{r.step_ms(s, 50):.1f}" for s in ("login", "platform", "launch", "landing")
+            f"{median([r.step_ms(s, 50) for r in runs]):.1f}"
+            for s in ("login", "platform", "launch", "landing")
         )
-        say(f"  {r.clients} client(s): {steps}")
-    say(f"\n  the tool fetched the platform's JWKS {jwks_fetches} time(s)")
+        say(f"  {side:<9} {clients} client(s): {steps}")
+    say()
+    for side, count in fetches.items():
+        say(f"  the {side} fetched the platform's JWKS {count} time(s)")
 
 
 def report_problems(results: Sequence[PhaseResult]) -> bool:
@@ -669,65 +770,100 @@ def report_problems(results: Sequence[PhaseResult]) -> bool:
     for r in results:
         if r.failures:
             clean = False
-            say(f"\n{r.label}: {len(r.failures)} launch(es) FAILED, for example:")
+            say(f"\n{r.side} {r.label}: {len(r.failures)} launch(es) FAILED, for example:")
             for failure in r.failures[:MAX_FAILURE_SAMPLES]:
                 say(f"  {failure}")
         if r.attempted < r.requested:
             clean = False
-            say(f"\n{r.label}: stopped at the time limit after {r.attempted}/{r.requested}")
+            say(
+                f"\n{r.side} {r.label}: stopped at the time limit after {r.attempted}/{r.requested}"
+            )
     return clean
 
 
 # ---------------------------------------------------------------- main
 
 
-def run_phase(
-    label: str,
-    clients: int,
-    count: int,
-    make: Callable[[], Launcher],
-    users: Sequence[User],
-    o: Options,
-) -> PhaseResult:
-    say(f"{label}: {count} launches, {clients} client(s)")
-    return Phase(PhaseResult(label, clients, count), make, users, o.time_limit).run()
+def run_side(
+    side: str, base: str, platform: TestPlatform, users: Sequence[User], o: Options
+) -> list[PhaseResult]:
+    """A warm-up (every user once) and then each phase, against the server at ``base``."""
+
+    def make() -> Launcher:
+        return Launcher(platform, base)
+
+    phases = [("warm-up", 1, len(users))]
+    phases += [(f"{c} client(s)", c, n) for c, n in zip(o.clients, o.launches, strict=True)]
+    results = []
+    for label, clients, count in phases:
+        say(f"{side} {label}: {count} launches, {clients} client(s)")
+        result = PhaseResult(label, clients, count, side)
+        results.append(Phase(result, make, users, o.time_limit).run())
+    return results
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     options = parse_args(argv)
     users = user_pool(options.users)
     secret = secrets.token_urlsafe(48)
-    tool_port = free_port()
-    launch_url = f"http://{LOOPBACK}:{tool_port}/lti/launch"
+    tool_port, ref_port = free_port(), free_port()
+    base = f"http://{LOOPBACK}:{tool_port}"
+    ref_base = f"http://{LOOPBACK}:{ref_port}"
     ensure_database(options.database_url)
     with (
         JwksServer() as jwks,
         tempfile.TemporaryFile("w+") as log,
     ):
         platform = TestPlatform(
-            "moodle", issuer=f"http://{LOOPBACK}:{jwks.port}", redirect_uris=[launch_url]
+            "moodle",
+            issuer=f"http://{LOOPBACK}:{jwks.port}",
+            redirect_uris=[base + "/lti/launch", ref_base + "/lti/launch"],
         )
         jwks.publish(platform)
-        base = f"http://{LOOPBACK}:{tool_port}"
         pg_version = seed(options.database_url, secret, base, platform)
-        header(options, pg_version, base, platform)
+        if options.profile:
+            from benchmarks.launch_profile import profile_launches
+
+            env = tool_env(options.database_url, secret, base)
+            return profile_launches(
+                options.database_url, secret, base, platform, users, options.profile, env
+            )
+        prepare_reference(options.database_url)
+        header(options, pg_version, base, ref_base, platform)
         floor_p50 = report_floor(measure_floor(platform, base, users, options.floor_tokens))
+        results: list[PhaseResult] = []
+        fetches = {"tool": 0, "reference": 0}
+        servers = [
+            (
+                "tool",
+                tool_command(tool_port, options.workers),
+                tool_env(options.database_url, secret, base),
+                base,
+            )
+        ]
+        if options.reference:
+            env = reference_env(options.database_url, secret, ref_base, platform)
+            servers.append(
+                ("reference", reference_command(ref_port, options.workers), env, ref_base)
+            )
         try:
-            with tool_server(tool_port, options.workers, options.database_url, secret, log):
-
-                def make() -> Launcher:
-                    return Launcher(platform, base)
-
-                results = [run_phase("warm-up", 1, len(users), make, users, options)]
-                for clients, count in zip(options.clients, options.launches, strict=True):
-                    label = f"{clients} client(s)"
-                    results.append(run_phase(label, clients, count, make, users, options))
+            for round_ in range(1, options.rounds + 1):
+                say(f"round {round_} of {options.rounds}")
+                for side, command, env, side_base in servers:
+                    before = jwks.fetches
+                    with gunicorn_server(command, env, side_base, log):
+                        results += run_side(side, side_base, platform, users, options)
+                    fetches[side] += jwks.fetches - before
         except RuntimeError as exc:
             log.seek(0)
             say(f"{exc}\n--- server log ---\n{log.read()[-4000:]}")
             return 1
         say()
-        report(results[1:], floor_p50, jwks.fetches)
+        report(
+            results,
+            floor_p50,
+            {k: v for k, v in fetches.items() if k == "tool" or options.reference},
+        )
     return 0 if report_problems(results) else 1
 
 

@@ -133,6 +133,30 @@ def db_downgrade(revision: str) -> None:
 # -- serving -------------------------------------------------------------------------------
 
 
+def gunicorn_args(host: str, port: int, workers: int, log_args: list[str]) -> list[str]:
+    """gunicorn's settings for ``serve`` (the app to load goes after them); also used by
+    ``benchmarks/launch.py`` to serve its reference tool exactly as the tool is served."""
+    return [
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        # Threads, so that a request waiting on a slow LMS holds one thread, not a whole
+        # worker: at most HTTP_MAX_IN_FLIGHT of a worker's threads wait on LMSs at once
+        # (lti.outbound), the others keep serving pages.
+        "--worker-class",
+        "gthread",
+        "--threads",
+        "8",
+        *log_args,
+        # A dead worker's metrics are dropped (PROMETHEUS_MULTIPROC_DIR, metrics.py).
+        "--config",
+        "python:cpd_tracker.gunicorn_hooks",
+        # Build the app once, in the master, before forking: workers start ready.
+        "--preload",
+    ]
+
+
 @main.command("serve", with_appcontext=False)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
@@ -150,27 +174,7 @@ def serve(host: str, port: int, workers: int | None) -> None:
             log_args = ["--logger-class", "cpd_tracker.gunicorn_hooks.GunicornJsonLogger"]
         else:
             log_args = ["--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT]
-        args = [
-            gunicorn,
-            "--bind",
-            f"{host}:{port}",
-            "--workers",
-            str(count),
-            # Threads, so that a request waiting on a slow LMS holds one thread, not a whole
-            # worker: at most HTTP_MAX_IN_FLIGHT of a worker's threads wait on LMSs at once
-            # (lti.outbound), the others keep serving pages.
-            "--worker-class",
-            "gthread",
-            "--threads",
-            "8",
-            *log_args,
-            # A dead worker's metrics are dropped (PROMETHEUS_MULTIPROC_DIR, metrics.py).
-            "--config",
-            "python:cpd_tracker.gunicorn_hooks",
-            # Build the app once, in the master, before forking: workers start ready.
-            "--preload",
-            "cpd_tracker.wsgi:app",
-        ]
+        args = [gunicorn, *gunicorn_args(host, port, count, log_args), "cpd_tracker.wsgi:app"]
         # Replace this process, so a signal to `serve` reaches gunicorn itself.
         os.execv(gunicorn, args)  # noqa: S606 - fixed argv, no shell
     click.echo("gunicorn is not installed: serving with the single-process development server.")
