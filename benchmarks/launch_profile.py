@@ -64,6 +64,8 @@ class Meter:
         self.profile = cProfile.Profile()
         self.step = "other"
         self.wall: dict[str, float] = defaultdict(float)
+        self.cpu: dict[str, float] = defaultdict(float)
+        self.profiling = True
         self.statements: dict[str, int] = defaultdict(int)
         self.sql_seconds: dict[str, float] = defaultdict(float)
         self.template_seconds = 0.0
@@ -73,23 +75,33 @@ class Meter:
         self.log: list[tuple[str, str]] = []
 
     def install(self, app: Flask) -> None:
-        inner = app.wsgi_app
+        inner = self._inner = app.wsgi_app
 
         def measured(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-            started = time.perf_counter()
-            self.profile.enable()
+            started, cpu = time.perf_counter(), time.thread_time()
+            if self.profiling:
+                self.profile.enable()
             try:
                 # The test client reads the whole body inside this call.
                 return list(inner(environ, start_response))
             finally:
-                self.profile.disable()
+                if self.profiling:
+                    self.profile.disable()
                 self.wall[self.step] += time.perf_counter() - started
+                self.cpu[self.step] += time.thread_time() - cpu
 
         app.wsgi_app = measured  # type: ignore[method-assign]
         event.listen(Engine, "before_cursor_execute", self._before_sql)
         event.listen(Engine, "after_cursor_execute", self._after_sql)
         before_render_template.connect(self._before_template, app)
         template_rendered.connect(self._after_template, app)
+
+    def uninstall(self, app: Flask) -> None:
+        app.wsgi_app = self._inner  # type: ignore[method-assign]
+        event.remove(Engine, "before_cursor_execute", self._before_sql)
+        event.remove(Engine, "after_cursor_execute", self._after_sql)
+        before_render_template.disconnect(self._before_template, app)
+        template_rendered.disconnect(self._after_template, app)
 
     def _before_sql(self, *_args: Any) -> None:
         self._sql_started = time.perf_counter()
@@ -184,11 +196,27 @@ def profile_launches(
     os.environ.update(env)
     app = create_app()
     meter = Meter()
-    warm = min(len(users), 50)
-    print(f"profile: {warm} warm-up launches, then {count} profiled (server side only)")
+    warm = min(len(users), count)
+    print(
+        f"profile: {warm} warm-up launches (each user once), then {count} timed, {count} profiled"
+    )
     for user in users[:warm]:  # first launches insert people: not what is profiled
         launch_once(app, platform, base, meter, user)
-    meter.__init__()  # type: ignore[misc]
+    plain = Meter()
+    plain.profiling = False
+    plain.install(app)
+    for index in range(count):
+        launch_once(app, platform, base, plain, users[index % len(users)])
+    print(f"\nwithout the profiler, {count} launches (ms a launch, server side)")
+    print("  step      wall ms  CPU ms  waiting ms  SQL statements")
+    for step in ("login", "launch", "landing"):
+        wall, cpu = plain.wall[step] * 1000 / count, plain.cpu[step] * 1000 / count
+        print(
+            f"  {step:<8} {wall:8.2f}  {cpu:6.2f}  {wall - cpu:10.2f}"
+            f"  {plain.statements[step] / count:14.1f}"
+        )
+    plain.uninstall(app)
+    meter = Meter()
     meter.install(app)
     for index in range(count):
         launch_once(app, platform, base, meter, users[index % len(users)])
@@ -224,4 +252,9 @@ def report(meter: Meter, stats: pstats.Stats, count: int) -> None:
     for step, statement in meter.log:
         print(f"  {step:<8} {statement}")
     print_top(stats, 2, "own time", count)
+    app_only = pstats.Stats(meter.profile)
+    raw: dict[Any, Any] = app_only.stats  # type: ignore[attr-defined]
+    for key in [k for k in raw if kind_of(k).startswith("database")]:
+        del raw[key]
+    print_top(app_only, 2, "own time, outside the database driver and SQLAlchemy", count)
     print_top(stats, 3, "cumulative time", count)

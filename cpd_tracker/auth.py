@@ -209,6 +209,17 @@ def effective_grants(permissions: list[Permission]) -> frozenset[Grant]:
     return frozenset(granted - revoked)
 
 
+def landing_endpoint(grants: frozenset[Grant]) -> str:
+    """The page a person's permissions open on: the trust's overview for a trust leader, the
+    school's for a CPD lead, their own training for everyone else (``home.index``, and a
+    launch, which sends the browser there directly rather than through ``/``)."""
+    if Grant(PermissionKind.TRUST_LEADER, None) in grants:
+        return "reports.trust"
+    if any(g.kind is PermissionKind.CPD_LEAD and g.school_id is not None for g in grants):
+        return "reports.school"
+    return "training.my_training"
+
+
 def _token_in_request() -> str | None:
     try:
         form_token = request.form.get(TOKEN_PARAM) if request.method == "POST" else None

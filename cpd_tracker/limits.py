@@ -20,9 +20,7 @@ def enforce(*checks: tuple[Limit, str]) -> None:
     when any limit is spent."""
     if not current_app.config["RATE_LIMITS"]:
         return
-    limiter = get_service(RateLimiter)
-    for limit, subject in checks:
-        verdict = limiter.hit(limit, subject)
+    for verdict in get_service(RateLimiter).hit_all(checks):
         if not verdict.allowed:
             raise TooManyRequests(
                 "Too many requests have come from here in a short time. Wait a minute, then "

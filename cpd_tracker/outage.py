@@ -10,8 +10,8 @@ lookup, the commit) marks the request as running without a database: the person 
 signed out for the rest of it, nothing else is queried, and the answer is ``503`` with
 ``Retry-After``, the usual headers and a page rendered from templates alone. The log says so
 once per interval per process, with how many requests failed meanwhile. Nothing is cached: the
-next request tries the database again (the pool pings connections before use), so pages come
-back as soon as the database does.
+next request tries the database again (the pool pings connections that have sat idle before
+use, and discards them all on a disconnect), so pages come back as soon as the database does.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from flask import (
 from werkzeug.wrappers import Response
 
 from cpd_tracker.access import login_required, signed_in
-from cpd_tracker.auth import end_sessions
+from cpd_tracker.auth import end_sessions, landing_endpoint
 from cpd_tracker.forms import BaseForm
 from cpd_tracker.registry import clock, get_service
 from cpd_tracker.services.audit import AuditService
@@ -29,12 +29,7 @@ bp = Blueprint("home", __name__)
 @bp.get("/")
 @login_required
 def index() -> Response:
-    user = signed_in()
-    if user.is_trust_leader:
-        return redirect(tool_url("reports.trust"))
-    if user.cpd_lead_school_ids():
-        return redirect(tool_url("reports.school"))
-    return redirect(tool_url("training.my_training"))
+    return redirect(tool_url(landing_endpoint(signed_in().grants)))
 
 
 @bp.post("/sign-out")

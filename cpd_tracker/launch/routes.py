@@ -25,7 +25,7 @@ from flask import (
 from werkzeug.wrappers import Response as BaseResponse
 
 from cpd_tracker.access import launch_course, login_required, signed_in
-from cpd_tracker.auth import LaunchSession, start_session
+from cpd_tracker.auth import LaunchSession, effective_grants, landing_endpoint, start_session
 from cpd_tracker.correlation import correlation_id
 from cpd_tracker.framing import allow_framing_by, login_frame_origins
 from cpd_tracker.launch.forms import ChooseSchoolForm
@@ -191,7 +191,7 @@ def launch() -> BaseResponse:
 
 def _landing(launched: Launched) -> tuple[str, dict[str, Any]]:
     """Where a launch lands: the deep-linking picker, the school choice of a new course, the
-    module a resource link opens, else the landing page for the person's permission."""
+    module a resource link opens, else the landing page for the person's permissions."""
     outcome = launched.advantage
     if outcome.deep_link_token is not None:
         return "deep_linking.picker", {"token": outcome.deep_link_token}
@@ -199,7 +199,11 @@ def _landing(launched: Launched) -> tuple[str, dict[str, Any]]:
         return "launch.choose_school", {}
     if outcome.module_id is not None:
         return "deep_linking.module_launch", {"module_id": outcome.module_id}
-    return "home.index", {}
+    # Straight to the person's landing page (one request fewer than through ``/``); the
+    # permissions are the ones sign-in has just brought up to date.
+    person = launched.sign_in.person
+    assert person is not None
+    return landing_endpoint(effective_grants(list(person.permissions))), {}
 
 
 def _say_what_happened(launched: Launched) -> None:

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from cpd_tracker.models import (
     Course,
@@ -247,10 +247,15 @@ class IdentityService:
 
     def _upsert_person(self, registration: PlatformRegistration, launch: LaunchContext) -> Person:
         def by_sub() -> Person | None:
-            return self.session.scalar(
-                select(Person).where(
-                    Person.registration_id == registration.id, Person.sub == launch.sub
+            # With the staff roles and permissions sign-in goes on to check: one statement.
+            return (
+                self.session.scalars(
+                    select(Person)
+                    .options(joinedload(Person.staff_roles), joinedload(Person.permissions))
+                    .where(Person.registration_id == registration.id, Person.sub == launch.sub)
                 )
+                .unique()
+                .first()
             )
 
         shared = {f: getattr(launch, f) for f in PERSON_FIELDS if getattr(launch, f)}
@@ -512,3 +517,6 @@ class IdentityService:
                 kind=kind.value,
                 school_id=school_id,
             )
+        if missing:
+            # The launch lands the person on the page their permissions open (launch.routes).
+            self.session.refresh(person, ["permissions"])

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cpd_tracker.models import LoginState, PlatformRegistration
@@ -94,22 +94,19 @@ class LaunchService:
 
     def begin(self, params: Mapping[str, str]) -> AuthRedirect:
         request = LoginRequest.from_params(params)
-        redirect = begin_login(
-            request,
-            registrations=self.registrations,
-            states=self.states,
-            launch_url=self.launch_url,
-            tool_hosts=self.tool_hosts,
-            now=self.clock(),
-        )
-        relaunch = {k: str(params[k]) for k in RELAUNCH_FIELDS if params.get(k)}
-        self.session.execute(
-            update(LoginState)
-            .where(LoginState.state == redirect.state)
-            .values(relaunch_params=relaunch)
-            .execution_options(synchronize_session=False)
-        )
-        return redirect
+        # Kept with the login in its INSERT (no UPDATE after it).
+        self.states.relaunch_params = {k: str(params[k]) for k in RELAUNCH_FIELDS if params.get(k)}
+        try:
+            return begin_login(
+                request,
+                registrations=self.registrations,
+                states=self.states,
+                launch_url=self.launch_url,
+                tool_hosts=self.tool_hosts,
+                now=self.clock(),
+            )
+        finally:
+            self.states.relaunch_params = None
 
     def pending(self, state: str) -> PendingLogin | None:
         if has_control_characters(state):  # never one of ours, and PostgreSQL refuses a NUL

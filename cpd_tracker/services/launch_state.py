@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from cpd_tracker.models import LoginState, PlatformRegistration
 from lti.claims import has_control_characters
@@ -36,20 +36,35 @@ def to_lti_registration(row: PlatformRegistration) -> Registration:
 
 
 class DbRegistrationStore:
+    """Registrations by (issuer, client_id), one statement each (deployments joined in).
+
+    A store lives for one request (``registry.get_service``): a launch asks for its
+    registration twice (validation, then sign-in), and the row read first is the one the
+    session's identity map would hand back again anyway, so it is read once."""
+
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._rows: dict[tuple[str, str | None], PlatformRegistration | None] = {}
 
     def find_row(self, issuer: str, client_id: str | None) -> PlatformRegistration | None:
+        key = (issuer, client_id)
+        if key not in self._rows:
+            self._rows[key] = self._read_row(issuer, client_id)
+        return self._rows[key]
+
+    def _read_row(self, issuer: str, client_id: str | None) -> PlatformRegistration | None:
         query = (
             select(PlatformRegistration)
             .where(PlatformRegistration.issuer == issuer)
-            .options(selectinload(PlatformRegistration.deployments))
+            .options(joinedload(PlatformRegistration.deployments))
         )
         if client_id is not None:
-            return self.session.scalars(
-                query.where(PlatformRegistration.client_id == client_id)
-            ).first()
-        rows = self.session.scalars(query.limit(2)).all()
+            return (
+                self.session.scalars(query.where(PlatformRegistration.client_id == client_id))
+                .unique()
+                .first()
+            )
+        rows = self.session.scalars(query.limit(2)).unique().all()
         return rows[0] if len(rows) == 1 else None
 
     def find_registration(self, issuer: str, client_id: str | None) -> Registration | None:
@@ -66,6 +81,9 @@ class DbRegistrationStore:
 class DbLaunchStateStore:
     def __init__(self, session: Session) -> None:
         self.session = session
+        #: The login parameters to keep with the next saved login (the "open in a new tab"
+        #: fallback starts the login again with them): written in the same INSERT.
+        self.relaunch_params: dict[str, str] | None = None
 
     def save_login(self, record: LoginRecord) -> None:
         self.session.add(
@@ -78,8 +96,10 @@ class DbLaunchStateStore:
                 storage_target=record.storage_target,
                 created_at=record.created_at,
                 expires_at=record.expires_at,
+                relaunch_params=self.relaunch_params,
             )
         )
+        self.relaunch_params = None
         self.session.flush()
         # Forget a few long-expired logins with every new one, so a flood of logins that are
         # never completed cannot pile up until the nightly purge.
@@ -89,8 +109,9 @@ class DbLaunchStateStore:
         if has_control_characters(state):  # never one of ours; PostgreSQL refuses a NUL
             return None
         # One UPDATE ... WHERE taken_at IS NULL: two workers racing on the same state cannot
-        # both see a row count of 1, so a nonce is consumed exactly once.
-        result = self.session.execute(
+        # both update the row, so a nonce is consumed exactly once. RETURNING hands back the
+        # login in the same round trip (PostgreSQL, SQLite 3.35+).
+        row = self.session.execute(
             update(LoginState)
             .where(
                 LoginState.state == state,
@@ -98,12 +119,20 @@ class DbLaunchStateStore:
                 LoginState.expires_at > now,
             )
             .values(taken_at=now)
+            .returning(
+                LoginState.state,
+                LoginState.nonce,
+                LoginState.issuer,
+                LoginState.client_id,
+                LoginState.target_link_uri,
+                LoginState.created_at,
+                LoginState.expires_at,
+                LoginState.storage_target,
+            )
             .execution_options(synchronize_session=False)
-        )
-        if getattr(result, "rowcount", 0) != 1:
+        ).first()
+        if row is None:
             return None
-        row = self.session.get(LoginState, state, populate_existing=True)
-        assert row is not None
         return LoginRecord(
             state=row.state,
             nonce=row.nonce,

@@ -207,3 +207,24 @@ def test_first_launch_links_a_person_imported_from_the_mis_by_email(
             select(func.count(AuditEntry.id)).where(AuditEntry.action == "person.linked_to_lms")
         )
         assert linked == 1
+
+
+def test_a_launch_goes_straight_to_the_page_its_permissions_open(
+    app: Flask, client: FlaskClient, platform: TestPlatform
+) -> None:
+    """An instructor's first launch from a school's course makes them its CPD lead (the
+    permission is created during this launch) and lands on the school's page directly, as
+    ``/`` would have sent them; a learner lands on their own training."""
+    instructor = launch(
+        client,
+        platform,
+        login_options={"user": "instructor", "custom": {"school_urn": "100002"}},
+    )
+    assert instructor.response.status_code == 303
+    target = instructor.response.headers["Location"]
+    assert target.startswith("/school?lt="), target
+    page = follow(client, instructor.response)
+    assert page.status_code == 200
+    assert page.request.path == f"/schools/{school_id(app, '100002')}"
+    learner = launch(client, platform, login_options={"custom": {"school_urn": "100002"}})
+    assert learner.response.headers["Location"].startswith("/my-training?lt=")
