@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from sqlalchemy import Text, cast, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from cpd_tracker.exports import Cell, csv_lines
 from cpd_tracker.models import (
@@ -44,6 +44,7 @@ from cpd_tracker.models import (
     SencoDocument,
     SencoQualification,
     StaffRole,
+    TrainingRequest,
 )
 from cpd_tracker.services.audit import AuditService
 from cpd_tracker.services.compliance import ComplianceService
@@ -68,6 +69,8 @@ training/extensions.csv  new due dates for a requirement: reason, who granted it
 training/evidence.csv    external training they recorded, its certificate file and its
                          review (verified or rejected, by whom, why).
 training/attempts.csv    knowledge-check attempts: score and result.
+training/place_requests.csv requests for a place on training: when, the decision, by whom,
+                         the reason given.
 evidence/                the certificate files themselves, named <evidence id>-<file name>.
 senco/appointments.csv   SENCO appointments (only if they are or were a SENCO).
 senco/qualifications.csv SENCO qualification courses (NPQ for SENCOs, NASENCO).
@@ -138,6 +141,7 @@ class SubjectAccessService:
                     json.dumps(self._person(person), indent=2, ensure_ascii=False).encode(),
                 )
                 self._training(person, now.date(), put)
+                put("training/place_requests.csv", self._place_requests(person))
                 self._senco(person, put)
                 put("audit.csv", self._audit(person))
                 put("emails.csv", self._emails(person))
@@ -639,6 +643,32 @@ class SubjectAccessService:
                     m.left_at,
                 ]
                 for m, c in rows
+            ),
+        )
+
+    def _place_requests(self, person: Person) -> bytes:
+        rows = list(
+            self.session.scalars(
+                select(TrainingRequest)
+                .where(TrainingRequest.person_id == person.id)
+                .options(selectinload(TrainingRequest.module), selectinload(TrainingRequest.school))
+                .order_by(TrainingRequest.created_at, TrainingRequest.id)
+            )
+        )
+        names = self._names(r.decided_by_id for r in rows)
+        return _csv(
+            ["Training", "School", "Asked at", "State", "Decided at", "Decided by", "Note"],
+            (
+                [
+                    r.module.title,
+                    r.school.name,
+                    _iso(r.created_at),
+                    r.status.value,
+                    _iso(r.decided_at),
+                    names.get(r.decided_by_id, "") if r.decided_by_id else "",
+                    r.note,
+                ]
+                for r in rows
             ),
         )
 

@@ -5,9 +5,12 @@ real SMTP server); duplicates, other schools' leads, staff and other organisatio
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import html as html_lib
+import io
 import re
+import zipfile
 from collections.abc import Iterator
 
 import pytest
@@ -243,6 +246,18 @@ def test_declining_needs_a_reason_which_the_person_is_told(
     assert "Declined on" in page
     assert reason in page
     assert "Ask again" in page  # after a decline they may ask again
+    # The person's subject access export holds the request and the reason.
+    with lead.get(
+        f"/staff/schools/{school_id(app, ALDER)}/people/{item.person_id}/subject-access.zip"
+    ) as export:
+        assert export.status_code == 200
+        data = export.get_data()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        listed = archive.read("training/place_requests.csv").decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(listed)))
+    assert [(r["Training"], r["State"], r["Note"], r["Decided by"]) for r in rows] == [
+        (TITLE, "declined", reason, "Ian Instructor")
+    ]
     send(runner)
     [mail] = smtp.received
     assert mail.subject == f"Your request for a place on {TITLE} is declined"

@@ -281,6 +281,7 @@ def test_subject_access_then_erasure_end_to_end(
         "training/extensions.csv",
         "training/evidence.csv",
         "training/attempts.csv",
+        "training/place_requests.csv",
         "audit.csv",
         "emails.csv",
         "lms.csv",
