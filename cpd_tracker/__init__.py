@@ -64,6 +64,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from cpd_tracker.admin.routes import bp as admin_bp
+    from cpd_tracker.calendars.routes import bp as calendars_bp
     from cpd_tracker.certificates.routes import bp as certificates_bp
     from cpd_tracker.deep_linking.routes import bp as deep_linking_bp
     from cpd_tracker.health import bp as health_bp
@@ -102,6 +103,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(places_bp)
     app.register_blueprint(trends_bp)
     app.register_blueprint(reminders_bp)
+    app.register_blueprint(calendars_bp)
     if app.config["DEMO_MODE"]:
         from cpd_tracker.demo_lms.routes import bp as demo_bp
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app
 from flask_login import current_user
@@ -14,6 +15,7 @@ from cpd_tracker.metrics import TimedStatusFacts
 from cpd_tracker.registry import clock, get_service, init_registry
 from cpd_tracker.services.advantage import AdvantageLaunchService
 from cpd_tracker.services.audit import Actor, AuditService
+from cpd_tracker.services.calendars import CalendarService
 from cpd_tracker.services.catalogue import CatalogueService
 from cpd_tracker.services.certificates import CertificateService
 from cpd_tracker.services.compliance import ComplianceService
@@ -202,6 +204,13 @@ def init_services(app: Flask) -> None:
                 audit=_audit(),
             ),
             ReminderSettingsService: lambda: ReminderSettingsService(db.session, _audit(), clock),
+            CalendarService: lambda: CalendarService(
+                db.session,
+                _audit(),
+                clock,
+                get_service(ComplianceService),
+                urlsplit(tool_base_url()).netloc,
+            ),
             SnapshotService: lambda: SnapshotService(
                 db.session, get_service(ComplianceService), clock
             ),

@@ -104,6 +104,34 @@ class DateField(Field):
         raise ValueError(self.message)
 
 
+class TimeOfDayField(Field):
+    """A time of day typed as 9:00, 09:00 or 14:30 (24-hour), or sent by a time picker; blank
+    is None. For INSET sessions' times, shown in calendar feeds (issue 17)."""
+
+    widget = TextInput()
+
+    def __init__(self, label: str, *, message: str, **kwargs: Any) -> None:
+        super().__init__(label, **kwargs)
+        self.message = message
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return "" if self.data is None else f"{self.data:%H:%M}"
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist:
+            return
+        text = str(valuelist[0]).strip().replace(".", ":")
+        self.data = None
+        if not text:
+            return
+        try:
+            self.data = dt.datetime.strptime(text, "%H:%M").time()
+        except ValueError:
+            raise ValueError(self.message) from None
+
+
 class HoursField(Field):
     """CPD hours as a decimal ("1.5"); anything else is refused with a clear message."""
 
@@ -347,6 +375,15 @@ class InsetForm(BaseForm):
         message="Enter the date of the session, for example 1/9/2025.",
         description="For example, 1/9/2025.",
     )
+    starts_at = TimeOfDayField(
+        "Start time (optional)",
+        message="Enter the start time like 9:00 or 13:30.",
+        description="For example, 9:00. With times, the session shows at those times in "
+        "calendar feeds; without, as an all-day event.",
+    )
+    ends_at = TimeOfDayField(
+        "End time (optional)", message="Enter the end time like 12:00 or 15:30."
+    )
     cpd_hours = HoursField(
         "CPD hours",
         description="Leave blank to use the training's usual hours (shown in the list above).",
@@ -374,6 +411,17 @@ class InsetForm(BaseForm):
             problem = hours_problem(field.data)
             if problem:
                 raise ValidationError(problem)
+
+    def validate_ends_at(self, field: Field) -> None:
+        _after_field_errors(field)
+        if field.data is None:
+            return
+        if self.starts_at.data is None:
+            if not self.starts_at.errors:
+                raise ValidationError("Enter the start time too, or leave the end time blank.")
+            return
+        if field.data <= self.starts_at.data:
+            raise ValidationError("The end time must be after the start time.")
 
     def validate_attendees(self, field: Field) -> None:
         if not field.data and not self.everyone.data:

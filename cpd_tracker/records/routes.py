@@ -429,6 +429,8 @@ def inset_new(school_id: int) -> Response:
                         title=form.title.data or "",
                         held_on=form.held_on.data,
                         cpd_hours=form.cpd_hours.data,
+                        starts_at=form.starts_at.data,
+                        ends_at=form.ends_at.data,
                     ),
                     form.chosen(),
                     signed_in().person,

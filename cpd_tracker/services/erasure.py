@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 from cpd_tracker.auth import Grant, effective_grants, outranks
 from cpd_tracker.models import (
     AuditEntry,
+    CalendarFeed,
     Completion,
     Evidence,
     Exemption,
@@ -454,6 +455,8 @@ class ErasureService:
 
         # The LMS can no longer reach the record, and no grade goes back under its identity.
         self.session.execute(delete(LineItemBinding).where(LineItemBinding.person_id == pid))
+        # Their calendar feed's address stops working (issue 17).
+        self.session.execute(delete(CalendarFeed).where(CalendarFeed.person_id == pid))
         for job in self.session.scalars(select(ServiceJob).where(ServiceJob.person_id == pid)):
             job.user_id = None
             job.payload = names_only.json(job.payload)

@@ -632,6 +632,9 @@ class InsetDetails:
     held_on: dt.date
     #: None: the module's usual hours.
     cpd_hours: Decimal | None
+    #: The session's times (Europe/London), when given: timed events in calendar feeds.
+    starts_at: dt.time | None = None
+    ends_at: dt.time | None = None
 
 
 @dataclass(frozen=True)
@@ -721,6 +724,8 @@ class InsetService:
                 module_id=module.id,
                 title=title,
                 held_on=details.held_on,
+                starts_at=details.starts_at,
+                ends_at=details.ends_at,
                 cpd_hours=hours,
                 recorded_by_id=recorded_by.id,
                 created_at=now,
@@ -756,6 +761,8 @@ class InsetService:
             school_id=school.id,
             module_id=module.id,
             held_on=details.held_on.isoformat(),
+            starts_at=None if details.starts_at is None else f"{details.starts_at:%H:%M}",
+            ends_at=None if details.ends_at is None else f"{details.ends_at:%H:%M}",
             cpd_hours=str(hours),
             attendees=added,
             skipped=sorted(had),
