@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, literal, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from cpd_tracker.models import (
     Course,
@@ -247,26 +247,24 @@ class IdentityService:
 
     def _upsert_person(self, registration: PlatformRegistration, launch: LaunchContext) -> Person:
         def by_sub() -> Person | None:
-            # With the staff roles and permissions sign-in goes on to check: one statement.
-            return (
-                self.session.scalars(
-                    select(Person)
-                    .options(joinedload(Person.staff_roles), joinedload(Person.permissions))
-                    .where(Person.registration_id == registration.id, Person.sub == launch.sub)
+            return self.session.scalar(
+                select(Person).where(
+                    Person.registration_id == registration.id, Person.sub == launch.sub
                 )
-                .unique()
-                .first()
             )
 
         shared = {f: getattr(launch, f) for f in PERSON_FIELDS if getattr(launch, f)}
         email = email_key(shared.pop("email", None))
-        found = by_sub() or self._link_imported(registration, launch)
         # One person per e-mail in an organisation (issue 15): an address someone else has
         # (an imported person this account may not be linked to, the same member of staff's
         # account at another LMS) stays theirs; this person signs in without it.
-        withheld = email is not None and self._email_taken(
-            registration.organisation_id, email, None if found is None else found.id
-        )
+        assert launch.sub is not None  # sign_in signs in no one without it
+        found, withheld = self._returning_person(registration, launch.sub, email)
+        if found is None:
+            found = self._link_imported(registration, launch)
+            withheld = email is not None and self._email_taken(
+                registration.organisation_id, email, None if found is None else found.id
+            )
         if email is not None and not withheld:
             shared["email"] = email
         if found is None:
@@ -312,6 +310,36 @@ class IdentityService:
             )
         person.last_launch_at = self.clock()
         return person
+
+    def _returning_person(
+        self, registration: PlatformRegistration, sub: str, email: str | None
+    ) -> tuple[Person | None, bool]:
+        """The person of this ``sub`` (with the staff roles and permissions sign-in checks)
+        and whether someone else of the organisation has ``email``: one statement."""
+        other = aliased(Person)
+        taken = (
+            exists()
+            .where(
+                other.organisation_id == registration.organisation_id,
+                other.email == email,
+                other.id != Person.id,
+            )
+            .correlate(Person)
+            if email is not None
+            else literal(False)
+        )
+        row = (
+            self.session.execute(
+                select(Person, taken)
+                .options(joinedload(Person.staff_roles), joinedload(Person.permissions))
+                .where(Person.registration_id == registration.id, Person.sub == sub)
+            )
+            .unique()
+            .first()
+        )
+        if row is None:
+            return None, False
+        return row[0], bool(row[1])
 
     def _ask_to_link(self, person: Person, email: str) -> None:
         """The signed e-mail of this account belongs to someone on the staff list who has never
