@@ -239,6 +239,9 @@ class _SchoolPage:
     never_started_count: int = 0
     #: Staff on the list with a status on some requirement, by status.
     with_status: dict[str, int] = field(default_factory=dict)
+    #: On the staff list, and of them never opened the tool (kept: ``school_counts``).
+    on_list: int = 0
+    never_launched: int = 0
     #: "gap" rows: (tag, person, column, status, due, expires)
     gaps: list[tuple[str, int, int, str, dt.date | None, dt.date | None]] = field(
         default_factory=list
@@ -374,9 +377,8 @@ class ReportService:
             school.id, school.organisation_id, today, role, dt.date(year, 9, 1), status
         )
         found = self._counted(school.id, role)
-        [(staff_count, unlaunched, _)] = self._run(
-            statements.staff_counts(role is not None, False), values
-        )
+        # Both kept with the counts, not counted over everyone per view (issue 14, finding 9).
+        staff_count, unlaunched = found.on_list, found.never_launched
         staff = self._staff_page(values, page_size, (page - 1) * page_size, status is not None)
         never_launched = self._staff_page(values, values["list_limit"], 0, False, unlaunched=True)
         columns = self.columns(school.organisation_id, school.id)
@@ -464,6 +466,10 @@ class ReportService:
                 page.never_started_count = n
             elif kind == "with_status":
                 page.with_status[value] = n
+            elif kind == "on_list":
+                page.on_list = n
+            elif kind == "never_launched":
+                page.never_launched = n
         for tag, _, person_id, column_id, value, due, expires in self.facts.counts.lists(
             school_id, scope
         ):

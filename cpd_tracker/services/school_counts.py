@@ -304,6 +304,35 @@ def staff_statement() -> Select[Any]:
     )
 
 
+def _launch_counts(school_id: int, organisation_id: int) -> Any:
+    """Rows of ``ReportCount``: kind "on_list" (everyone on the staff list) and
+    "never_launched" (of them, no launch yet), per scope, from ``report_staff``."""
+    s = ReportStaffRow
+    parts = []
+    for kind, condition in (
+        ("on_list", None),
+        ("never_launched", Person.last_launch_at.is_(None)),
+    ):
+        part = (
+            select(
+                literal(school_id, Integer),
+                literal(organisation_id, Integer),
+                s.scope,
+                literal(kind, String),
+                literal(0, Integer),
+                literal(0, Integer),
+                literal("", String),
+                literal("", String),
+                func.count(),
+            )
+            .join(Person, Person.id == s.person_id)
+            .where(s.school_id == school_id)
+            .group_by(s.scope)
+        )
+        parts.append(part if condition is None else part.where(condition))
+    return union_all(*parts)
+
+
 class SchoolCounts:
     """Counts a school's figures for a day from its status facts (flushes, never commits)."""
 
@@ -340,6 +369,15 @@ class SchoolCounts:
                 ),
             ),
             values,
+        )
+        # How many are on the list and how many of them never opened the tool, per scope:
+        # counted from the list just written, so the two cannot disagree. A first launch
+        # takes its person off the second (``status_facts._launched``), without a recount.
+        connection.execute(
+            insert(ReportCount).from_select(
+                ["school_id", "organisation_id", *_COUNT_COLUMNS],
+                _launch_counts(school_id, organisation_id),
+            )
         )
         common = {"school_id": school_id}
         if counted:

@@ -44,6 +44,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    tuple_,
     union,
     update,
 )
@@ -67,6 +68,7 @@ from cpd_tracker.models import (
     School,
     StaffRole,
 )
+from cpd_tracker.models.status import ReportCount, ReportStaffRow
 from cpd_tracker.rules.timeline import Timeline, timeline
 from cpd_tracker.rules.training import PersonFacts
 from cpd_tracker.services.bulk_rows import insert_rows
@@ -454,7 +456,8 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
     renamed: set[int] = set()
     # ``dirty`` holds every object an attribute was set on, changed or not (a launch sets a
     # person's roles again): only real changes count.
-    changed = (o for o in session.dirty if session.is_modified(o, include_collections=False))
+    changed = [o for o in session.dirty if session.is_modified(o, include_collections=False)]
+    changed_people = [o for o in changed if isinstance(o, Person)]
     for obj in chain(session.new, changed, session.deleted):
         if isinstance(obj, _STAFF_FACTS):
             people.add(obj.person_id)
@@ -472,6 +475,8 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
         elif isinstance(obj, _ORGANISATION_FACTS):
             orgs.add(obj.organisation_id)
     mark_stale(session, person_ids=people, people_at=pairs, organisation_ids=orgs)
+    for obj in changed_people:
+        _launched(session, obj)
     if renamed:
         session.connection().execute(
             update(_MARKER)
@@ -482,6 +487,27 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
             )
             .values(counted_on=None)
         )
+
+
+def _launched(session: Session, person: Person) -> None:
+    """A first launch (``last_launch_at`` set where there was none; undone, the reverse):
+    the kept "never opened the tool" counts of every school list the person is on follow,
+    with no recount (``school_counts``)."""
+    history = inspect(person).attrs.last_launch_at.history
+    before, after = history.deleted, history.added
+    if not before or not after or (before[0] is None) == (after[0] is None):
+        return
+    s = ReportStaffRow
+    session.connection().execute(
+        update(ReportCount)
+        .where(
+            ReportCount.kind == "never_launched",
+            tuple_(ReportCount.school_id, ReportCount.scope).in_(
+                select(s.school_id, s.scope).where(s.person_id == person.id)
+            ),
+        )
+        .values(n=ReportCount.n + (1 if after[0] is None else -1))
+    )
 
 
 def _do_orm_execute(state: ORMExecuteState) -> None:

@@ -348,6 +348,9 @@ def _assert_same_staff_lists(org_id: int, today: dt.date) -> int:
             if status is None:
                 unlaunched = _live_staff(school, today, role, None, unlaunched=True)
                 assert [m.person_id for m in first.never_launched] == unlaunched[:3]
+                # The kept count (a first launch updates it, no recount) is the live one.
+                assert first.never_launched_count == len(unlaunched), (school.name, role)
+                assert first.staff_count == len(live), (school.name, role)
                 exported = [m.person_id for m, _, _ in reports.school_staff(school, today, role, 4)]
                 assert exported == live
                 gaps = reports.school_gaps(school, today, role)
@@ -443,3 +446,8 @@ def test_the_staff_list_pages_keep_todays_order_after_a_rename_and_a_new_starter
         _assert_same_staff_lists(org_id, T0)
         page = ReportService(db.session).school(school, T0)
         assert opener.id not in [m.person_id for m in page.never_launched]
+        # A launch undone (the person's record put back): counted as never opened again.
+        opener.last_launch_at = None
+        db.session.commit()
+        assert _counted_on(org_id) == {T0}
+        _assert_same_staff_lists(org_id, T0)
