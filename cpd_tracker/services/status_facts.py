@@ -86,6 +86,9 @@ NEVER = dt.date(9999, 12, 31)
 _SEGMENT_COLUMNS = 4
 #: The advisory-lock namespace for recomputing a school's rows (PostgreSQL).
 _LOCK_SPACE = 60601
+#: ``Session.info`` key: the (organisation, day, schools) ``ensure_fresh`` answered in the
+#: session's transaction, forgotten at its end or on any write.
+_FRESH = "status_facts_fresh"
 #: More people than this marked at one school (an import of completions): the school is
 #: recomputed whole, in one pass over its facts rather than a long ``IN`` list.
 PEOPLE_LIMIT = 500
@@ -167,7 +170,15 @@ class StatusFactsService:
     ) -> int:
         """Recompute the organisation's schools (or just ``school_ids``) whose facts do not
         hold on ``today``, and recount those whose counts are not ``today``'s
-        (``school_counts``); returns how many schools' facts were recomputed."""
+        (``school_counts``); returns how many schools' facts were recomputed.
+
+        Asked again in the same transaction with nothing written since (the school page and
+        its trend chart each ask), it answers 0 without asking the database."""
+        wanted_key = None if school_ids is None else tuple(sorted(set(school_ids)))
+        school_ids = None if wanted_key is None else list(wanted_key)
+        answered: set[tuple[Any, ...]] = self.session.info.get(_FRESH, set())
+        if {(organisation_id, today, None), (organisation_id, today, wanted_key)} & answered:
+            return 0
         query = (
             select(School)
             .outerjoin(ReportStatusSchool, ReportStatusSchool.school_id == School.id)
@@ -237,6 +248,8 @@ class StatusFactsService:
         for school_id in recount:
             if school_id not in recomputed:
                 self.counts.recount(school_id, organisation_id, today)
+        # After this call's own writes, which forget what was answered before them.
+        self.session.info.setdefault(_FRESH, set()).add((organisation_id, today, wanted_key))
         return len(recomputed)
 
     def _marked(self, query: Select[int, int]) -> dict[int, list[int]]:
@@ -450,6 +463,7 @@ def _changed(obj: object, fields: Sequence[str]) -> bool:
 
 
 def _after_flush(session: Session, _context: UOWTransaction) -> None:
+    _forget_fresh(session)
     people: set[int] = set()
     pairs: set[tuple[int, int]] = set()
     orgs: set[int] = set()
@@ -514,6 +528,8 @@ def _do_orm_execute(state: ORMExecuteState) -> None:
     """Bulk INSERT/UPDATE/DELETE (CSV imports) bypass the unit of work and ``after_flush``."""
     if not (state.is_insert or state.is_update or state.is_delete):
         return
+    # Any write (the facts' own tables too: ``report-status refresh --all`` marks them).
+    _forget_fresh(state.session)
     table = getattr(state.statement, "table", None)
     name = getattr(table, "name", None)
     if name not in _WATCHED_TABLES:
@@ -538,8 +554,18 @@ def _do_orm_execute(state: ORMExecuteState) -> None:
     )
 
 
+def _forget_fresh(session: Session, *_: Any) -> None:
+    """What ``ensure_fresh`` found fresh holds no longer: a write, or a transaction ended
+    (others' commits become visible)."""
+    session.info.pop(_FRESH, None)
+
+
 def install_status_listeners() -> None:
     """Listen on every ORM session (idempotent)."""
-    for name, listener in (("after_flush", _after_flush), ("do_orm_execute", _do_orm_execute)):
+    for name, listener in (
+        ("after_flush", _after_flush),
+        ("do_orm_execute", _do_orm_execute),
+        ("after_transaction_end", _forget_fresh),
+    ):
         if not event.contains(Session, name, listener):
             event.listen(Session, name, listener)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import insert, select, update
+from sqlalchemy import event, insert, select, update
 
 from cpd_tracker.extensions import db
 from cpd_tracker.models import (
@@ -271,3 +271,47 @@ def test_a_completion_recomputes_its_person_alone(
             for r in rows
             if r.person_id == person_id and r.module_id == module_id
         )
+
+
+def test_asked_again_in_a_transaction_with_nothing_written_it_asks_the_database_nothing(
+    app: Flask,
+) -> None:
+    org_id = generate(app, 31)
+    with app.app_context():
+        facts = StatusFactsService(db.session)
+        facts.ensure_fresh(org_id, T0)
+        school_id, person_id, module_id = db.session.execute(
+            select(ReportStatus.school_id, ReportStatus.person_id, ReportStatus.module_id)
+            .where(ReportStatus.organisation_id == org_id)
+            .limit(1)
+        ).one()
+        asked: list[str] = []
+
+        def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+            asked.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", note)
+        try:
+            # The school page, then its trend chart: the second asks nothing.
+            assert facts.ensure_fresh(org_id, T0, [school_id]) == 0
+            assert facts.ensure_fresh(org_id, T0) == 0
+            assert asked == []
+            # A write in the same transaction: asked again, the person is recomputed.
+            db.session.add(
+                Completion(
+                    organisation_id=org_id,
+                    person_id=person_id,
+                    module_id=module_id,
+                    completed_on=T0,
+                    method=CompletionMethod.RECORDED,
+                )
+            )
+            db.session.flush()
+            assert facts.ensure_fresh(org_id, T0, [school_id]) == 1
+            db.session.commit()
+            # A new transaction (others' writes visible) asks the database again.
+            asked.clear()
+            assert facts.ensure_fresh(org_id, T0) == 0
+            assert asked
+        finally:
+            event.remove(db.engine, "before_cursor_execute", note)
