@@ -243,16 +243,12 @@ FROM report_status WHERE school_id = :school AND last_completed_on IS NOT NULL
 # The school page's floor with counts kept (issue 14, finding 9): one statement returning
 # every figure the page shows, as stored: the school's count rows and list rows, the page of
 # staff (a range of its kept name order, ``report_staff``; the staff-list and never-opened
-# counts and the first never-opened, live), that page's facts by primary key and CPD hours,
+# counts among the count rows, kept since issue 18; the first never-opened, live), that
+# page's facts by primary key and CPD hours,
 # the names on the lists, evidence waiting. ``SORTED_FLOOR_SQL`` is the same with the page
 # sorted by name over everyone, as before the order was kept.
 COUNTED_FLOOR_SQL = """
-WITH staff AS (
-    SELECT p.id, p.family_name, p.given_name, p.name, p.last_launch_at FROM person p
-    WHERE p.organisation_id = :org AND p.active AND EXISTS (
-        SELECT 1 FROM staff_role s
-        WHERE s.person_id = p.id AND s.school_id = :school AND s.ended_on IS NULL)
-), page AS (
+WITH page AS (
     SELECT p.id, p.family_name FROM report_staff k JOIN person p ON p.id = k.person_id
     WHERE k.school_id = :school AND k.scope = ''
       AND k.position > 0 AND k.position <= :rows
@@ -280,9 +276,6 @@ FROM completion c
 WHERE c.person_id IN (SELECT id FROM page) AND c.completed_on >= :since
   AND c.completed_on <= :today
 GROUP BY c.person_id
-UNION ALL
-SELECT 'staff_count', CAST(count(*) AS int), NULL, NULL,
-       CAST(sum(CASE WHEN last_launch_at IS NULL THEN 1 ELSE 0 END) AS int) FROM staff
 UNION ALL
 SELECT 'never_launched', id, family_name, NULL, 0 FROM never_launched
 UNION ALL

@@ -11,9 +11,11 @@ the app is not copied into its floor.
   expiry window, evidence awaiting verification, CPD hours per person, the staff list with
   names and roles, the requirements' titles and audiences, the school, its LMS courses, the
   SENCO appointments and the trend's monthly sums (the dashboard draws the overall line).
-- Trust dashboard: staff per school, requirement column and status over every status row
-  (the matrix, the ranking and the totals), the trust trend's monthly sums (the overall
-  line) and the SENCO appointments of every school.
+- Trust dashboard (``kept_trust_floor``): staff per school, requirement column and status as
+  kept in ``report_count`` (the matrix, the ranking and the totals; what the page reads since
+  issue 18), the trust trend's monthly sums (the overall line), the SENCO appointments and
+  the schools. ``trust_floor`` is the previous one: the same counts grouped over every
+  status row.
 
 ``narrow_*`` are the previous floors (coverage counts only), still printed for comparison.
 """
@@ -54,6 +56,7 @@ from cpd_tracker.models import (
     SencoAppointment,
     StaffRole,
 )
+from cpd_tracker.models.status import ReportCount
 from cpd_tracker.services.status_facts import due_on, status_on
 
 TRAINED = ("compliant", "expiring_soon")
@@ -248,6 +251,51 @@ def trust_floor(
                 SencoAppointment.started_on,
             )
         ).where(SencoAppointment.organisation_id == org_id, SencoAppointment.ended_on.is_(None)),
+    )
+
+    def run() -> int:
+        with engine.connect() as conn:
+            return sum(int(row.n1) for row in conn.execute(query).all() if row.kind == "cell")
+
+    return run
+
+
+def kept_trust_floor(engine: Engine, org_id: int, first_month: dt.date) -> Callable[[], int]:
+    """Every figure of ``GET /trust`` in one statement, the matrix read from the counts kept
+    per school, requirement column and status (``report_count``, fresh with the facts) rather
+    than counted over every status row (issue 18, item 5); returns the staff counted."""
+    count = ReportCount
+    query = union_all(
+        select(*_part("cell", count.school_id, count.column_id, count.status, None, count.n)).where(
+            count.organisation_id == org_id,
+            count.scope == "",
+            count.kind == "requirement",
+        ),
+        select(
+            *_part(
+                "trend",
+                None,
+                None,
+                None,
+                CoverageSnapshot.month,
+                func.sum(CoverageSnapshot.compliant),
+                func.sum(CoverageSnapshot.applicable),
+            )
+        )
+        .where(CoverageSnapshot.organisation_id == org_id, CoverageSnapshot.month >= first_month)
+        .group_by(CoverageSnapshot.month),
+        select(
+            *_part(
+                "senco",
+                SencoAppointment.school_id,
+                SencoAppointment.person_id,
+                None,
+                SencoAppointment.started_on,
+            )
+        ).where(SencoAppointment.organisation_id == org_id, SencoAppointment.ended_on.is_(None)),
+        select(*_part("school", School.id, None, School.name)).where(
+            School.organisation_id == org_id
+        ),
     )
 
     def run() -> int:
