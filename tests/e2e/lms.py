@@ -54,6 +54,8 @@ class Lms:
 
     platform: TestPlatform
     tool_base: str = ""
+    #: The school every launch names (the ``school_urn`` custom parameter).
+    school_urn: str = "100001"
     logins: dict[str, _Login] = field(default_factory=dict)
     deep_link_responses: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -181,9 +183,12 @@ def create_lms_app(lms: Lms) -> Flask:
                 "Open SEND CPD Tracker in a new window</a></p>"
             )
             return _page("Staff CPD course", body)
+        # ``&width=960``: the tool's frame at that width (the default is 1024 px).
+        width = request.args.get("width", "")
+        sized = f' style="width:{int(width)}px"' if width.isdigit() else ""
         body = (
             f"<h1>Staff CPD course</h1>{forwarder}"
-            f'<iframe name="tool" class="tool" title="{html.escape(what)}" '
+            f'<iframe name="tool" class="tool"{sized} title="{html.escape(what)}" '
             f'src="{html.escape(launch)}" sandbox="{SANDBOX}" '
             'allow="clipboard-write"></iframe>'
         )
@@ -195,7 +200,7 @@ def create_lms_app(lms: Lms) -> Flask:
         user = _user_kind(request.args.get("user"))
         deep_link = request.args.get("message") == "deep_link"
         options: dict[str, Any] = {
-            "custom": {"school_urn": "100001"},
+            "custom": {"school_urn": lms.school_urn},
             # No roster or gradebook services: nothing should leave the tool for them here.
             "remove": [c.NRPS, c.AGS],
         }

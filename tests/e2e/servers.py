@@ -241,8 +241,13 @@ def _seed(app: Flask, platform: TestPlatform) -> int:
     return org_id
 
 
+#: What a run's database holds besides the catalogue: given the tool and the LMS's platform,
+#: makes the organisation the LMS launches into and registers the platform; returns its id.
+Seed = Callable[[Flask, TestPlatform], int]
+
+
 @contextmanager
-def running_servers(folder: Path) -> Iterator[Servers]:
+def running_servers(folder: Path, seed: Seed = _seed) -> Iterator[Servers]:
     """Start the tool and the LMS; stop both on exit."""
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     certs = make_certs(folder)
@@ -276,7 +281,7 @@ def running_servers(folder: Path) -> Iterator[Servers]:
     lms = Lms(TestPlatform("canvas", issuer="https://placeholder.invalid"), tool_base=tool_base)
     lms_server, stop_lms = _serve(create_lms_app(lms), certs)
     lms.platform = TestPlatform("canvas", issuer=f"https://127.0.0.1:{lms_server.server_port}")
-    org_id = _seed(tool_app, lms.platform)
+    org_id = seed(tool_app, lms.platform)
     try:
         yield Servers(tool_base, lms, tool_app, recorder, certs.ca, org_id)
     finally:
