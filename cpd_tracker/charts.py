@@ -7,8 +7,11 @@ Accessibility (WCAG 2.2 AA):
 
 - ``role="img"`` named by the chart's ``<title>`` and described by a ``<desc>`` that gives
   each line's first and latest figure in words;
-- every line has its own colour *and* its own marker shape and dash pattern, and is labelled
-  directly at its end (name and latest figure), so no legend lookup and no colour-only cue;
+- every line has its own colour *and* its own marker shape and dash pattern, and is marked
+  at its end with its number and latest figure; :func:`chart_key` lists the numbers with each
+  line's marker, full name and latest figure as HTML under the chart, in the page's own type
+  at every width (names cut short to fit beside the plot could not be told apart, and the
+  drawing's text shrinks with it on a phone);
 - every colour reaches 4.5:1 against white (1.4.3 for the label text, above the 3:1 that
   1.4.11 asks of graphics); ``PALETTE_CONTRAST`` in the tests checks the arithmetic.
 
@@ -50,8 +53,6 @@ LEFT, RIGHT, TOP, BOTTOM = 64, 716, 52, 310
 #: Space inside the plot so markers never sit on an axis.
 INSET = 14
 LABEL_GAP = 17
-#: Direct labels are cut to this many characters (plus the figure) to fit beside the plot.
-LABEL_CHARS = 22
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,34 @@ def line_chart(
     parts.append("</svg>")
     # Safe: every text in ``parts`` went through escape(); the rest is our own markup.
     return Markup("\n".join(parts))  # noqa: S704
+
+
+def chart_key(lines: Sequence[Line]) -> Markup:
+    """The key under a :func:`line_chart` of the same ``lines``: for each line drawn, its
+    number (as at the line's end), marker, full name and latest figure. The chart is an
+    image named by its description, so the key repeats it for the eye only."""
+    drawn = drawable(lines)
+    items = []
+    for number, (line, style) in enumerate(zip(drawn, _styles(drawn), strict=True), start=1):
+        colour, dash, marker = style
+        known = [v for v in line.values if v is not None]
+        figure = f": {_pc(known[-1])}" if known else ": no figures"
+        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+        swatch = (
+            '<svg class="app-chart-key__marker" width="34" height="14" viewBox="0 0 34 14" '
+            'aria-hidden="true" focusable="false">'
+            f'<line x1="1" y1="7" x2="33" y2="7" stroke="{colour}" stroke-width="2.5"'
+            f"{dash_attr}/>{_marker(marker, 17, 7, colour, size=4.5)}</svg>"
+        )
+        weight = "<strong>{}</strong>" if line.emphasis else "{}"
+        text = weight.format(f"{number}. {escape(line.label)}{figure}")
+        items.append(f'<li class="app-chart-key__item">{swatch}<span>{text}</span></li>')
+    if not items:
+        return Markup("")
+    # Safe: labels escaped above; the rest is our own markup and numbers.
+    return Markup(  # noqa: S704
+        f'<ol class="app-chart-key" aria-hidden="true">{"".join(items)}</ol>'
+    )
 
 
 def drawable(lines: Sequence[Line]) -> list[Line]:
@@ -303,7 +332,8 @@ def _marker(shape: str, x: float, y: float, colour: str, size: float = 5.5) -> s
 
 
 def _direct_labels(lines: Sequence[Line], styles: Sequence[tuple[str, str, str]]) -> list[str]:
-    """Each line's name and latest figure beside the plot, nudged apart so none overlap."""
+    """Each line's number (its place in :func:`chart_key`) and latest figure beside the plot,
+    nudged apart so none overlap."""
     wanted: list[tuple[float, int, float]] = []
     for i, line in enumerate(lines):
         known = [v for v in line.values if v is not None]
@@ -314,26 +344,13 @@ def _direct_labels(lines: Sequence[Line], styles: Sequence[tuple[str, str, str]]
     parts = []
     for (_, i, value), y in zip(wanted, ys, strict=True):
         colour, _, marker = styles[i]
-        label = lines[i].label
-        short = _shorten(label)
         weight = ' font-weight="bold"' if lines[i].emphasis else ""
         parts.append(_marker(marker, RIGHT + 22, y, colour, size=4.5))
         parts.append(
             f'<text x="{RIGHT + 34}" y="{_f(y)}" dy="5" font-size="13" fill="{colour}"{weight}>'
-            f"{escape(short)} {_pc(value)}</text>"
+            f"{i + 1}: {_pc(value)}</text>"
         )
     return parts
-
-
-def _shorten(label: str) -> str:
-    """``label`` cut to ``LABEL_CHARS`` with an ellipsis, at a word break when one is near."""
-    if len(label) <= LABEL_CHARS:
-        return label
-    cut = label[: LABEL_CHARS - 1]
-    space = cut.rfind(" ")
-    if space >= LABEL_CHARS // 2:
-        cut = cut[:space]
-    return cut.rstrip(" ,;:-") + "…"
 
 
 def _spread(ys: list[float], low: float, high: float) -> list[float]:

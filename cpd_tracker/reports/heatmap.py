@@ -110,6 +110,10 @@ def _name_cell(href: str, name: str) -> str:
     )
 
 
+#: The heading of a gap list's date column, by the line's attribute (templates/reports/school.html).
+_DATED = {"due_on": "Due", "expires_on": "Valid until"}
+
+
 def gap_rows(lines: list[GapLine], url: Callable[[int], str], dated: str) -> Markup:
     """A gap list's ``<tr>`` rows: the person (linked), the training, the status and the
     date named by ``dated`` ("due_on" or "expires_on")."""
@@ -118,9 +122,11 @@ def gap_rows(lines: list[GapLine], url: Callable[[int], str], dated: str) -> Mar
         day = getattr(line, dated)
         rows.append(
             f'<tr class="govuk-table__row">{_name_cell(_html(url(line.person_id)), line.name)}'
-            f'<td class="govuk-table__cell">{_html(line.title)}</td>'
-            f'<td class="govuk-table__cell">{STATUS_TAGS[line.status]}</td>'
-            f'<td class="govuk-table__cell app-nowrap">{date_uk(day)}</td></tr>'
+            f'<td class="govuk-table__cell" data-label="Training">{_html(line.title)}</td>'
+            f'<td class="govuk-table__cell" data-key data-label="Status">'
+            f"{STATUS_TAGS[line.status]}</td>"
+            f'<td class="govuk-table__cell app-nowrap" data-label="{_DATED[dated]}">'
+            f"{date_uk(day)}</td></tr>"
         )
     return Markup("".join(rows))  # noqa: S704 - every dynamic part escaped above
 

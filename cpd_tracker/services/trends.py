@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 
 from markupsafe import Markup, escape
 
-from cpd_tracker.charts import STYLES, Line, line_chart
+from cpd_tracker.charts import STYLES, Line, chart_key, line_chart
 from cpd_tracker.services.months import MONTH_NAMES, month_label
 
 #: Trend windows offered on the pages, in months.
@@ -147,6 +147,11 @@ class Trend:
             shade_until=shade,
             shade_label="Reconstructed from records",
         )
+
+    @property
+    def chart_key(self) -> Markup:
+        """The chart's key: each line's number, marker, full name and latest figure."""
+        return chart_key([Line(s.label, s.percents, s.emphasis) for s in self.drawn])
 
     def table_body(self) -> Markup:
         """The figures table's rows (the chart's text alternative): a row per line, a cell

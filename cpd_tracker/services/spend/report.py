@@ -115,6 +115,9 @@ class Table:
     #: (label, pence) pairs for a bar chart of the table, when it has one.
     chart: list[tuple[str, int]] = field(default_factory=list)
     note: str = ""
+    #: The column that matters (the total, the net benefit): a page keeps it in view while
+    #: the others scroll (``ui.table``'s ``key``); the download has the same order.
+    key_column: int | None = None
 
 
 SPEND_HEADINGS = [
@@ -177,6 +180,7 @@ def breakdown(
         numeric=tuple(range(1, len(SPEND_HEADINGS) + 1)),
         chart=[(label, t.school_cost) for label, t in ordered],
         note=SPEND_NOTE,
+        key_column=10,  # Total (net of recoverable VAT)
     )
 
 
@@ -277,6 +281,7 @@ class SpendReportService:
             ["CFR code", "Trust nominal code", "Amount"],
             rows,
             numeric=(2,),
+            key_column=2,
             note="E09 staff development and training, or E27 bought-in professional services "
             "for a bought-in trainer (training after discount and net of "
             "recoverable VAT, and travel); supply cover separately as E02 supply teaching staff "
@@ -331,6 +336,7 @@ class SpendReportService:
             ],
             rows,
             numeric=tuple(range(2, 12)),
+            key_column=6,  # Net benefit
             note="For the whole membership year. Break-even: the spend at list price on which "
             "the average discount realised, d, saves the fee not covered by included training, "
             "(F - I) / d; and what that training costs after the discount. “Not yet” when no "
@@ -415,6 +421,7 @@ class SpendReportService:
             ],
             rows,
             numeric=(1, 2, 3, 4, 5, 6),
+            key_column=6,  # Cost per compliant
             note=f"The year's cost to the school of each required training (after discount, "
             f"net of recoverable VAT, with supply cover and travel; DfE- and grant-funded "
             f"training left out), over the delegates whose completion is linked to the "
@@ -568,6 +575,7 @@ class SpendReportService:
             ],
             rows,
             numeric=(1, 2, 3, 4, 5, 6),
+            key_column=6,
             note=" ".join(notes),
         )
 

@@ -170,9 +170,11 @@ def test_trust_page_has_a_line_per_school_and_the_table(history: History, sign_i
     assert figures["All schools"] == [(round(100 * t / e), t, e) for t, e in TRUST_FIGURES]
     assert '<details class="govuk-details" open>' in html
     labels = ["".join(t.itertext()) for t in svg_of(html).iter("{http://www.w3.org/2000/svg}text")]
-    assert "All schools 80%" in labels
-    assert "Alder Primary 75%" in labels
-    assert "Birch Academy 100%" in labels
+    assert {"1: 80%", "2: 75%", "3: 100%"} <= set(labels)
+    # The key under the chart names each numbered line in full.
+    assert "<strong>1. All schools: 80%</strong>" in html
+    assert "2. Alder Primary: 75%" in html
+    assert "3. Birch Academy: 100%" in html
 
 
 def test_trust_downloads_hold_the_page_figures(history: History, sign_in: SignIn) -> None:

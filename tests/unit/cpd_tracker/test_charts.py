@@ -14,6 +14,7 @@ from cpd_tracker.charts import (
     LABEL_GAP,
     STYLES,
     Line,
+    chart_key,
     describe,
     drawable,
     line_chart,
@@ -108,10 +109,10 @@ def test_lines_differ_in_colour_dash_and_marker() -> None:
     assert all(a != b for a, b in itertools.pairwise(dashes))
 
 
-def test_each_line_is_labelled_at_its_end_with_its_latest_figure() -> None:
+def test_each_line_is_marked_at_its_end_with_its_number_and_latest_figure() -> None:
     root = chart([Line("All training", [50, 60, 70], emphasis=True), Line("Autism", [10, 20, 30])])
     labels = ["".join(t.itertext()) for t in root.iter(f"{SVG}text") if t.get("x") == str(716 + 34)]
-    assert sorted(labels) == ["All training 70%", "Autism 30%"]
+    assert sorted(labels) == ["1: 70%", "2: 30%"]
 
 
 def test_direct_labels_never_overlap() -> None:
@@ -124,18 +125,25 @@ def test_direct_labels_never_overlap() -> None:
     assert all(b - a >= LABEL_GAP - 0.01 for a, b in itertools.pairwise(ys))
 
 
-def test_long_labels_are_shortened_on_the_chart_but_not_in_the_description() -> None:
+def test_the_key_gives_every_line_its_number_marker_full_name_and_latest_figure() -> None:
     name = "Supporting pupils with speech, language and communication needs"
-    markup = str(
-        line_chart(chart_id="c", title="t", x_labels=MONTHS, lines=[Line(name, [1, 2, 3])])
-    )
-    assert "Supporting pupils… 3%" in markup  # cut at a word break
-    assert f"{name}: 1% in January 2026, 3% in March 2026." in markup
-    one_word = "Supercalifragilisticexpialidocious"
-    markup = str(
-        line_chart(chart_id="c", title="t", x_labels=MONTHS, lines=[Line(one_word, [1, 2, 3])])
-    )
-    assert "Supercalifragilistice… 3%" in markup
+    lines = [Line("All training", [50, 60, 70], emphasis=True), Line(name, [1, 2, None])]
+    key = str(chart_key(lines))
+    assert key.count('<li class="app-chart-key__item">') == 2
+    assert "<strong>1. All training: 70%</strong>" in key
+    assert f"2. {name}: 2%" in key  # never cut short
+    # The same marker as at the line's end: the first plain style's square.
+    assert "<rect" in key.split("</li>")[1]
+    markup = str(line_chart(chart_id="c", title="t", x_labels=MONTHS, lines=lines))
+    assert "…" not in markup
+    assert f"{name}: 1% in January 2026, 2% in February 2026." in markup
+
+
+def test_the_key_escapes_labels_and_is_empty_without_lines() -> None:
+    key = str(chart_key([Line(HOSTILE, [1, 2, 3])]))
+    assert "<script>" not in key
+    assert "&lt;script&gt;" in key
+    assert str(chart_key([])) == ""
 
 
 def test_gaps_break_the_line_and_a_lone_point_is_a_marker() -> None:
