@@ -1,6 +1,7 @@
 """The page checks themselves can fail: a missing alt text and low contrast fail axe, a page
 wider than the frame fails the width check, a focus style that shows nothing fails the
-keyboard check."""
+keyboard check, and the layout checks of test_widths fail a key column out of view, a table
+with no key column marked, cut text and a shortened chart label."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 
 from tests.e2e.browser import FRAME_WIDTH, PageProblem, check_page
 from tests.e2e.keyboard import Keyboard
+from tests.e2e.widths import layout_problems
 
 pytestmark = pytest.mark.e2e
 
@@ -66,3 +68,46 @@ def test_an_invisible_focus_fails_the_keyboard_check(browser_for: Callable[[str]
     assert keys.tab() is not None
     with pytest.raises(AssertionError, match="focus was not visible"):
         keys.tab()
+
+
+def _layout(browser_for: Callable[[str], Any], body: str) -> list[str]:
+    page = browser_for("allowed").new_page()
+    page.set_viewport_size({"width": 390, "height": 600})
+    page.set_content(_GOOD.format(body))
+    return layout_problems(page.main_frame)
+
+
+_CELLS = "".join(f"<td>cell {i}</td>" for i in range(12))
+
+
+def test_the_width_checks_pass_a_table_that_fits(browser_for: Callable[[str], Any]) -> None:
+    body = "<table><tr><th>Name</th><th data-key>Status</th></tr><tr><td>A</td><td>OK</td></tr>"
+    assert _layout(browser_for, body + "</table>") == []
+
+
+def test_the_width_checks_fail_a_key_column_off_screen(browser_for: Callable[[str], Any]) -> None:
+    """In a scrolling box the page does not scroll, but the key column is out of view."""
+    body = (
+        '<h2>Spend</h2><div style="overflow-x:auto"><table><thead><tr>'
+        + "".join(f"<th>Heading {i}</th>" for i in range(12))
+        + f"<th data-key>Total</th></tr></thead><tbody><tr>{_CELLS}<td>£1.00</td></tr>"
+        "</tbody></table></div>"
+    )
+    problems = _layout(browser_for, body)
+    assert len(problems) == 1
+    assert 'table "Spend": its key column "Total" is off screen' in problems[0]
+
+
+def test_the_width_checks_fail_a_table_without_a_key_and_cut_text(
+    browser_for: Callable[[str], Any],
+) -> None:
+    body = (
+        '<table><tr><th><span style="display:inline-block;width:60px;overflow:hidden;'
+        'text-overflow:ellipsis;white-space:nowrap">Effective behaviour management</span>'
+        "</th></tr><tr><td>OK</td></tr></table>"
+        '<svg width="200" height="40"><text x="0" y="20">Effective behaviour…</text></svg>'
+    )
+    problems = _layout(browser_for, body)
+    assert "no key column marked (data-key)" in problems[0]
+    assert any(p.startswith('text cut off: "Effective behaviour management"') for p in problems)
+    assert 'chart label shortened: "Effective behaviour…"' in problems
