@@ -182,12 +182,16 @@ def seed_people(
         school = db.session.scalar(select(School).where(School.urn == SCHOOL_URN))
         assert school is not None
         staff = _person(staff_sub)
-        external = db.session.scalars(
-            select(Module)
-            .where(Module.organisation_id == org_id, Module.delivery == Delivery.EXTERNAL)
-            .order_by(Module.id)
-        ).first()
-        assert external is not None
+        # Two trainings: one piece of evidence waits per training.
+        external = list(
+            db.session.scalars(
+                select(Module)
+                .where(Module.organisation_id == org_id, Module.delivery == Delivery.EXTERNAL)
+                .order_by(Module.id)
+                .limit(2)
+            )
+        )
+        assert len(external) == 2
         evidence = get_service(EvidenceService)
         today = dt.date.today()
         items = [
@@ -198,12 +202,10 @@ def seed_people(
             evidence.submit(
                 staff,
                 school,
-                ExternalTraining(
-                    external.id, title, "Local authority SEND team", today, Decimal(6)
-                ),
+                ExternalTraining(module.id, title, "Local authority SEND team", today, Decimal(6)),
                 Upload(PDF, "certificate.pdf"),
             )
-            for title in items
+            for module, title in zip(external, items, strict=True)
         ]
         evidence.reject(
             submitted[1:],
