@@ -72,6 +72,9 @@ EXCLUDED: dict[str, str] = {
     "launch.canvas_config": "LTI protocol: a Canvas developer key configuration (JSON)",
     # What a browser asks for by itself; tests/functional/test_app_edges.py checks it.
     "home.favicon": "the browser's icon (SVG), not a page",
+    # Fetched by calendar apps at a secret address, as text/calendar (issue 17); read back
+    # with a parser in tests/functional/calendars/test_feeds.py.
+    "calendars.feed": "a calendar feed (text/calendar) for calendar apps, not a page",
 }
 #: Blueprints the crawl leaves out: the demo LMS is a stand-in platform, on only in demo mode.
 EXCLUDED_BLUEPRINTS = {
