@@ -34,6 +34,7 @@ from cpd_tracker.models import (
     QualificationResult,
     School,
     SencoQualificationKind,
+    TrainingRequest,
 )
 from cpd_tracker.registry import get_service
 from cpd_tracker.rules.money import ShareBasis, YearKind, year_of
@@ -225,10 +226,10 @@ def _person(sub: str) -> Person:
 
 def _seed(servers: Servers) -> None:
     """Rows that only a form, an upload or an import makes, so that every page has one to show:
-    the staff member's external training with its certificate, an INSET session, a SENCO
-    with a qualification and a document, a staff import and a purchases import waiting at
-    their previews, and the trust's providers, membership and purchases. Made through the
-    app's own services (the journeys make the first two through the pages)."""
+    the staff member's external training with its certificate, an INSET session, a request
+    for a place, a SENCO with a qualification and a document, a staff import and a purchases
+    import waiting at their previews, and the trust's providers, membership and purchases.
+    Made through the app's own services (the journeys make the first two through the pages)."""
     app = servers.tool_app
     with app.test_request_context():
         today = dt.date.today()
@@ -255,6 +256,16 @@ def _seed(servers: Servers) -> None:
             InsetDetails(modules[0].id, "Crawl INSET day", today, None),
             [staff.id],
             lead,
+        )
+        # A request for a place, so the CPD lead's Place requests page has one to decline.
+        db.session.add(
+            TrainingRequest(
+                organisation_id=org.id,
+                person_id=staff.id,
+                module_id=external.id,
+                school_id=school.id,
+                note="",
+            )
         )
         senco = get_service(SencoService)
         senco.appoint(
