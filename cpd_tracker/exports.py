@@ -23,6 +23,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
+from cpd_tracker.dates import in_london, iso_datetime
 from cpd_tracker.rules.money import MoneyText
 
 Cell = str | int | Decimal | dt.date | dt.datetime | None
@@ -59,7 +60,7 @@ def _csv_value(value: Cell) -> str:
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
+        return iso_datetime(value)
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, str):
@@ -129,7 +130,8 @@ def xlsx_bytes(sheet_title: str, header: Sequence[str], rows: Iterable[Sequence[
 
 def _xlsx_cell(sheet: object, value: Cell) -> object:
     if isinstance(value, dt.datetime):
-        cell = WriteOnlyCell(sheet, value=value.replace(tzinfo=None))  # type: ignore[arg-type]
+        local = in_london(value).replace(tzinfo=None)
+        cell = WriteOnlyCell(sheet, value=local)  # type: ignore[arg-type]
         cell.number_format = "dd/mm/yyyy hh:mm"
         return cell
     if isinstance(value, dt.date):

@@ -9,6 +9,8 @@ from typing import Any, TypeVar, cast
 
 from flask import Flask, current_app, g
 
+from cpd_tracker.dates import local_date
+
 T = TypeVar("T")
 Factory = Callable[[], Any]
 
@@ -25,6 +27,11 @@ def init_registry(app: Flask, factories: dict[type, Factory]) -> None:
 def clock() -> dt.datetime:
     now: dt.datetime = current_app.extensions["clock"]()
     return now
+
+
+def local_today() -> dt.date:
+    """Today's date in England (cpd_tracker.dates): what every rule and page means by today."""
+    return local_date(clock())
 
 
 def get_service(cls: type[T]) -> T:

@@ -20,6 +20,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from cpd_tracker.dates import local_date
 from cpd_tracker.extensions import db
 from cpd_tracker.registry import clock
 from cpd_tracker.services.compliance import ComplianceService
@@ -113,7 +114,7 @@ def send(dry_run: bool, limit: int) -> None:
             audit=audit,
             senco=SencoService(session, audit, clock),
         )
-        queued = service.queue_due(now.date())
+        queued = service.queue_due(local_date(now))
         click.echo(_queued_line(queued, dry_run=dry_run))
         if dry_run:
             for draft in queued.queued:

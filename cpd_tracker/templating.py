@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Flask, g, url_for
 from flask_login import current_user
 
 from cpd_tracker.auth import TOKEN_PARAM
+from cpd_tracker.dates import local_date, long_date, short_datetime
 from cpd_tracker.forms import BaseForm
 from cpd_tracker.markdown import render_markdown
 from cpd_tracker.services.compliance import audience_label
-
-LONDON = ZoneInfo("Europe/London")
 
 
 def tool_url(endpoint: str, **values: Any) -> str:
@@ -94,18 +92,16 @@ VIA_LABELS = {
 
 
 def date_uk(value: dt.date | None) -> str:
-    return "" if value is None else f"{value.day} {value:%B %Y}"
+    return long_date(value)
 
 
 def datetime_uk(value: dt.datetime | None) -> str:
-    if value is None:
-        return ""
-    return f"{value.day} {value:%b %Y, %H:%M} UTC"
+    return short_datetime(value)
 
 
 def date_london(value: dt.datetime | None) -> str:
     """A moment's day in England, in the one date style: "3 December 2026"."""
-    return "" if value is None else date_uk(value.astimezone(LONDON).date())
+    return "" if value is None else long_date(local_date(value))
 
 
 def hours(value: object) -> str:

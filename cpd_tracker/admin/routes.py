@@ -30,7 +30,7 @@ from cpd_tracker.models import (
 )
 from cpd_tracker.once import already_sent, remember
 from cpd_tracker.params import date_arg, id_arg, int_arg, text_arg
-from cpd_tracker.registry import clock, get_service
+from cpd_tracker.registry import clock, get_service, local_today
 from cpd_tracker.services.course_links import CourseLinkRefused, CourseLinkService
 from cpd_tracker.services.data_access import (
     ACTION_LABELS,
@@ -327,7 +327,7 @@ def data_access() -> str:
     )
 
 
-ACCESS_HEADER = ["When (UTC)", "Who", "What they did", "Whose data", "What"]
+ACCESS_HEADER = ["When (London time)", "Who", "What they did", "Whose data", "What"]
 
 
 def _access_cells(row: AccessRow) -> list[Cell]:
@@ -355,7 +355,7 @@ def data_access_export(fmt: str) -> Response:
         abort(404)
     rows = [_access_cells(row) for row in service.all_rows(user.organisation_id, wanted)]
     service.exported(user.organisation_id, user.id, f"Data access log {fmt.upper()}", None)
-    name = f"data-access-{clock().date().isoformat()}"
+    name = f"data-access-{local_today().isoformat()}"
     if fmt == "csv":
         return csv_response(name, ACCESS_HEADER, rows)
     return xlsx_response(name, "Data access", ACCESS_HEADER, rows)

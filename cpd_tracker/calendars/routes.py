@@ -12,9 +12,8 @@ from werkzeug.wrappers import Response as BaseResponse
 from cpd_tracker.access import login_required, own_school, signed_in
 from cpd_tracker.forms import BaseForm
 from cpd_tracker.models import CalendarFeed
-from cpd_tracker.registry import clock, get_service
+from cpd_tracker.registry import get_service, local_today
 from cpd_tracker.services.calendars import CalendarService
-from cpd_tracker.services.training_requests import london_day
 from cpd_tracker.templating import tool_url
 from cpd_tracker.urls import tool_base_url
 
@@ -39,7 +38,7 @@ def webcal_url(feed: CalendarFeed) -> str:
 def feed(token: str) -> Response:
     service = get_service(CalendarService)
     found = service.by_token(token)
-    body = None if found is None else service.render(found, london_day(clock()))
+    body = None if found is None else service.render(found, local_today())
     if body is None:
         abort(404)
     response = Response(body, content_type="text/calendar; charset=utf-8")

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 
 from cpd_tracker.access import login_required, signed_in
 from cpd_tracker.certificates.pdf import certificate_pdf, portfolio_pdf
-from cpd_tracker.registry import clock, get_service
+from cpd_tracker.registry import get_service, local_today
 from cpd_tracker.services.certificates import CertificateService
 from cpd_tracker.services.cpd_record import CERTIFIED, CpdRecordService
 from cpd_tracker.services.data_access import DataAccessService
@@ -37,7 +37,7 @@ def certificate(completion_id: int) -> Response:
     completion = service.completion(user, completion_id)
     if completion is None:
         abort(404)
-    facts = service.facts(completion, clock().date())
+    facts = service.facts(completion, local_today())
     if completion.person_id != user.id:
         get_service(DataAccessService).downloaded(
             user.id,
@@ -61,6 +61,6 @@ def portfolio(person_id: int) -> Response:
             user.id, person.id, user.organisation_id, "CPD portfolio (PDF)"
         )
     data = portfolio_pdf(
-        record, organisation_name=person.organisation.name, issued_on=clock().date()
+        record, organisation_name=person.organisation.name, issued_on=local_today()
     )
     return download_response(data, PDF, f"cpd-portfolio-{person.id}.pdf")

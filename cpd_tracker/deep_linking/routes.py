@@ -20,7 +20,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from cpd_tracker.access import launch_course, login_required, own_school, signed_in
 from cpd_tracker.deep_linking.forms import PickModulesForm
-from cpd_tracker.registry import clock, get_service
+from cpd_tracker.registry import get_service, local_today
 from cpd_tracker.reports.compliance_view import ComplianceView
 from cpd_tracker.services.catalogue import CatalogueService
 from cpd_tracker.services.compliance import ComplianceService, SchoolCompliance
@@ -89,7 +89,7 @@ def module_compliance(school_id: int, module_id: int) -> str:
     module = get_service(CatalogueService).module(school.organisation_id, module_id)
     if module is None:
         abort(404)
-    whole = get_service(ComplianceService).school(school, clock().date())
+    whole = get_service(ComplianceService).school(school, local_today())
     requirements = [r for r in whole.requirements if r.module_id == module.id]
     wanted = {r.id for r in requirements}
     compliance = SchoolCompliance(

@@ -21,13 +21,12 @@ from cpd_tracker.auth import CurrentUser
 from cpd_tracker.models import TrainingRequest
 from cpd_tracker.once import already_sent, sent
 from cpd_tracker.places.forms import AskForm, DecideForm, DeclineForm
-from cpd_tracker.registry import clock, get_service
+from cpd_tracker.registry import get_service, local_today
 from cpd_tracker.services.compliance import ComplianceService
 from cpd_tracker.services.records import InsetService
 from cpd_tracker.services.training_requests import (
     RequestRefused,
     TrainingRequestService,
-    london_day,
 )
 from cpd_tracker.templating import tool_url
 
@@ -41,7 +40,7 @@ INCOMPLETE = "That request was not complete. Reload the page and try again."
 
 
 def _today() -> dt.date:
-    return london_day(clock())
+    return local_today()
 
 
 def decider_scope(user: CurrentUser) -> frozenset[int] | None:

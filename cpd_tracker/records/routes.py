@@ -37,7 +37,7 @@ from cpd_tracker.records.forms import (
     InsetPlanForm,
     RejectForm,
 )
-from cpd_tracker.registry import clock, get_service
+from cpd_tracker.registry import get_service, local_today
 from cpd_tracker.services.compliance import audience_label
 from cpd_tracker.services.data_access import DataAccessService, school_label
 from cpd_tracker.services.records import (
@@ -159,7 +159,7 @@ def external_new() -> Response:
     schools, modules = service.form_options(user.person)
     form = ExternalTrainingForm(
         _upload_formdata(),
-        today=clock().date(),
+        today=local_today(),
         certificate_required_for=[m.id for m in modules if m.delivery in CERTIFICATE_REQUIRED],
     )
     form.school_id.choices = [("", "Choose a school")] + [(str(s.id), s.name) for s in schools]
@@ -402,7 +402,7 @@ def inset_sessions(school_id: int) -> Response:
     school = own_school(school_id)
     sessions = get_service(InsetService).sessions(school)
     return _page(
-        "records/inset_sessions.html", school=school, sessions=sessions, today=clock().date()
+        "records/inset_sessions.html", school=school, sessions=sessions, today=local_today()
     )
 
 
@@ -412,7 +412,7 @@ def inset_new(school_id: int) -> Response:
     school = own_school(school_id)
     service = get_service(InsetService)
     staff, modules = service.form_options(school)
-    form = InsetForm(request.form if request.method == "POST" else None, today=clock().date())
+    form = InsetForm(request.form if request.method == "POST" else None, today=local_today())
     form.module_id.choices = _module_choices(modules, "Choose the training")
     form.attendees.choices = [(str(m.person_id), m.name) for m in staff]
     status = 200
@@ -453,7 +453,7 @@ def inset_plan(school_id: int) -> Response:
     school = own_school(school_id)
     service = get_service(InsetService)
     _, modules = service.form_options(school)
-    form = InsetPlanForm(request.form if request.method == "POST" else None, today=clock().date())
+    form = InsetPlanForm(request.form if request.method == "POST" else None, today=local_today())
     form.module_id.choices = _module_choices(modules, "Choose the training")
     status = 200
     if request.method == "POST":
@@ -523,7 +523,7 @@ def _person_page(
     extension: ExtensionForm | None = None,
     confirm: ConfirmForm | None = None,
 ) -> Response:
-    today = clock().date()
+    today = local_today()
     exemption = exemption or ExemptionForm(today=today, data={"starts_on": today})
     extension = extension or ExtensionForm(today=today)
     exemption.exemption_requirement.choices = _requirement_choices(record)
@@ -557,7 +557,7 @@ def person(school_id: int, person_id: int) -> Response:
 @login_required
 def grant_exemption(school_id: int, person_id: int) -> Response:
     record = _person_record(school_id, person_id)
-    form = ExemptionForm(request.form, today=clock().date())
+    form = ExemptionForm(request.form, today=local_today())
     form.exemption_requirement.choices = _requirement_choices(record)
     if not form.validate():
         return _person_page(record, 400, exemption=form)
@@ -584,7 +584,7 @@ def grant_exemption(school_id: int, person_id: int) -> Response:
 @login_required
 def grant_extension(school_id: int, person_id: int) -> Response:
     record = _person_record(school_id, person_id)
-    form = ExtensionForm(request.form, today=clock().date())
+    form = ExtensionForm(request.form, today=local_today())
     form.extension_requirement.choices = _requirement_choices(record)
     if not form.validate():
         return _person_page(record, 400, extension=form)

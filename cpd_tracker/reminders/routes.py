@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, make_response, redirect, render_templ
 from werkzeug.wrappers import Response
 
 from cpd_tracker.access import login_required, own_school, signed_in, trust_leader_required
-from cpd_tracker.registry import clock, get_service
+from cpd_tracker.registry import get_service, local_today
 from cpd_tracker.reminders.forms import ReminderSettingsForm, RemindNowForm
 from cpd_tracker.rules.reminders import pauses_text
 from cpd_tracker.services.reminder_settings import ReminderSettingsService
@@ -50,7 +50,7 @@ def remind(school_id: int) -> Response:
     """Choose people from the chase list and send each their digest now."""
     school = own_school(school_id)
     service = get_service(ReminderService)
-    today = clock().date()
+    today = local_today()
     form = RemindNowForm(request.form if request.method == "POST" else None)
     status = 200
     if request.method == "POST":

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from cpd_tracker.extensions import db
 from cpd_tracker.metrics import CliStatusFacts
 from cpd_tracker.models import Organisation, ReportStatusSchool, School
-from cpd_tracker.registry import clock
+from cpd_tracker.registry import local_today
 
 report_status_group = click.Group(
     "report-status", help="Precomputed training statuses behind the dashboards."
@@ -29,7 +29,7 @@ report_status_group = click.Group(
 @with_appcontext
 def refresh(org_id: int | None, everything: bool) -> None:
     """Bring every school's status facts up to date for today."""
-    today = clock().date()
+    today = local_today()
     session = db.new_session()
     try:
         query = select(Organisation.id).order_by(Organisation.id)

@@ -20,7 +20,7 @@ from cpd_tracker.access import (
 from cpd_tracker.exports import Cell, csv_response, xlsx_response
 from cpd_tracker.forms import BaseForm
 from cpd_tracker.params import int_arg
-from cpd_tracker.registry import clock, get_service
+from cpd_tracker.registry import get_service, local_today
 from cpd_tracker.reports import tables
 from cpd_tracker.reports.compliance_view import (
     ComplianceView,
@@ -111,7 +111,7 @@ def school_page(school_id: int) -> str:
     page = _page_number()
     status = _status()
     report = get_service(ReportService).school(
-        school, clock().date(), _role(), page=page, status=status
+        school, local_today(), _role(), page=page, status=status
     )
     _check_page(report)
     courses = get_service(OverviewService).school_courses(school)
@@ -200,7 +200,7 @@ def school_export(school_id: int, fmt: str, table: str = "compliance") -> Respon
         get_service(DataAccessService).exported(
             school.organisation_id, signed_in().id, f"School {table} {fmt.upper()}", school
         )
-    today = clock().date()
+    today = local_today()
     name = f"{table}-{school.urn}-{today.isoformat()}"
     if table in ENGINE_TABLES:
         compliance = get_service(ComplianceService).school(school, today)
@@ -231,7 +231,7 @@ def school_export(school_id: int, fmt: str, table: str = "compliance") -> Respon
 def trust() -> str:
     user = signed_in()
     filters = trust_filters(user.organisation_id)
-    report = get_service(ReportService).trust(user.organisation_id, clock().date(), filters)
+    report = get_service(ReportService).trust(user.organisation_id, local_today(), filters)
     organisation = get_service(OverviewService).organisation(user.organisation_id)
     return render_template(
         "reports/trust.html",
@@ -254,7 +254,7 @@ def trust() -> str:
 def trust_export(table: str, fmt: str) -> Response:
     """The trust's tables; ``statuses`` is every status row (streamed, whatever the size)."""
     user = signed_in()
-    today = clock().date()
+    today = local_today()
     filters = trust_filters(user.organisation_id)
     service = get_service(ReportService)
     name = f"{table}-trust-{today.isoformat()}"
@@ -290,7 +290,7 @@ def _released(rows: Iterator[T], session: Session) -> Iterator[T]:
 def people() -> str:
     """The people behind one figure of the trust dashboard (a cell, a school, a column)."""
     user = signed_in()
-    today = clock().date()
+    today = local_today()
     filters = trust_filters(user.organisation_id)
     column_id, statuses = drill_down(user.organisation_id)
     service = get_service(ReportService)

@@ -47,6 +47,7 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from cpd_tracker.dates import long_date
 from cpd_tracker.rules.employment import has_left
 
 
@@ -167,27 +168,12 @@ class StatusResult:
 
 # --- Dates ----------------------------------------------------------------------------------
 
-# Spelled out rather than strftime("%B"), which follows the server's locale.
-_MONTH_NAMES = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 _DAY = dt.timedelta(days=1)
 
 
 def uk_date(day: dt.date) -> str:
-    """``day`` as staff in England write it: "1 September 2027"."""
-    return f"{day.day} {_MONTH_NAMES[day.month - 1]} {day.year}"
+    """``day`` as staff in England write it: "1 September 2027" (see cpd_tracker.dates)."""
+    return long_date(day)
 
 
 @functools.lru_cache(maxsize=65536)

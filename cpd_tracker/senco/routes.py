@@ -22,7 +22,7 @@ from cpd_tracker.access import login_required, own_school, signed_in, trust_lead
 from cpd_tracker.exports import Cell, csv_response, xlsx_response
 from cpd_tracker.models import Person, School, SencoQualification
 from cpd_tracker.once import already_sent, sent
-from cpd_tracker.registry import clock, get_service
+from cpd_tracker.registry import get_service, local_today
 from cpd_tracker.rules.senco import SencoState
 from cpd_tracker.senco.forms import (
     FUNDING_LABELS,
@@ -450,7 +450,7 @@ def trust_export(fmt: str) -> Response:
     get_service(DataAccessService).exported(
         user.organisation_id, user.id, f"SENCO table {fmt.upper()}", None
     )
-    name = f"senco-{clock().date().isoformat()}"
+    name = f"senco-{local_today().isoformat()}"
     if fmt == "csv":
         return csv_response(name, HEADER, rows)
     return xlsx_response(name, "SENCOs", HEADER, rows)

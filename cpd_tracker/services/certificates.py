@@ -21,6 +21,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from cpd_tracker.auth import CurrentUser
+from cpd_tracker.dates import local_date
 from cpd_tracker.models import (
     Attempt,
     Completion,
@@ -139,9 +140,9 @@ class CertificateService:
                 if completion.evidence_id
                 else None
             )
-            when = evidence.reviewed_at.date() if evidence and evidence.reviewed_at else None
+            when = local_date(evidence.reviewed_at) if evidence and evidence.reviewed_at else None
             verb = "Certificate verified by"
         else:
-            when = completion.created_at.date() if completion.created_at else None
+            when = local_date(completion.created_at) if completion.created_at else None
             verb = "Recorded by"
         return f"{verb} {name}" + (f" on {when.day} {when:%B %Y}" if when else "")

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from cpd_tracker.dates import local_date
 from cpd_tracker.models import (
     Completion,
     DueRule,
@@ -149,7 +150,7 @@ def requirement_facts(requirement: Requirement) -> RequirementFacts:
         grace_days=requirement.grace_days,
         # A requirement only bites from the day it was introduced: everyone gets its due
         # period from then, whatever their history.
-        introduced_on=requirement.created_at.date(),
+        introduced_on=local_date(requirement.created_at),
         counts_from=current.completions_count_from,
     )
 
@@ -294,7 +295,7 @@ class ComplianceService:
             # A requirement only bites from the day it was introduced: staff who started years
             # earlier are due within its period from then, not overdue since their first day
             # (and ``facts.introduced_on`` gives it to those with lapsed history too).
-            introduced = requirement.created_at.date()
+            introduced = local_date(requirement.created_at)
             for member in staff:
                 if not applies_to(requirement, member.roles):
                     continue

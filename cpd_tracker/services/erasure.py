@@ -38,6 +38,7 @@ from sqlalchemy import Text, cast, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from cpd_tracker.auth import Grant, effective_grants, outranks
+from cpd_tracker.dates import local_date, long_date
 from cpd_tracker.models import (
     AuditEntry,
     CalendarFeed,
@@ -129,14 +130,14 @@ def senco_hold(
     for school, started, ended in appointments:
         if ended is None or ended >= today:
             holds.append(
-                f"their SENCO appointment at {school} (from {started:%d/%m/%Y}) is current"
+                f"their SENCO appointment at {school} (from {long_date(started)}) is current"
             )
             continue
         until = add_years(ended, SENCO_RETENTION_YEARS)
         if until > today:
             holds.append(
-                f"their SENCO appointment at {school} ended on {ended:%d/%m/%Y} and is kept "
-                f"until {until:%d/%m/%Y}"
+                f"their SENCO appointment at {school} ended on {long_date(ended)} and is kept "
+                f"until {long_date(until)}"
             )
     for kind, last in qualifications:
         if last is None:
@@ -145,7 +146,8 @@ def senco_hold(
         until = add_years(last, SENCO_RETENTION_YEARS)
         if until > today:
             holds.append(
-                f"their {kind} record (last dated {last:%d/%m/%Y}) is kept until {until:%d/%m/%Y}"
+                f"their {kind} record (last dated {long_date(last)}) is kept until "
+                f"{long_date(until)}"
             )
     if not holds:
         return None
@@ -212,7 +214,7 @@ class ErasureService:
     def refusal(self, person: Person, today: dt.date) -> str | None:
         """Why erasure is refused now whoever asks (already erased, legal hold), else None."""
         if person.erased_at is not None:
-            return f"This record was already erased on {person.erased_at:%d/%m/%Y}."
+            return f"This record was already erased on {long_date(person.erased_at)}."
         schools = {
             school.id: school.name
             for school in self.session.scalars(
@@ -232,7 +234,7 @@ class ErasureService:
             label = "NPQ for SENCOs" if q.kind.value == "npq_senco" else "NASENCO"
             last = q.completed_on or q.expected_completion_on
             if last is None and q.result.value in ("failed", "withdrawn"):
-                last = q.started_on or q.created_at.date()
+                last = q.started_on or local_date(q.created_at)
             qualifications.append((label, last))
         return senco_hold(appointments, qualifications, today)
 
@@ -378,7 +380,7 @@ class ErasureService:
         """Anonymise ``person``; ``actor`` None is the system (retention). Raises
         ``ErasureRefused`` before writing anything when erasure is not allowed."""
         now = self.clock()
-        refused = self.refusal(person, now.date())
+        refused = self.refusal(person, local_date(now))
         if refused is None and actor is not None:
             refused = self.actor_refusal(person, actor)
         if refused is not None:

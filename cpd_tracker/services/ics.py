@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from icalendar import (
     Calendar,
@@ -25,7 +24,8 @@ from icalendar import (
     vRecur,
 )
 
-LONDON = ZoneInfo("Europe/London")
+from cpd_tracker.dates import LONDON
+
 PRODID = "-//SEND CPD Tracker//Training calendar//EN"
 REFRESH = dt.timedelta(hours=12)
 #: A timed event with no end time lasts this long.

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cpd_tracker.dates import local_date
 from cpd_tracker.models import (
     Attempt,
     Completion,
@@ -71,7 +72,9 @@ class LearningService:
             score_percent=result.percent,
             passed=result.passed,
         )
-        completion = self._complete(person, module, attempt, now.date()) if result.passed else None
+        completion = (
+            self._complete(person, module, attempt, local_date(now)) if result.passed else None
+        )
         return attempt, result, completion
 
     @staticmethod

@@ -5,9 +5,11 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 
+from cpd_tracker.dates import MONTHS
 from cpd_tracker.rules.training import add_months
 
-MONTH_NAMES = calendar.month_name
+#: Indexed by month number (1 = January), spelt out whatever the server's locale.
+MONTH_NAMES = ("", *MONTHS)
 
 
 def month_of(day: dt.date) -> dt.date:

@@ -59,6 +59,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import ResourceClosedError
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
+from cpd_tracker.dates import LONDON, in_london, local_date
 from cpd_tracker.models import (
     Completion,
     Course,
@@ -126,10 +127,11 @@ def roster_pending_key(course_id: int) -> str:
 
 def completion_moment(completed_on: dt.date, created_at: dt.datetime | None) -> dt.datetime:
     """When a completion happened, as the score's timestamp: the moment it was recorded when
-    that was on the day itself (in-tool, INSET on the day), else the start of that day (UTC)."""
-    if created_at is not None and created_at.astimezone(dt.UTC).date() == completed_on:
-        return created_at.astimezone(dt.UTC)
-    return dt.datetime.combine(completed_on, dt.time(0), tzinfo=dt.UTC)
+    that was on the day itself in England (in-tool, INSET on the day), else the start of that
+    day in London; always given in UTC."""
+    if created_at is not None and local_date(created_at) == completed_on:
+        return in_london(created_at).astimezone(dt.UTC)
+    return dt.datetime.combine(completed_on, dt.time(0), tzinfo=LONDON).astimezone(dt.UTC)
 
 
 # ---------------------------------------------------------------- queueing (connection level)

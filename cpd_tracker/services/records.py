@@ -21,11 +21,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, cast
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from cpd_tracker.dates import local_date
 from cpd_tracker.models import (
     Completion,
     CompletionMethod,
@@ -47,8 +47,6 @@ from cpd_tracker.services.compliance import ComplianceService, StaffMember, appl
 from cpd_tracker.services.evidence_notices import EvidenceNotices
 from cpd_tracker.services.evidence_routing import EvidenceRouting
 from cpd_tracker.storage import EvidenceFileError, EvidenceStore, check_upload, safe_file_name
-
-LONDON = ZoneInfo("Europe/London")
 
 #: Deliveries whose provider issues a certificate: evidence for them must include it.
 CERTIFICATE_REQUIRED = frozenset({Delivery.EXTERNAL, Delivery.QUALIFICATION})
@@ -122,11 +120,6 @@ class SchoolEvidence:
     reviewed: list[EvidenceRow]
     #: Waiting, but the viewer sent them: someone else checks them (no tick box).
     own: list[EvidenceRow] = field(default_factory=list)
-
-
-def london_date(moment: dt.datetime) -> dt.date:
-    """The day ``moment`` fell on in England (what a member of staff calls the day they sent it)."""
-    return moment.astimezone(LONDON).date()
 
 
 def hours_problem(hours: Decimal) -> str | None:
@@ -242,7 +235,7 @@ class EvidenceService:
             raise InvalidRecord("Choose one of your schools.")
         module = _active_module(self.session, person.organisation_id, training.module_id)
         problem = hours_problem(training.cpd_hours) or training_date_problem(
-            training.completed_on, self.clock().date()
+            training.completed_on, local_date(self.clock())
         )
         if problem:
             raise InvalidRecord(problem)
@@ -302,7 +295,7 @@ class EvidenceService:
         trust leaders (who get no weekly digest)."""
         if self.notices is None:
             return
-        checkers = EvidenceRouting(self.session).checkers(evidence, self.clock().date())
+        checkers = EvidenceRouting(self.session).checkers(evidence, local_date(self.clock()))
         if school.evidence_notice_at_once or checkers.by_trust:
             self.notices.arrived(evidence, person, school, checkers)
 
@@ -334,7 +327,7 @@ class EvidenceService:
             .limit(1)
         )
         if waiting is not None:
-            sent_on = uk_date(london_date(waiting.created_at))
+            sent_on = uk_date(local_date(waiting.created_at))
             raise AlreadySent(
                 f"You sent “{waiting.course_title}” for {module.title} on {sent_on}, and it "
                 "has not been checked yet, so nothing new was saved. You can send it again "
@@ -383,7 +376,7 @@ class EvidenceService:
         checked_by = None
         if evidence.person_id == viewer_id and evidence.status is EvidenceStatus.PENDING:
             routing = EvidenceRouting(self.session)
-            checked_by = routing.checkers(evidence, self.clock().date()).description
+            checked_by = routing.checkers(evidence, local_date(self.clock())).description
         return EvidenceRow(
             evidence,
             names.get(evidence.person_id, f"Staff member #{evidence.person_id}"),
@@ -434,7 +427,7 @@ class EvidenceService:
             return EvidenceRow(e, names.get(e.person_id, f"Staff member #{e.person_id}"), reviewer)
 
         routing = EvidenceRouting(self.session)
-        today = self.clock().date()
+        today = local_date(self.clock())
         own = [
             replace(row(e), checked_by=routing.checkers(e, today).description)
             for e in pending
@@ -451,7 +444,9 @@ class EvidenceService:
         its school's name; not the viewer's own."""
         waiting = [
             e
-            for e in EvidenceRouting(self.session).for_trust(organisation_id, self.clock().date())
+            for e in EvidenceRouting(self.session).for_trust(
+                organisation_id, local_date(self.clock())
+            )
             if e.person_id != viewer_id
         ]
         names = _names(self.session, [e.person_id for e in waiting])
@@ -690,7 +685,7 @@ class InsetService:
         hours = module.cpd_hours if details.cpd_hours is None else details.cpd_hours
         problem = (
             hours_problem(details.cpd_hours) if details.cpd_hours is not None else None
-        ) or training_date_problem(details.held_on, self.clock().date())
+        ) or training_date_problem(details.held_on, local_date(self.clock()))
         if problem:
             raise InvalidRecord(problem)
         title = details.title.strip()
@@ -786,7 +781,7 @@ class InsetService:
         My training. Nobody is recorded as attending; on the day, recording the session with the
         same training, day and title ticks the attendees into this one (``record``)."""
         module = _active_module(self.session, school.organisation_id, details.module_id)
-        problem = planned_date_problem(details.held_on, self.clock().date())
+        problem = planned_date_problem(details.held_on, local_date(self.clock()))
         if details.cpd_hours is not None:
             problem = hours_problem(details.cpd_hours) or problem
         if problem:
@@ -989,7 +984,7 @@ class PersonRecordService:
         person = self.session.get(Person, person_id)
         if member is None or person is None or person.organisation_id != school.organisation_id:
             return None
-        today = self.clock().date()
+        today = local_date(self.clock())
         report = self.compliance.school(school, today)
         by_id = {r.id: r for r in report.requirements}
         statuses = [
@@ -1104,7 +1099,7 @@ class PersonRecordService:
     ) -> Extension:
         requirement = self._requirement(record, details.requirement_id, granted_by)
         reason = _reason(details.reason)
-        if details.new_due_on <= self.clock().date():
+        if details.new_due_on <= local_date(self.clock()):
             raise InvalidRecord("The new due date must be in the future.")
         # The status rules ignore an extension that does not reach past the date it extends.
         current = next(

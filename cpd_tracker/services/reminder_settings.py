@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from cpd_tracker.dates import local_date
 from cpd_tracker.models import Organisation
 from cpd_tracker.rules.reminders import (
     MAX_LEAD_DAYS,
@@ -40,7 +41,7 @@ class ReminderSettingsService:
         saved = organisation.reminder_pauses
         return ReminderSettings(
             organisation.reminder_lead_days,
-            organisation_pauses(saved, self.clock().date()),
+            organisation_pauses(saved, local_date(self.clock())),
             saved is None,
         )
 

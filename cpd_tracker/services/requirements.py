@@ -37,25 +37,12 @@ from dataclasses import dataclass, field, fields
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from cpd_tracker.dates import MONTHS
 from cpd_tracker.models import DueRule, Module, RecertifyFrom, Requirement, School, StaffRoleKind
 from cpd_tracker.rules.training import add_months
 from cpd_tracker.services.audit import AuditService
 
-#: Spelled out rather than strftime("%B"), which follows the server's locale.
-MONTH_NAMES = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
+MONTH_NAMES = MONTHS
 
 #: Roles a requirement may name (``unassigned`` staff are covered by "all staff").
 ROLE_CHOICES = tuple(r.value for r in StaffRoleKind if r is not StaffRoleKind.UNASSIGNED)

@@ -43,6 +43,7 @@ from typing import Any, Protocol
 from sqlalchemy import ColumnElement, Select, delete, func, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from cpd_tracker.dates import local_date
 from cpd_tracker.models import (
     DataAccessEntry,
     Evidence,
@@ -288,7 +289,7 @@ class RetentionService:
 
     def _plan_leavers(self) -> RuleResult:
         """Leavers past the period, and which of them a legal hold keeps (read only)."""
-        today = self.now().date()
+        today = local_date(self.now())
         cutoff = leavers_cutoff(self.periods, today)
         result = RuleResult(name="leavers", label=RULES["leavers"], cutoff=cutoff, due=0)
         for batch in self._walk_leavers(cutoff):
@@ -300,7 +301,7 @@ class RetentionService:
         return result
 
     def _apply_leavers(self, progress: Progress | None) -> RuleResult:
-        today = self.now().date()
+        today = local_date(self.now())
         cutoff = leavers_cutoff(self.periods, today)
         result = RuleResult(name="leavers", label=RULES["leavers"], cutoff=cutoff, due=0)
         reason = (

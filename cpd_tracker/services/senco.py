@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session, joinedload
 
+from cpd_tracker.dates import local_date
 from cpd_tracker.models import (
     Completion,
     CompletionMethod,
@@ -256,7 +257,7 @@ class SencoService:
         self.clock = clock
 
     def today(self) -> dt.date:
-        return self.clock().date()
+        return local_date(self.clock())
 
     # --- Reading ------------------------------------------------------------------------------
 

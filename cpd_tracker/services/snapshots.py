@@ -50,6 +50,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, func, literal, select
 from sqlalchemy.orm import Session
 
+from cpd_tracker.dates import local_date
 from cpd_tracker.models import Completion, CoverageSnapshot, Module, Requirement, School
 from cpd_tracker.rules.training import Status, add_months
 from cpd_tracker.services.compliance import ComplianceService, coverage_of
@@ -127,7 +128,7 @@ class SnapshotService:
         first run back-fills). ``backfill`` also fills holes before a school's latest final
         month, back to the earliest history; ``replace`` takes every month again.
         """
-        today = self.clock().date()
+        today = local_date(self.clock())
         current = month_of(today)
         if month is not None and month_of(month) > current:
             raise ValueError(f"{month_label(month)} has not started yet.")
@@ -199,7 +200,7 @@ class SnapshotService:
         school = self.session.get(School, job.school_id)
         if school is None:
             raise ValueError(f"There is no school {job.school_id}.")
-        today = self.clock().date()
+        today = local_date(self.clock())
         month = month_of(job.month)
         if month > month_of(today):
             raise ValueError(f"{month_label(month)} has not started yet.")
@@ -293,7 +294,7 @@ class SnapshotService:
     # -- trends -------------------------------------------------------------------------------
 
     def window(self, months: int) -> list[dt.date]:
-        current = month_of(self.clock().date())
+        current = month_of(local_date(self.clock()))
         return months_from(add_months(current, -(months - 1)), current)
 
     def school_trend(
@@ -365,7 +366,7 @@ class SnapshotService:
         """``rows`` with the current month's points counted from the headline's kept counts
         instead of its snapshots (see the module docstring). With no snapshot in the window
         there is no trend to end, and the page says so."""
-        today = self.clock().date()
+        today = local_date(self.clock())
         current = month_of(today)
         if not rows or window[-1] != current:
             return rows

@@ -28,6 +28,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cpd_tracker.auth import Grant, effective_grants, outranks
+from cpd_tracker.dates import local_date
 from cpd_tracker.models import Completion, Person, School, StaffRole, StaffRoleKind
 from cpd_tracker.models.person import blank_to_none, email_key
 from cpd_tracker.rules.employment import has_left
@@ -182,7 +183,7 @@ class StaffService:
         self.cpd_records = cpd_records
 
     def today(self) -> dt.date:
-        return self.clock().date()
+        return local_date(self.clock())
 
     def person_at(self, school: School, person_id: int) -> Person | None:
         """A person of the school's organisation who holds, or held, a role at the school."""

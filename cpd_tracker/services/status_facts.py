@@ -55,6 +55,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 if TYPE_CHECKING:
     from cpd_tracker.services.school_counts import SchoolCounts
 
+from cpd_tracker.dates import local_date
 from cpd_tracker.models import (
     Completion,
     Exemption,
@@ -325,7 +326,7 @@ class StatusFactsService:
                     else requirement.id
                 )
                 # As ComplianceService._assess: a requirement bites from its introduction.
-                introduced = requirement.created_at.date()
+                introduced = local_date(requirement.created_at)
                 for member in staff:
                     if not applies_to(requirement, member.roles):
                         continue
@@ -424,6 +425,10 @@ def mark_stale(
     )
 
 
+#: Pairs named as literals per statement: SQLite refuses a UNION of more than 500 SELECTs.
+_PAIRS_PER_STATEMENT = 400
+
+
 def _mark_people(session: Session, people: set[int], pairs: set[tuple[int, int]]) -> None:
     """``report_status_person`` rows for each of ``people`` at their schools and for
     ``pairs``, at schools whose facts have been computed (any other is computed whole)."""
@@ -439,9 +444,22 @@ def _mark_people(session: Session, people: set[int], pairs: set[tuple[int, int]]
                 ReportStatus.person_id.in_(people)
             )
         )
-    for school_id, person_id in sorted(pairs):
-        found.append(select(literal(school_id, Integer), literal(person_id, Integer)))
-    each = union(*found).subquery("each")
+    if found:
+        _insert_marks(session, found)
+    ordered = sorted(pairs)
+    for start in range(0, len(ordered), _PAIRS_PER_STATEMENT):
+        _insert_marks(
+            session,
+            [
+                select(literal(school_id, Integer), literal(person_id, Integer))
+                for school_id, person_id in ordered[start : start + _PAIRS_PER_STATEMENT]
+            ],
+        )
+
+
+def _insert_marks(session: Session, found: list[Any]) -> None:
+    rows: Any = union(*found) if len(found) > 1 else found[0]
+    each = rows.subquery("each")
     computed = (
         select(each.c[0], each.c[1])
         .join(ReportStatusSchool, ReportStatusSchool.school_id == each.c[0])

@@ -22,6 +22,7 @@ from typing import IO, Any
 from sqlalchemy import Text, cast, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from cpd_tracker.dates import in_london, iso_datetime, local_date
 from cpd_tracker.exports import Cell, csv_lines
 from cpd_tracker.models import (
     Attempt,
@@ -55,7 +56,8 @@ Subject access export
 =====================
 
 Everything the SEND CPD Tracker held about person #{id} in {organisation} on {made}.
-Made by person #{actor}. Dates are YYYY-MM-DD; times are UTC.
+Made by person #{actor}. Dates are YYYY-MM-DD; times are London time (GMT or BST)
+with their offset.
 
 person.json              who they are: names, e-mail, staff number, start and leaving
                          dates, staff roles at each school, permissions in the tool, the
@@ -92,6 +94,8 @@ class SubjectAccessExport:
 
 
 def _iso(value: dt.date | dt.datetime | None) -> str | None:
+    if isinstance(value, dt.datetime):
+        return in_london(value).isoformat()
     return None if value is None else value.isoformat()
 
 
@@ -132,7 +136,7 @@ class SubjectAccessService:
                     README.format(
                         id=person.id,
                         organisation=person.organisation.name,
-                        made=now.strftime("%Y-%m-%d %H:%M UTC"),
+                        made=iso_datetime(now),
                         actor=actor.id,
                     ).encode("utf-8"),
                 )
@@ -140,7 +144,7 @@ class SubjectAccessService:
                     "person.json",
                     json.dumps(self._person(person), indent=2, ensure_ascii=False).encode(),
                 )
-                self._training(person, now.date(), put)
+                self._training(person, local_date(now), put)
                 put("training/place_requests.csv", self._place_requests(person))
                 self._senco(person, put)
                 put("audit.csv", self._audit(person))
@@ -162,7 +166,7 @@ class SubjectAccessService:
         )
         self.session.flush()
         return SubjectAccessExport(
-            handle, f"subject-access-{person.id}-{now.date().isoformat()}.zip", tuple(parts)
+            handle, f"subject-access-{person.id}-{local_date(now).isoformat()}.zip", tuple(parts)
         )
 
     # -- parts ---------------------------------------------------------------------------------

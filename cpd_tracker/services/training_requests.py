@@ -15,13 +15,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from cpd_tracker.dates import local_date
 from cpd_tracker.models import (
     Attempt,
     InsetSession,
@@ -37,7 +37,6 @@ from cpd_tracker.rules.how_to_complete import HowToComplete, RequestFacts, Way, 
 from cpd_tracker.rules.training import StatusResult, uk_date
 from cpd_tracker.services.audit import AuditService
 
-LONDON = ZoneInfo("Europe/London")
 MAX_NOTE = 1000
 #: How many decided requests the CPD lead's page lists under the waiting ones.
 RECENT_DECIDED = 50
@@ -55,16 +54,12 @@ class RequestRefused(ValueError):
     """Why this request or decision cannot be made, in words for the page."""
 
 
-def london_day(moment: dt.datetime) -> dt.date:
-    return moment.astimezone(LONDON).date()
-
-
 def facts_of(request: TrainingRequest) -> RequestFacts:
     purchase = request.purchase
     return RequestFacts(
         status=request.status.value,
-        asked_on=london_day(request.created_at),
-        decided_on=london_day(request.decided_at) if request.decided_at else None,
+        asked_on=local_date(request.created_at),
+        decided_on=local_date(request.decided_at) if request.decided_at else None,
         note=request.note,
         booked_for=purchase.delivered_on if purchase is not None else None,
     )
@@ -375,7 +370,7 @@ class TrainingRequestService:
             status=request.status.value,
             training=title,
             school=request.school.name,
-            asked_on=uk_date(london_day(request.created_at)),
+            asked_on=uk_date(local_date(request.created_at)),
             note=request.note,
             booked_for=uk_date(booked_for) if booked_for else "",
             provider=request.module.provider or "",

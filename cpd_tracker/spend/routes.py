@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from cpd_tracker.access import launch_course
+from cpd_tracker.dates import long_date
 from cpd_tracker.exports import csv_response, xlsx_response
 from cpd_tracker.forms import BaseForm
 from cpd_tracker.manage.forms import add_error
@@ -25,7 +25,7 @@ from cpd_tracker.models import FundingSource, Purchase, TrainingRequest
 from cpd_tracker.once import already_sent, sent
 from cpd_tracker.params import choice_arg, id_arg, int_arg
 from cpd_tracker.places.routes import decidable
-from cpd_tracker.registry import clock, get_service
+from cpd_tracker.registry import get_service, local_today
 from cpd_tracker.rules.money import (
     RECOVERY_LABELS,
     ShareBasis,
@@ -74,12 +74,11 @@ bp.add_app_template_filter(lambda v: FUNDING_LABELS.get(str(v), str(v)), "fundin
 bp.add_app_template_filter(vat_rate_text, "vat_rate")
 bp.add_app_template_filter(lambda v: RECOVERY_LABELS[VatRecovery(v)], "vat_recovery")
 
-LONDON = ZoneInfo("Europe/London")
 FORMATS = ("csv", "xlsx")
 
 
 def _today() -> dt.date:
-    return clock().astimezone(LONDON).date()
+    return local_today()
 
 
 def _formdata() -> Any:
@@ -430,7 +429,7 @@ def _delegate_form(purchase: Purchase) -> DelegateForm:
         (str(p.id), p.display_name) for p, _ in people if p.id not in named
     ]
     form.completion_id.choices = [("", "None recorded yet")] + [
-        (str(c.id), f"{p.display_name}: completed {c.completed_on:%d/%m/%Y}")
+        (str(c.id), f"{p.display_name}: completed {long_date(c.completed_on)}")
         for p, completions in people
         for c in completions
     ]

@@ -25,7 +25,7 @@ from cpd_tracker.access import login_required, own_school, signed_in
 from cpd_tracker.exports import csv_response, xlsx_response
 from cpd_tracker.models import Person, School
 from cpd_tracker.once import already_sent, sent
-from cpd_tracker.registry import clock, get_service
+from cpd_tracker.registry import get_service, local_today
 from cpd_tracker.services.cpd_record import CpdRecordService, record_table
 from cpd_tracker.services.data_access import DataAccessService, school_label
 from cpd_tracker.services.erasure import ErasureService
@@ -103,7 +103,7 @@ def erase(school_id: int, person_id: int) -> BaseResponse:
     service = get_service(ErasureService)
     form = ErasureForm(request.form if request.method == "POST" else None)
     not_yours = service.actor_refusal(person, user.person)
-    hold = service.refusal(person, clock().date())
+    hold = service.refusal(person, local_today())
     status = 403 if not_yours else 200
     if request.method == "POST":
         if form.validate():
@@ -170,7 +170,7 @@ def my_cpd_record() -> str:
         "staff/cpd_record.html",
         record=get_service(CpdRecordService).record(user.person),
         person=user.person,
-        today=clock().date(),
+        today=local_today(),
     )
 
 
@@ -179,7 +179,7 @@ def my_cpd_record() -> str:
 def my_cpd_record_export(fmt: str) -> Response:
     user = signed_in()
     header, rows = record_table(get_service(CpdRecordService).record(user.person))
-    name = f"cpd-record-{clock().date().isoformat()}"
+    name = f"cpd-record-{local_today().isoformat()}"
     if fmt == "csv":
         return csv_response(name, header, rows)
     return xlsx_response(name, "CPD record", header, rows)

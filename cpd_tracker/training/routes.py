@@ -11,14 +11,14 @@ from cpd_tracker.access import login_required, signed_in
 from cpd_tracker.models import Delivery, Module, Question, QuestionOption
 from cpd_tracker.once import already_sent, remember
 from cpd_tracker.places.forms import AskForm
-from cpd_tracker.registry import clock, get_service
+from cpd_tracker.registry import get_service, local_today
 from cpd_tracker.rules.knowledge_check import Paper, draw, single_answer, to_revisit
 from cpd_tracker.services.catalogue import CatalogueService
 from cpd_tracker.services.compliance import ComplianceService
 from cpd_tracker.services.learning import LearningService
 from cpd_tracker.services.overview import OverviewService
-from cpd_tracker.services.records import EvidenceService, london_date
-from cpd_tracker.services.training_requests import TrainingRequestService, london_day
+from cpd_tracker.services.records import EvidenceService
+from cpd_tracker.services.training_requests import TrainingRequestService
 from cpd_tracker.training.forms import KnowledgeCheckForm
 from cpd_tracker.training.paper import seal, unseal
 
@@ -33,7 +33,7 @@ _RANDOM = secrets.SystemRandom()
 def my_training() -> str:
     user = signed_in()
     overview = get_service(OverviewService)
-    today = london_day(clock())
+    today = local_today()
     statuses = get_service(ComplianceService).for_person(user.person, today)
     ways = get_service(TrainingRequestService).how(user.person, statuses, today)
     return render_template(
@@ -46,7 +46,6 @@ def my_training() -> str:
         ask_forms={rid: AskForm() for rid, how in ways.items() if how.may_ask},
         activity=overview.recent_activity(user.person),
         evidence=get_service(EvidenceService).latest_by_module(user.person),
-        london_date=london_date,
     )
 
 

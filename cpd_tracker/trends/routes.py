@@ -9,7 +9,7 @@ from cpd_tracker.access import login_required, own_school, signed_in, trust_lead
 from cpd_tracker.exports import csv_response, xlsx_response
 from cpd_tracker.models import School
 from cpd_tracker.params import choice_arg
-from cpd_tracker.registry import clock, get_service
+from cpd_tracker.registry import get_service, local_today
 from cpd_tracker.services.overview import OverviewService
 from cpd_tracker.services.snapshots import SnapshotService
 from cpd_tracker.services.trends import DEFAULT_WINDOW, WINDOWS, Trend
@@ -35,7 +35,7 @@ def _trust_trend() -> Trend:
 
 
 def _download(trend: Trend, name: str, fmt: str) -> Response:
-    filename = f"trend-{name}-{clock().date().isoformat()}"
+    filename = f"trend-{name}-{local_today().isoformat()}"
     if fmt == "csv":
         return csv_response(filename, tables.header(trend), tables.rows(trend))
     return xlsx_response(filename, "Trend", tables.header(trend), tables.rows(trend))

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from cpd_tracker.dates import long_date
 from cpd_tracker.services.imports.csvfile import (
     Column,
     FileProblem,
@@ -261,7 +262,7 @@ def plan_completions(
         problems: list[str] = []
         if row.completed_on > today:
             problems.append(
-                f"completion date {row.completed_on:%d/%m/%Y} is in the future: only training "
+                f"completion date {long_date(row.completed_on)} is in the future: only training "
                 "already completed can be imported"
             )
         module = catalogue.find(row.module)

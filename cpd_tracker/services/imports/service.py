@@ -31,12 +31,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import CursorResult, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from cpd_tracker.dates import local_date
 from cpd_tracker.models import (
     AuditEntry,
     Completion,
@@ -72,7 +72,6 @@ from cpd_tracker.services.imports.staff import (
 )
 
 #: Schools are in England: "today" (for dates in the future) is today in London, not in UTC.
-LONDON = ZoneInfo("Europe/London")
 
 Plan = StaffPlan | CompletionPlan
 
@@ -140,7 +139,7 @@ class ImportService:
         self.clock = clock
 
     def today(self) -> dt.date:
-        return self.clock().astimezone(LONDON).date()
+        return local_date(self.clock())
 
     # -- organisations and schools --------------------------------------------------------
 

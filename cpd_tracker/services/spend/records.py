@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
+from cpd_tracker.dates import long_date
 from cpd_tracker.models import (
     Completion,
     DiscountRule,
@@ -628,7 +629,8 @@ class SpendService:
         if existing is not None:
             raise SpendError(
                 f"Finance reference {reference} is already on the purchase of {existing.title} "
-                f"on {existing.purchased_on:%d/%m/%Y} ({money.money_text(existing.total_pence)}). "
+                f"on {long_date(existing.purchased_on)} "
+                f"({money.money_text(existing.total_pence)}). "
                 "Open that purchase to change it, or check the reference.",
                 "reference",
             )

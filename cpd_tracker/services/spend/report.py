@@ -18,6 +18,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from cpd_tracker.dates import long_date
 from cpd_tracker.models import FundingSource, Membership, Person, Purchase, School, StaffRole
 from cpd_tracker.rules.money import (
     MembershipValue,
@@ -41,7 +42,8 @@ from cpd_tracker.services.compliance import VALID, ComplianceService
 from cpd_tracker.services.employed import employed_sql
 from cpd_tracker.services.spend.records import SpendService
 
-Cell = str | int
+#: A date stays a date, so the downloads keep it as one; pages write it with date_uk.
+Cell = str | int | dt.date
 
 FUNDING_LABELS = {
     FundingSource.SCHOOL_BUDGET.value: "School budget",
@@ -304,7 +306,7 @@ class SpendReportService:
             rows.append(
                 [
                     m.name,
-                    f"{m.starts_on:%d/%m/%Y} to {m.ends_on:%d/%m/%Y}",
+                    f"{long_date(m.starts_on)} to {long_date(m.ends_on)}",
                     money_text(m.fee_pence),
                     money_text(in_year.get(window, 0)),
                     money_text(value.discounts),
@@ -416,7 +418,7 @@ class SpendReportService:
                 "Delegates booked",
                 "Delegates trained",
                 "Cost per delegate trained",
-                f"Staff compliant on {as_of:%d/%m/%Y}",
+                f"Staff compliant on {long_date(as_of)}",
                 "Cost per compliant",
             ],
             rows,
@@ -425,7 +427,7 @@ class SpendReportService:
             note=f"The year's cost to the school of each required training (after discount, "
             f"net of recoverable VAT, with supply cover and travel; DfE- and grant-funded "
             f"training left out), over the delegates whose completion is linked to the "
-            f"purchase, and over the staff compliant with it on {as_of:%d/%m/%Y}, the end of "
+            f"purchase, and over the staff compliant with it on {long_date(as_of)}, the end of "
             f"{window.label} (or today while it runs).",
         )
 
@@ -525,7 +527,7 @@ class SpendReportService:
             f"Trust-central training this year{total} shared "
             f"{BASIS_LABELS[basis.value].lower()}; trust memberships' fees for the part of "
             f"their year in {window.label}, each shared as the membership says. Staff are "
-            f"those on the list on {as_of:%d/%m/%Y}; pupils as entered in Settings."
+            f"those on the list on {long_date(as_of)}; pupils as entered in Settings."
         ]
         if shares is None:
             notes.append(
@@ -631,8 +633,8 @@ def purchases_table(purchases: Iterable[Purchase]) -> Table:
         per = divide(cost.total, p.delegates)
         rows.append(
             [
-                p.purchased_on.strftime("%d/%m/%Y"),
-                "" if p.delivered_on is None else p.delivered_on.strftime("%d/%m/%Y"),
+                p.purchased_on,
+                "" if p.delivered_on is None else p.delivered_on,
                 p.school.name if p.school else CENTRAL,
                 p.provider.name,
                 p.title,

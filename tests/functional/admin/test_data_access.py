@@ -297,7 +297,7 @@ def test_the_log_downloads_as_csv_and_xlsx_and_the_download_is_logged(world: Wor
     client = world.client("trust")
     body = client.get("/admin/data-access.csv?from=2026-11-01&to=2026-11-30").get_data(as_text=True)
     lines = body.lstrip("\ufeff").splitlines()
-    assert lines[0] == "When (UTC),Who,What they did,Whose data,What"
+    assert lines[0] == "When (London time),Who,What they did,Whose data,What"
     assert len(lines) == 4
     assert "Trust statuses CSV, every school" in lines[1]
     assert "Several people" in lines[1]

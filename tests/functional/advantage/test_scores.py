@@ -217,7 +217,8 @@ def test_a_bulk_import_of_completions_posts_scores(app: Flask, lms: Lms, clock: 
     run_outbox(app)
     (score,) = lms.gradebook.scores
     # A completion recorded later than its day is dated at the start of that day.
-    assert score.body["timestamp"] == "2024-09-02T00:00:00.000+00:00"
+    # Midnight in London (BST) on the day it was completed.
+    assert score.body["timestamp"] == "2024-09-01T23:00:00.000+00:00"
 
 
 def test_a_completion_that_rolls_back_queues_nothing(
@@ -310,7 +311,8 @@ def test_a_command_line_import_posts_scores(
     assert outbox.exit_code == 0, outbox.output
     assert outbox.stdout == "Done 1 job.\n"
     (score,) = lms.gradebook.scores
-    assert score.body["timestamp"] == "2024-09-02T00:00:00.000+00:00"
+    # Midnight in London (BST) on the day it was completed.
+    assert score.body["timestamp"] == "2024-09-01T23:00:00.000+00:00"
 
 
 def test_verified_evidence_posts_a_score(app: Flask, lms: Lms, clock: FakeClock) -> None:

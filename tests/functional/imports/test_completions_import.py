@@ -128,7 +128,7 @@ def test_bad_completion_rows_change_nothing(app: Flask, sign_in: SignIn, org_id:
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "module &#39;Makaton&#39; is not in your organisation&#39;s catalogue" in html
-    assert f"completion date {soon:%d/%m/%Y} is in the future" in html
+    assert f"completion date {soon.day} {soon:%B %Y} is in the future" in html
     assert "staff number S00002 is not on the staff list of Alder Primary" in html
     assert counts(app) == before
 

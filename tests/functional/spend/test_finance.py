@@ -145,7 +145,7 @@ def test_a_purchase_counts_in_the_year_it_is_delivered_in_either_calendar(
     assert "Training spend 2026/27" in page
     assert "calendar=financial" in page  # downloads keep the calendar
     listing = leader.get("/spend/purchases?year=2026&calendar=financial").get_data(as_text=True)
-    assert "02/04/2026" in listing  # shown by the day it is delivered
+    assert "2 April 2026" in listing  # shown by the day it is delivered
     assert "Purchases 2026/27" in listing
 
 
@@ -380,7 +380,7 @@ def test_staff_shares_use_the_years_own_staff_not_todays(
     html = sign_in("admin").get("/spend/report?year=2024&basis=staff").get_data(as_text=True)
     rows = {r[0]: r for r in table_cells(html, "apportionment")}
     assert rows["Alder Primary"][2] == "1"
-    assert "Staff are those on the list on 31/08/2025" in html
+    assert "Staff are those on the list on 31 August 2025" in html
 
 
 def test_the_trusts_nominal_code_beside_the_cfr_code(

@@ -48,7 +48,7 @@ def test_worked_example_breaks_even_at_7500_on_the_page(
     assert rows == [
         [
             "nasen full membership",
-            "01/09/2025 to 31/08/2026",
+            "1 September 2025 to 31 August 2026",
             "£1,500.00",
             "£1,500.00",
             "£600.00",

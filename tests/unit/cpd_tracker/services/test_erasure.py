@@ -87,7 +87,7 @@ def test_an_ended_appointment_holds_for_six_years_then_not() -> None:
     ended = dt.date(2021, 8, 31)
     held = senco_hold([("Alder", dt.date(2018, 9, 1), ended)], [], TODAY)
     assert held is not None
-    assert "31/08/2027" in held
+    assert "31 August 2027" in held
     assert senco_hold([("Alder", dt.date(2010, 9, 1), dt.date(2020, 12, 6))], [], TODAY) is None
     # The last day of retention is the day before the anniversary.
     assert senco_hold([("A", dt.date(2010, 1, 1), dt.date(2020, 12, 7))], [], TODAY) is None

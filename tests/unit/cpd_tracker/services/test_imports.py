@@ -867,7 +867,7 @@ def test_already_recorded_and_repeated_rows_are_skipped_not_errors() -> None:
     [
         ({"module": "Makaton"}, "module 'Makaton' is not in your organisation's catalogue"),
         ({"module": ""}, "module is empty"),
-        ({"completed_on": "16/01/2025"}, "completion date 16/01/2025 is in the future"),
+        ({"completed_on": "16/01/2025"}, "completion date 16 January 2025 is in the future"),
         ({"completed_on": ""}, "completion date is empty"),
         ({"completed_on": "1/2/25"}, "completion date '1/2/25' has a two-digit year"),
         ({"hours": "two"}, "CPD hours 'two' is not a number"),
