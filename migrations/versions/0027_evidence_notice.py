@@ -1,10 +1,10 @@
 """A school's CPD leads may hear of evidence as soon as it arrives (issue 17)
 
 ``school.evidence_notice_at_once``: off for every existing school (the weekly digest, as
-before). Numbered 0024 as allotted, but it follows 0028: 0025, 0026 and 0028 landed first.
+before).
 
-Revision ID: 0024
-Revises: 0028
+Revision ID: 0027
+Revises: 0026
 Create Date: 2026-12-07 10:00:00
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0024"
-down_revision = "0028"
+revision = "0027"
+down_revision = "0026"
 branch_labels = None
 depends_on = None
 

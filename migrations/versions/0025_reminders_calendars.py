@@ -5,8 +5,8 @@
 ``inset_session.starts_at``/``ends_at`` (optional times, NULL for existing sessions);
 ``calendar_feed``: the secret token of a person's or a school's calendar feed.
 
-Revision ID: 0026
-Revises: 0025
+Revision ID: 0025
+Revises: 0024
 Create Date: 2026-12-07 09:30:00
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0026"
-down_revision = "0025"
+revision = "0025"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 

@@ -5,8 +5,8 @@ changed (a completion, an exemption, an extension, a role, a start or leaving da
 read recomputes that person's rows at the school and recounts it, instead of recomputing every
 person in the school. Empty after the upgrade (nothing is pending).
 
-Revision ID: 0028
-Revises: 0026
+Revision ID: 0026
+Revises: 0025
 Create Date: 2026-12-07 09:10:00
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0028"
-down_revision = "0026"
+revision = "0026"
+down_revision = "0025"
 branch_labels = None
 depends_on = None
 
