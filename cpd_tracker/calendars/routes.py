@@ -1,5 +1,6 @@
-"""Calendar feeds (issue 17): ``/calendar/<token>.ics`` for calendar apps (no sign-in: the
-secret token is the key), and the pages that show a person or a CPD lead their feed's address
+"""Calendar feeds (issue 17): ``/calendar.ics?key=<token>`` for calendar apps (no sign-in: the
+secret token is the key; in the query string, which no access log writes, like the launch
+token), and the pages that show a person or a CPD lead their feed's address
 with subscribing instructions and a button for a new address (the old one stops working)."""
 
 from __future__ import annotations
@@ -25,19 +26,19 @@ INCOMPLETE = "That request was not complete. Reload the page and try again."
 def feed_url(feed: CalendarFeed) -> str:
     """The address to subscribe to. ``url_for``, not ``tool_url``: the launch token must never
     ride along into a calendar app."""
-    return tool_base_url() + url_for("calendars.feed", token=feed.token)
+    return tool_base_url() + url_for("calendars.feed", key=feed.token)
 
 
 def webcal_url(feed: CalendarFeed) -> str:
     """The same address as ``webcal://``: one click opens the calendar app to subscribe."""
     parts = urlsplit(feed_url(feed))
-    return f"webcal://{parts.netloc}{parts.path}"
+    return f"webcal://{parts.netloc}{parts.path}?{parts.query}"
 
 
-@bp.get("/calendar/<token>.ics")
-def feed(token: str) -> Response:
+@bp.get("/calendar.ics")
+def feed() -> Response:
     service = get_service(CalendarService)
-    found = service.by_token(token)
+    found = service.by_token(request.args.get("key", ""))
     body = None if found is None else service.render(found, local_today())
     if body is None:
         abort(404)
