@@ -314,8 +314,36 @@ class BulkReviewForm(BaseForm):
             raise ValidationError("Enter the reason for rejecting, so staff know what to do.")
 
 
-class InsetPlanForm(BaseForm):
+class _SessionForm(BaseForm):
+    """What a planned and a held INSET session share: the day they are judged on, the date's
+    rule (``date_problem``: after today for a plan, not after today for a record) and hours."""
+
+    def date_problem(self, day: dt.date) -> str | None:
+        raise NotImplementedError
+
+    def __init__(self, formdata: Any = None, *, today: dt.date, **kwargs: Any) -> None:
+        super().__init__(formdata, **kwargs)
+        self.today = today
+
+    def validate_held_on(self, field: Field) -> None:
+        _required(field, "Enter the date of the session.")
+        problem = self.date_problem(field.data)
+        if problem:
+            raise ValidationError(problem)
+
+    def validate_cpd_hours(self, field: Field) -> None:
+        _after_field_errors(field)
+        if field.data is not None:
+            problem = hours_problem(field.data)
+            if problem:
+                raise ValidationError(problem)
+
+
+class InsetPlanForm(_SessionForm):
     """An INSET session on a day to come: no attendees yet (issue 17)."""
+
+    def date_problem(self, day: dt.date) -> str | None:
+        return planned_date_problem(day, self.today)
 
     module_id = ChoiceField(
         "Which training will the session cover?",
@@ -339,25 +367,11 @@ class InsetPlanForm(BaseForm):
         description="Leave blank to use the training's usual hours.",
     )
 
-    def __init__(self, formdata: Any = None, *, today: dt.date, **kwargs: Any) -> None:
-        super().__init__(formdata, **kwargs)
-        self.today = today
 
-    def validate_held_on(self, field: Field) -> None:
-        _required(field, "Enter the date of the session.")
-        problem = planned_date_problem(field.data, self.today)
-        if problem:
-            raise ValidationError(problem)
+class InsetForm(_SessionForm):
+    def date_problem(self, day: dt.date) -> str | None:
+        return training_date_problem(day, self.today)
 
-    def validate_cpd_hours(self, field: Field) -> None:
-        _after_field_errors(field)
-        if field.data is not None:
-            problem = hours_problem(field.data)
-            if problem:
-                raise ValidationError(problem)
-
-
-class InsetForm(BaseForm):
     module_id = ChoiceField(
         "Which training was the session?",
         message="Select the training the session covered.",
@@ -394,23 +408,6 @@ class InsetForm(BaseForm):
         message="Someone you selected is not on this school's staff list. Reload the page and "
         "try again.",
     )
-
-    def __init__(self, formdata: Any = None, *, today: dt.date, **kwargs: Any) -> None:
-        super().__init__(formdata, **kwargs)
-        self.today = today
-
-    def validate_held_on(self, field: Field) -> None:
-        _required(field, "Enter the date of the session.")
-        problem = training_date_problem(field.data, self.today)
-        if problem:
-            raise ValidationError(problem)
-
-    def validate_cpd_hours(self, field: Field) -> None:
-        _after_field_errors(field)
-        if field.data is not None:
-            problem = hours_problem(field.data)
-            if problem:
-                raise ValidationError(problem)
 
     def validate_ends_at(self, field: Field) -> None:
         _after_field_errors(field)
