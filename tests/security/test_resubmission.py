@@ -89,7 +89,7 @@ def test_a_finance_reference_names_one_purchase(app: Flask, org_id: int, sign_in
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert "Finance reference INV-1042 is already on the purchase of Autism good practice" in html
-    assert "on 01/10/2025" in html
+    assert "on 1 October 2025" in html
     assert count(app, Purchase) == 1
     # Another reference, or none, is a purchase of its own.
     for reference in ("INV-1043", ""):
