@@ -4,6 +4,7 @@ when ``TEST_DATABASE_URL`` is set), its test client, and a fake network for outb
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy.exc import OperationalError
 
 from cpd_tracker import create_app, migrate
 from cpd_tracker.config import normalise_database_url
@@ -68,17 +70,32 @@ def _drop_everything(engine: Engine) -> None:
             connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
 
+def _truncate(engine: Engine, attempts: int = 5) -> None:
+    """TRUNCATE every table. Servers a test started in other processes (tests/functional/
+    operations: two hosts, workers) may still be reading when it runs: PostgreSQL then ends
+    one side with a deadlock, and the truncation is simply tried again."""
+    names = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    for attempt in range(attempts):
+        try:
+            with engine.begin() as connection:
+                connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            return
+        except OperationalError as exc:
+            if "deadlock detected" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+
+
 def _empty_tables(engine: Engine) -> None:
+    if engine.dialect.name == "postgresql":
+        _truncate(engine)
+        return
     with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            names = ", ".join(t.name for t in Base.metadata.sorted_tables)
-            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            # Checked at commit, when every table is empty: registrations name invitations,
-            # which name people, who name registrations (a cycle no delete order breaks).
-            connection.execute(text("PRAGMA defer_foreign_keys = ON"))
-            for table in reversed(Base.metadata.sorted_tables):
-                connection.execute(table.delete())
+        # Checked at commit, when every table is empty: registrations name invitations,
+        # which name people, who name registrations (a cycle no delete order breaks).
+        connection.execute(text("PRAGMA defer_foreign_keys = ON"))
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
 
 
 @pytest.fixture
