@@ -77,6 +77,11 @@ class Membership(Base):
     #: Inclusive: a year from 1 September 2025 ends on 31 August 2026.
     ends_on: Mapped[dt.date]
     share_basis: Mapped[ShareBasis] = mapped_column(_enum(ShareBasis), default=ShareBasis.PUPILS)
+    #: The CFR code the fee is booked to: E09 (staff development and training) unless the
+    #: trust books it elsewhere; the finance totals by code include it.
+    finance_code: Mapped[str] = mapped_column(String(10), default="E09")
+    #: The trust's own nominal (ledger) code for the fee, beside the CFR code; "" when not given.
+    nominal_code: Mapped[str] = mapped_column(String(30), default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     provider: Mapped[Provider] = relationship()

@@ -179,9 +179,30 @@ class MembershipForm(BaseForm):
         validate_choice=False,
         validators=[InputRequired(message="Choose how the fee is shared")],
     )
+    finance_code = RadioField(
+        "Finance code of the fee",
+        choices=lambda: [
+            ("E09", "E09 staff development and training"),
+            ("E27", "E27 bought-in professional services"),
+        ],
+        default="E09",
+        validate_choice=False,
+        description="The CFR code the fee is booked to. The spend report's totals by "
+        "finance code include the fee, for the part of its year in the year reported.",
+    )
+    nominal_code = StringField(
+        "Trust nominal code of the fee (optional)",
+        filters=[_stripped],
+        description="Your trust's own ledger code for it, if it uses one.",
+        validators=[Length(max=30, message="The nominal code must be 30 characters or fewer")],
+    )
 
     def validate_share_basis(self, field: Field) -> None:
         _one_of(field, BASIS_LABELS, "Choose how the fee is shared among schools")
+
+    def validate_finance_code(self, field: Field) -> None:
+        if field.data not in FINANCE_CODES:
+            raise StopValidation("Choose E09 or E27")
 
     def validate_starts_on(self, field: Field) -> None:
         if field.data is None:

@@ -136,6 +136,8 @@ def _membership_form(membership: Any) -> MembershipForm:
         form.starts_on.data = membership.starts_on
         form.ends_on.data = membership.ends_on
         form.share_basis.data = membership.share_basis.value
+        form.finance_code.data = membership.finance_code
+        form.nominal_code.data = membership.nominal_code
     return form
 
 
@@ -180,6 +182,8 @@ def _membership_details(form: MembershipForm) -> MembershipDetails:
         starts_on=form.starts_on.data,
         ends_on=form.ends_on.data,
         share_basis=ShareBasis(form.share_basis.data),
+        finance_code=form.finance_code.data or "E09",
+        nominal_code=form.nominal_code.data or "",
     )
 
 

@@ -64,6 +64,10 @@ class MembershipDetails:
     starts_on: dt.date
     ends_on: dt.date
     share_basis: ShareBasis
+    #: The CFR code the fee is booked to (E09 unless the trust books it elsewhere).
+    finance_code: str = "E09"
+    #: The trust's own nominal (ledger) code for the fee; "" when not given.
+    nominal_code: str = ""
 
 
 @dataclass(frozen=True)
@@ -319,6 +323,10 @@ class SpendService:
             s.id for s in self.schools(organisation_id)
         }:
             raise SpendError("Choose a school of your organisation", "school_id")
+        if details.finance_code not in FINANCE_CODES:
+            raise SpendError("Choose E09 or E27", "finance_code")
+        if len(details.nominal_code) > 30:
+            raise SpendError("The nominal code must be 30 characters or fewer", "nominal_code")
         created = membership is None
         if membership is None:
             membership = Membership(organisation_id=organisation_id, created_at=self.clock())
@@ -330,6 +338,8 @@ class SpendService:
         membership.starts_on = details.starts_on
         membership.ends_on = details.ends_on
         membership.share_basis = details.share_basis
+        membership.finance_code = details.finance_code
+        membership.nominal_code = details.nominal_code
         self.session.flush()
         self.audit.record(
             "membership.created" if created else "membership.changed",
@@ -342,6 +352,8 @@ class SpendService:
             ends_on=details.ends_on.isoformat(),
             school_id=details.school_id,
             share_basis=details.share_basis.value,
+            finance_code=details.finance_code,
+            nominal_code=details.nominal_code,
         )
         return membership
 

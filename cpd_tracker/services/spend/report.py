@@ -256,7 +256,7 @@ class SpendReportService:
                 purchases,
                 lambda p: FUNDING_LABELS[p.funding_source.value],
             ),
-            self._finance_codes(purchases),
+            self._finance_codes(scope, purchases, window),
             self._memberships(scope, window),
             self._cost_per_compliant(scope, purchases, window, today),
             self._apportionment(scope, window, today, basis),
@@ -265,30 +265,45 @@ class SpendReportService:
 
     # -- finance codes --------------------------------------------------------------------
 
-    @staticmethod
-    def _finance_codes(purchases: Iterable[Purchase]) -> Table:
+    def _finance_codes(
+        self, scope: Scope, purchases: Iterable[Purchase], window: YearWindow
+    ) -> Table:
+        """Amounts by (CFR code, nominal code): the training and travel of each purchase, its
+        supply cover under E02 or E26, and the membership fees in scope for the part of their
+        year that falls in ``window`` (as in "Membership value")."""
         codes: dict[tuple[str, str], int] = defaultdict(int)
+        fees: dict[tuple[str, str], int] = defaultdict(int)
         for p in purchases:
             codes[(p.finance_code, p.nominal_code)] += p.cost.training + p.travel_pence
             if p.supply_pence:
                 codes[(p.supply_code or "Supply (no code)", "")] += p.supply_pence
+        for m in self.records.memberships(scope.organisation_id, scope.school_ids):
+            fee = spread_by_days(m.fee_pence, m.starts_on, m.ends_on, window.kind).get(window, 0)
+            if fee:
+                codes[(m.finance_code, m.nominal_code)] += fee
+                fees[(m.finance_code, m.nominal_code)] += fee
         rows: list[list[Cell]] = [
-            [code, nominal, money_text(v)] for (code, nominal), v in sorted(codes.items())
+            [code, nominal, money_text(fees[(code, nominal)]), money_text(v)]
+            for (code, nominal), v in sorted(codes.items())
         ]
         if rows:
-            rows.append(["Total", "", money_text(sum(codes.values()))])
+            rows.append(
+                ["Total", "", money_text(sum(fees.values())), money_text(sum(codes.values()))]
+            )
         return Table(
             "codes",
             "Spend by finance code",
-            ["CFR code", "Trust nominal code", "Amount"],
+            ["CFR code", "Trust nominal code", "Of which membership fees", "Amount"],
             rows,
-            numeric=(2,),
-            key_column=2,
+            numeric=(2, 3),
+            key_column=3,
             note="E09 staff development and training, or E27 bought-in professional services "
             "for a bought-in trainer (training after discount and net of "
             "recoverable VAT, and travel); supply cover separately as E02 supply teaching staff "
             "or E26 agency supply. DfE- and grant-funded training is included: it is spent "
-            "through the books, with its funding as income.",
+            "through the books, with its funding as income. Membership fees are included under "
+            f"the codes given on each membership, for the part of the membership year in "
+            f"{window.label}.",
         )
 
     # -- membership value -----------------------------------------------------------------

@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from cpd_tracker.extensions import db
-from cpd_tracker.models import FundingSource, Purchase, School, SchoolType
+from cpd_tracker.models import FundingSource, Membership, Purchase, School, SchoolType
 from cpd_tracker.services.spend import PurchaseDetails, SpendError
 from tests.functional.spend.conftest import SignIn
 from tests.functional.spend.support import (
@@ -400,10 +400,87 @@ def test_the_trusts_nominal_code_beside_the_cfr_code(
     assert "4010-CPD" in page
     html = sign_in("admin").get("/spend/report?year=2025").get_data(as_text=True)
     assert table_cells(html, "codes") == [
-        ["E09", "", "£500.00"],
-        ["E27", "4010-CPD", "£500.00"],
-        ["Total", "", "£1,000.00"],
+        ["E09", "", "£0.00", "£500.00"],
+        ["E27", "4010-CPD", "£0.00", "£500.00"],
+        ["Total", "", "£0.00", "£1,000.00"],
     ]
+
+
+def test_membership_fees_are_coded_and_counted_in_the_totals_by_code(
+    app: Flask, org_id: int, sign_in: SignIn
+) -> None:
+    """A £1,500 membership from 1 September 2025 to 31 August 2026, booked to E09 under the
+    trust's ledger code 4020-SUBS: the 2025/26 totals by code hold the whole fee beside a
+    £500 E09 course; a trust membership of 2024/25 is in 2024/25's totals, not 2025/26's."""
+    nasen = provider(app, org_id)
+    leader = sign_in("admin")
+    form = {
+        "name": "nasen full membership 2025/26",
+        "provider_id": str(nasen),
+        "school_id": "",
+        "fee": "£1,500",
+        "starts_on": "1/9/2025",
+        "ends_on": "31/8/2026",
+        "share_basis": "pupils",
+    }
+    refused = post(
+        leader,
+        "/spend/memberships/new",
+        "/spend/memberships/new",
+        {**form, "finance_code": "E99"},
+    )
+    assert refused.status_code == 400
+    assert "Choose E09 or E27" in refused.get_data(as_text=True)
+    assert count(app, Membership) == 0
+    page = leader.get("/spend/memberships/new").get_data(as_text=True)
+    checked = [t for t in re.findall(r"<input[^>]*>", page) if "checked" in t]
+    assert any('name="finance_code"' in t and 'value="E09"' in t for t in checked)
+    saved = post(
+        leader,
+        "/spend/memberships/new",
+        "/spend/memberships/new",
+        {**form, "nominal_code": "4020-SUBS"},
+    )
+    assert saved.status_code == 302, saved.get_data(as_text=True)[:2000]
+    edit = leader.get(saved.headers["Location"]).get_data(as_text=True)
+    assert 'value="4020-SUBS"' in edit
+    service_membership = {
+        "name": "Old membership 2024/25",
+        "starts_on": "1/9/2024",
+        "ends_on": "31/8/2025",
+        "finance_code": "E27",
+    }
+    assert (
+        post(
+            leader,
+            "/spend/memberships/new",
+            "/spend/memberships/new",
+            {**form, **service_membership},
+        ).status_code
+        == 302
+    )
+    lead = sign_in("instructor", ALDER)
+    assert _new(lead, _form(app, nasen, vat="none")).status_code == 302
+    html = sign_in("admin").get("/spend/report?year=2025").get_data(as_text=True)
+    assert table_cells(html, "codes") == [
+        ["E09", "", "£0.00", "£500.00"],
+        ["E09", "4020-SUBS", "£1,500.00", "£1,500.00"],
+        ["Total", "", "£1,500.00", "£2,000.00"],
+    ]
+    earlier = sign_in("admin").get("/spend/report?year=2024").get_data(as_text=True)
+    assert table_cells(earlier, "codes") == [
+        ["E27", "", "£1,500.00", "£1,500.00"],
+        ["Total", "", "£1,500.00", "£1,500.00"],
+    ]
+    download = sign_in("admin").get("/spend/report/codes.csv?year=2025")
+    assert "4020-SUBS" in download.get_data(as_text=True)
+    with app.app_context():
+        coded = db.session.scalars(select(Membership).order_by(Membership.id)).all()
+        assert [(m.finance_code, m.nominal_code) for m in coded] == [
+            ("E09", "4020-SUBS"),
+            ("E27", ""),
+        ]
+    assert "membership.created" in audit_actions(app)
 
 
 def test_the_import_reads_the_trust_nominal_code() -> None:
