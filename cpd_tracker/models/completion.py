@@ -8,7 +8,7 @@ import enum
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Enum, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cpd_tracker.models.base import Base, utcnow
@@ -87,6 +87,18 @@ class Evidence(Base):
     """External training a staff member recorded, with its certificate, awaiting a CPD lead."""
 
     __tablename__ = "evidence"
+    __table_args__ = (
+        # One copy per person and training waits for a check: two forms sent at the same
+        # instant both pass the service's read, and this refuses the second insert.
+        Index(
+            "uq_evidence_pending",
+            "person_id",
+            "module_id",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)

@@ -23,6 +23,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from cpd_tracker.dates import local_date
@@ -267,12 +268,17 @@ class EvidenceService:
             evidence.content_type = file_type.content_type
             evidence.file_size = len(upload.data)
         try:
-            self.session.add(evidence)
-            self.session.flush()
-        except BaseException:
+            # In a savepoint: when the same form was sent twice at the same instant, both
+            # passed the read above and the partial unique index refuses this insert.
+            with self.session.begin_nested():
+                self.session.add(evidence)
+                self.session.flush()
+        except BaseException as exc:
             # No row, no file: an orphan would be unreachable but still personal data.
             if key is not None:
                 self.store.delete(person.organisation_id, key)
+            if isinstance(exc, IntegrityError):
+                self._not_waiting_already(person, module)
             raise
         self.audit.record(
             "evidence.submitted",
