@@ -28,6 +28,7 @@ from cpd_tracker.places.routes import decidable
 from cpd_tracker.registry import get_service, local_today
 from cpd_tracker.rules.money import (
     RECOVERY_LABELS,
+    MoneyText,
     ShareBasis,
     VatRecovery,
     YearKind,
@@ -69,6 +70,9 @@ from cpd_tracker.templating import tool_url
 
 bp = Blueprint("spend", __name__, url_prefix="/spend")
 bp.add_app_template_filter(money_text, "money")
+# ``cell is money``: an amount made by ``money_text``; tables and summary lists keep it on one
+# line (a negative amount may otherwise break after its minus sign, a line-break opportunity).
+bp.add_app_template_test(lambda value: isinstance(value, MoneyText), "money")
 bp.add_app_template_filter(percent_text, "percent")
 bp.add_app_template_filter(lambda v: FUNDING_LABELS.get(str(v), str(v)), "funding_label")
 bp.add_app_template_filter(vat_rate_text, "vat_rate")

@@ -1,7 +1,8 @@
 """The page checks themselves can fail: a missing alt text and low contrast fail axe, a page
 wider than the frame fails the width check, a focus style that shows nothing fails the
 keyboard check, and the layout checks of test_widths fail a key column out of view, a table
-with no key column marked, cut text and a shortened chart label."""
+with no key column marked, cut text, a shortened chart label and an amount of money broken
+after its minus sign."""
 
 from __future__ import annotations
 
@@ -111,3 +112,45 @@ def test_the_width_checks_fail_a_table_without_a_key_and_cut_text(
     assert "no key column marked (data-key)" in problems[0]
     assert any(p.startswith('text cut off: "Effective behaviour management"') for p in problems)
     assert 'chart label shortened: "Effective behaviour…"' in problems
+
+
+#: A phone's card cell, as narrow as a card's value column gets: the amount does not fit on
+#: the line after its label, and the minus sign is a place the line may break.
+_NARROW = '<div style="width:{}px;font:19px sans-serif">Net benefit {}</div>'
+
+
+def test_the_width_checks_fail_money_broken_after_the_minus(
+    browser_for: Callable[[str], Any],
+) -> None:
+    body = _NARROW.format(150, "<span>\u2212£571.00</span>")
+    assert _layout(browser_for, body) == ['money broken across lines: "\u2212£571.00"']
+
+
+def test_the_width_checks_pass_money_kept_whole(browser_for: Callable[[str], Any]) -> None:
+    body = _NARROW.format(150, '<span style="white-space:nowrap">\u2212£571.00</span>')
+    assert _layout(browser_for, body) == []
+
+
+_APP_CSS = (Path(__file__).resolve().parents[2] / "cpd_tracker/static/app.css").read_text()
+#: A three-column table (no cards) on a phone, as ``ui.table`` draws it: long names either
+#: side squeeze the amount's column to its narrowest.
+_SQUEEZED = (
+    "<style>{css}</style><table class='govuk-table'><thead><tr>"
+    "<th class='govuk-table__header'>Membership</th>"
+    "<th class='govuk-table__header' data-key>Net benefit</th>"
+    "<th class='govuk-table__header'>Held by</th></tr></thead><tbody><tr>"
+    "<th class='govuk-table__header'>National Association for Special Educational Needs</th>"
+    "<td class='govuk-table__cell{cls}' data-key>\u2212£571.00</td>"
+    "<td class='govuk-table__cell'>Riverside Community Primary School and Nursery</td>"
+    "</tr></tbody></table>"
+)
+
+
+def test_the_tables_class_keeps_money_whole_where_it_would_break(
+    browser_for: Callable[[str], Any],
+) -> None:
+    """With the tool's own stylesheet: the amount breaks after its minus sign in a squeezed
+    column, and the class ``ui.table`` gives an amount's cell keeps it whole."""
+    broken = _layout(browser_for, _SQUEEZED.format(css=_APP_CSS, cls=""))
+    assert broken == ['money broken across lines: "\u2212£571.00"']
+    assert _layout(browser_for, _SQUEEZED.format(css=_APP_CSS, cls=" app-nowrap")) == []

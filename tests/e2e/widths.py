@@ -8,7 +8,10 @@
   screen without scrolling: inside the viewport and inside any scrolling box around the table
   as it stands at the start (a table laid out as cards on a phone shows its key cell instead);
 * no heading, caption or legend is cut off (an ellipsis, or text hidden by ``overflow``);
-* a chart's labels stay inside the chart and are not shortened with an ellipsis.
+* a chart's labels stay inside the chart and are not shortened with an ellipsis;
+* no amount of money is broken across two lines (a negative amount split after its minus
+  sign: the minus and the pound sign are each a place a line may break, so a narrow cell or
+  a phone's card splits it unless the amount is kept whole).
 
 :func:`seed_demo_trust` fills the run's database with the demo trust (``flask demo seed``:
 three schools, 140 staff with their training history, SENCOs, spend, a year of monthly
@@ -137,6 +140,23 @@ _LAYOUT = """
       problems.push(`chart label outside its chart: "${words}"`);
     }
   });
+  // Money: each amount's own boxes, one per line it is laid out on; two lines is a break.
+  const money = /[\\u2212-]?£\\d[\\d,]*(?:\\.\\d\\d)?/g;
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const host = node.parentElement;
+    if (!host || host.closest('svg, script, style, [hidden]')) continue;
+    for (const found of node.textContent.matchAll(money)) {
+      const range = document.createRange();
+      range.setStart(node, found.index);
+      range.setEnd(node, found.index + found[0].length);
+      const boxes = [...range.getClientRects()].filter((r) => r.width > 0 && r.height > 0);
+      if (boxes.length > 1 &&
+          boxes.some((r) => Math.abs(r.top - boxes[0].top) > boxes[0].height / 2)) {
+        problems.push(`money broken across lines: "${found[0]}"`);
+      }
+    }
+  }
   return problems;
 }
 """
