@@ -2,9 +2,10 @@
 
 ``DATABASE_URL``          SQLAlchemy URL; a plain ``postgresql://`` URL uses psycopg 3.
                           Default: SQLite in the instance folder.
-``SECRET_KEY``            Signs sessions, launch tokens and CSRF tokens, and encrypts the tool's
-                          private keys at rest. Required unless demo or testing mode, where it is
-                          generated once and kept in the instance folder.
+``SECRET_KEY``            Signs sessions, launch tokens and CSRF tokens, encrypts the tool's
+                          private keys at rest, and derives calendar feed addresses. Required
+                          unless demo or testing mode, where it is generated once and kept in
+                          the instance folder.
 ``CPD_TRACKER_BASE_URL``  The tool's public URL (``https://cpd.example.org``); when unset, taken
                           from each request.
 ``CPD_TRACKER_PROXIES``   How many reverse proxies sit in front (sets ProxyFix); default 0.

@@ -210,6 +210,7 @@ def init_services(app: Flask) -> None:
                 clock,
                 get_service(ComplianceService),
                 urlsplit(tool_base_url()).netloc,
+                current_app.config["SECRET_KEY"],
             ),
             SnapshotService: lambda: SnapshotService(
                 db.session, get_service(ComplianceService), clock

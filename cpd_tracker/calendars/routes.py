@@ -1,7 +1,8 @@
-"""Calendar feeds (issue 17): ``/calendar.ics?key=<token>`` for calendar apps (no sign-in: the
-secret token is the key; in the query string, which no access log writes, like the launch
-token), and the pages that show a person or a CPD lead their feed's address
-with subscribing instructions and a button for a new address (the old one stops working)."""
+"""Calendar feeds (issue 17): ``/calendar.ics?key=<key>`` for calendar apps (no sign-in: the
+secret key, derived from SECRET_KEY and never stored, is the credential; in the query string,
+which no access log writes, like the launch token), and the pages that show a person or a CPD
+lead their feed's address with subscribing instructions and a button for a new address (the
+old one stops working)."""
 
 from __future__ import annotations
 
@@ -23,22 +24,22 @@ bp = Blueprint("calendars", __name__)
 INCOMPLETE = "That request was not complete. Reload the page and try again."
 
 
-def feed_url(feed: CalendarFeed) -> str:
+def feed_url(key: str) -> str:
     """The address to subscribe to. ``url_for``, not ``tool_url``: the launch token must never
     ride along into a calendar app."""
-    return tool_base_url() + url_for("calendars.feed", key=feed.token)
+    return tool_base_url() + url_for("calendars.feed", key=key)
 
 
-def webcal_url(feed: CalendarFeed) -> str:
+def webcal_url(address: str) -> str:
     """The same address as ``webcal://``: one click opens the calendar app to subscribe."""
-    parts = urlsplit(feed_url(feed))
+    parts = urlsplit(address)
     return f"webcal://{parts.netloc}{parts.path}?{parts.query}"
 
 
 @bp.get("/calendar.ics")
 def feed() -> Response:
     service = get_service(CalendarService)
-    found = service.by_token(request.args.get("key", ""))
+    found = service.by_key(request.args.get("key", ""))
     body = None if found is None else service.render(found, local_today())
     if body is None:
         abort(404)
@@ -59,11 +60,12 @@ def _page(
     back_text: str,
     **context: object,
 ) -> str:
+    address = feed_url(get_service(CalendarService).key(feed))
     return render_template(
         "calendars/subscribe.html",
         heading=heading,
-        url=feed_url(feed),
-        webcal=webcal_url(feed),
+        url=address,
+        webcal=webcal_url(address),
         regenerate=regenerate,
         form=BaseForm(),
         back=back,

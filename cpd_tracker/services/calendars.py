@@ -12,7 +12,7 @@ may end up in a shared calendar.
 from __future__ import annotations
 
 import datetime as dt
-import secrets
+import hmac
 from collections import Counter
 from collections.abc import Callable, Iterator
 
@@ -31,10 +31,9 @@ from cpd_tracker.models import (
 from cpd_tracker.rules.training import Status, StatusResult
 from cpd_tracker.services.audit import AuditService
 from cpd_tracker.services.compliance import ComplianceService
+from cpd_tracker.services.feed_keys import feed_id, feed_key, legacy_hash, matches
 from cpd_tracker.services.ics import CalendarEvent, calendar_bytes
 
-#: Bytes of randomness in a feed's token (43 URL-safe characters).
-TOKEN_BYTES = 32
 #: How far back a feed reaches: a year of past sessions is context, more is clutter.
 LOOKBACK = dt.timedelta(days=366)
 
@@ -53,10 +52,6 @@ def deadline(result: StatusResult) -> tuple[str, dt.date] | None:
     return None
 
 
-def new_token() -> str:
-    return secrets.token_urlsafe(TOKEN_BYTES)
-
-
 class CalendarService:
     def __init__(
         self,
@@ -65,6 +60,7 @@ class CalendarService:
         clock: Callable[[], dt.datetime],
         compliance: ComplianceService,
         host: str,
+        secret: str,
     ) -> None:
         self.session = session
         self.audit = audit
@@ -72,6 +68,8 @@ class CalendarService:
         self.compliance = compliance
         #: The tool's host, for event UIDs unique to this deployment.
         self.host = host
+        #: SECRET_KEY, from which each feed's key is derived (``feed_keys``).
+        self.secret = secret
 
     # -- the secret addresses -----------------------------------------------------------
 
@@ -85,16 +83,20 @@ class CalendarService:
         return found or self._new(school.organisation_id, school_id=school.id)
 
     def _new(self, organisation_id: int, **owner: int) -> CalendarFeed:
-        feed = CalendarFeed(
-            organisation_id=organisation_id, token=new_token(), created_at=self.clock(), **owner
-        )
+        feed = CalendarFeed(organisation_id=organisation_id, created_at=self.clock(), **owner)
         self.session.add(feed)
         self.session.flush()
         return feed
 
+    def key(self, feed: CalendarFeed) -> str:
+        """The secret in the feed's address (the same each time until the address is reset)."""
+        return feed_key(self.secret, feed.id, feed.generation)
+
     def regenerate(self, feed: CalendarFeed) -> CalendarFeed:
-        """A new address: every calendar subscribed to the old one stops updating."""
-        feed.token = new_token()
+        """A new address: every calendar subscribed to the old one (or to a token from before
+        migration 0031) stops updating."""
+        feed.generation += 1
+        feed.legacy_token_hash = None
         feed.created_at = self.clock()
         self.session.flush()
         self.audit.record(
@@ -104,13 +106,28 @@ class CalendarService:
             entity_id=feed.id,
             person_id=feed.person_id,
             school_id=feed.school_id,
+            generation=feed.generation,
         )
         return feed
 
-    def by_token(self, token: str) -> CalendarFeed | None:
-        if not 20 <= len(token) <= 64:
+    def by_key(self, key: str) -> CalendarFeed | None:
+        """The feed ``key`` opens; None for anything else (wrong, replaced, malformed)."""
+        claimed = feed_id(key)
+        if claimed is not None:
+            feed = self.session.get(CalendarFeed, claimed)
+            if feed is None or not matches(self.secret, feed.id, feed.generation, key):
+                return None
+            return feed
+        hashed = legacy_hash(key)
+        if hashed is None:
             return None
-        return self.session.scalar(select(CalendarFeed).where(CalendarFeed.token == token))
+        feed = self.session.scalar(
+            select(CalendarFeed).where(CalendarFeed.legacy_token_hash == hashed)
+        )
+        # Found by an index on the hash; compared again in constant time all the same.
+        if feed is None or not hmac.compare_digest(feed.legacy_token_hash or "", hashed):
+            return None
+        return feed
 
     # -- the feeds ----------------------------------------------------------------------
 

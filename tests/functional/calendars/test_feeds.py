@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import logging
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from flask.testing import FlaskClient
 from icalendar import Calendar
 from sqlalchemy import select
@@ -17,6 +19,7 @@ from werkzeug.test import TestResponse
 
 from cpd_tracker.extensions import db
 from cpd_tracker.models import (
+    CalendarFeed,
     FundingSource,
     InsetSession,
     Person,
@@ -25,6 +28,7 @@ from cpd_tracker.models import (
     PurchaseDelegate,
     Requirement,
 )
+from cpd_tracker.services.feed_keys import feed_key
 from tests.functional.records import conftest as records
 from tests.functional.records.helpers import World, audited, csrf, days_ago, new_client, text, uk
 
@@ -265,3 +269,43 @@ def test_inset_times_are_checked(world: World) -> None:
         assert message in text(response)
     with world.app.app_context():
         assert db.session.scalars(select(InsetSession)).all() == []
+
+
+def test_the_page_shows_the_same_address_and_the_database_cannot_make_it(world: World) -> None:
+    client = world.client("staff_a")
+    address = feed_address(client, "/my-training/calendar")
+    # Back on the page later (to add it on a phone): the same address, still working.
+    assert feed_address(client, "/my-training/calendar") == address
+    key = parse_qs(urlsplit(address).query)["key"][0]
+    with world.app.app_context():
+        (feed,) = db.session.scalars(select(CalendarFeed)).all()
+        stored = " ".join(str(getattr(feed, c.key)) for c in CalendarFeed.__table__.columns)
+        assert key.split(".")[1] not in stored
+        assert feed.legacy_token_hash is None
+        # Someone holding a copy of the database but not SECRET_KEY derives a useless key.
+        guessed = feed_key("not-the-secret-key", feed.id, feed.generation)
+    assert fetch(address, world).status_code == 200
+    assert fetch(address.replace(key, guessed), world).status_code == 404
+
+
+def test_no_feed_key_reaches_a_log(world: World, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    world.app.config["LOG_FORMAT"] = "json"  # the tool writes the access lines itself
+    client = world.client("staff_a")
+    page = "/my-training/calendar"
+    old = feed_address(client, page)
+    assert fetch(old, world).status_code == 200
+    response = client.post(page + "/new-address", data={"csrf_token": csrf(text(client.get(page)))})
+    assert response.status_code == 303
+    new = feed_address(client, page)
+    assert fetch(old, world).status_code == 404
+    assert fetch(new, world).status_code == 200
+    keys = [parse_qs(urlsplit(a).query)["key"][0] for a in (old, new)]
+    messages = [r.getMessage() for r in caplog.records]
+    assert "GET /calendar.ics 200" in messages  # the feed's requests were logged
+    assert "GET /calendar.ics 404" in messages
+    audits = [str(e.details) for e in audited(world.app, "calendar_feed.regenerated")]
+    logged = "\n".join(messages + audits)
+    for key in keys:
+        assert key not in logged
+        assert key.split(".")[1] not in logged

@@ -6,68 +6,24 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, MetaData, create_engine, make_url, select, text
+from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
 from cpd_tracker import migrate
-from cpd_tracker.config import normalise_database_url
+from tests.support.migrated import Seed, database_before, revision_before
 
 T0 = dt.datetime(2026, 9, 1, 8, 0, tzinfo=dt.UTC)
 REVISION = "0031"
 
 
-def _before(engine: Engine) -> str:
-    script = ScriptDirectory.from_config(migrate.alembic_config(engine))
-    down = script.get_revision(REVISION).down_revision
-    assert isinstance(down, str)
-    return down
-
-
 @pytest.fixture
 def engine_before(tmp_path: Path) -> Iterator[Engine]:
-    url = os.environ.get("TEST_DATABASE_URL")
-    admin = None
-    if url:
-        target = make_url(normalise_database_url(url))
-        name = f"{target.database}_evidence_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
-        admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        engine = create_engine(target.set(database=name))
-    else:
-        engine = create_engine(f"sqlite:///{tmp_path / 'evidence.sqlite3'}")
-    migrate.upgrade(engine, _before(engine))
-    yield engine
-    engine.dispose()
-    if admin is not None:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
-
-
-class Seed:
-    def __init__(self, connection: Connection) -> None:
-        self.c = connection
-        self.meta = MetaData()
-        self.meta.reflect(connection)
-
-    def add(self, table: str, **values: Any) -> int:
-        t = self.meta.tables[table]
-        if "created_at" in t.c and "created_at" not in values:
-            values["created_at"] = T0
-        return int(self.c.execute(t.insert().values(**values).returning(t.c.id)).scalar_one())
-
-    def rows(self, table: str) -> dict[int, dict[str, Any]]:
-        t = self.meta.tables[table]
-        return {r["id"]: dict(r) for r in self.c.execute(select(t)).mappings()}
+    with database_before(REVISION, tmp_path, "evidence") as engine:
+        yield engine
 
 
 def _module(seed: Seed, org: int, slug: str) -> int:
@@ -104,7 +60,7 @@ def test_upgrade_returns_later_copies_then_refuses_a_second_waiting_copy(
     engine_before: Engine, caplog: pytest.LogCaptureFixture
 ) -> None:
     with engine_before.begin() as connection:
-        seed = Seed(connection)
+        seed = Seed(connection, T0)
         org = seed.add("organisation", name="Trust", kind="trust")
         ann = seed.add("person", organisation_id=org, name="Ann", active=True)
         bob = seed.add("person", organisation_id=org, name="Bob", active=True)
@@ -121,7 +77,7 @@ def test_upgrade_returns_later_copies_then_refuses_a_second_waiting_copy(
     migrate.upgrade(engine_before, REVISION)
 
     with engine_before.begin() as connection:
-        seed = Seed(connection)
+        seed = Seed(connection, T0)
         rows = seed.rows("evidence")
         waiting = {i for i, r in rows.items() if r["status"] == "pending"}
         assert waiting == {first, other_module, other_person}
@@ -147,13 +103,13 @@ def test_upgrade_returns_later_copies_then_refuses_a_second_waiting_copy(
 
     # From now on the database refuses a second waiting copy, but not a returned one.
     with engine_before.begin() as connection:
-        _evidence(Seed(connection), org, ann, speech, "rejected", 6)
+        _evidence(Seed(connection, T0), org, ann, speech, "rejected", 6)
     with pytest.raises(IntegrityError), engine_before.begin() as connection:
-        _evidence(Seed(connection), org, ann, speech, "pending", 7)
+        _evidence(Seed(connection, T0), org, ann, speech, "pending", 7)
 
-    migrate.downgrade(engine_before, _before(engine_before))
+    migrate.downgrade(engine_before, revision_before(engine_before, REVISION))
     with engine_before.begin() as connection:
-        _evidence(Seed(connection), org, ann, speech, "pending", 8)
+        _evidence(Seed(connection, T0), org, ann, speech, "pending", 8)
 
 
 def test_upgrade_with_no_copies_changes_nothing(
