@@ -1,5 +1,6 @@
 """Demo training spend for the Oakfield trust: providers, a trust membership of nasen (20% off
-its training, at most £60 a place, five autism places included), pupil numbers, and a handful
+its training, at most £60 a place, five autism places included), pupil numbers for this
+academy year and the last (the October census), and a handful
 of purchases this academy year, so the demo's spend report has something to show. Each
 purchase names the catalogue module it bought, so the report's cost per compliant member of
 staff has something to divide. Recorded through ``SpendService``, so the suggested discounts
@@ -25,6 +26,9 @@ from cpd_tracker.services.spend import (
 )
 
 PUPILS = people.PUPILS
+#: The same schools a year earlier: the primary grew by a class's worth, the secondary's roll
+#: fell slightly, the small primary lost a few.
+PUPILS_LAST_YEAR = {"990001": 389, "990002": 1_062, "990003": 245}
 
 
 def seed_spend(session: Session, audit: AuditService, org: Organisation, today: dt.date) -> None:
@@ -58,7 +62,17 @@ def seed_spend(session: Session, audit: AuditService, org: Organisation, today: 
     if autism is not None:
         spend.add_included(membership, autism.id, 5)
     schools = {s.urn: s.id for s in spend.schools(org.id)}
-    spend.set_pupil_counts(org.id, {i: PUPILS.get(urn) for urn, i in schools.items()})
+    # Pupils on roll per academic year (the October census): this year's, which shares out
+    # this year's spend, and last year's, a little different as rolls are.
+    spend.set_census(
+        org.id,
+        year.start.year - 1,
+        {i: PUPILS_LAST_YEAR.get(urn) for urn, i in schools.items()},
+        None,
+    )
+    spend.set_census(
+        org.id, year.start.year, {i: PUPILS.get(urn) for urn, i in schools.items()}, None
+    )
 
     def on(days: int) -> dt.date:
         return min(year.start + dt.timedelta(days=days), today)

@@ -32,7 +32,13 @@ from cpd_tracker.models.lti_services import (
     ServiceJob,
 )
 from cpd_tracker.models.lti_state import LoginState, ToolKey
-from cpd_tracker.models.organisation import Organisation, OrganisationKind, School, SchoolType
+from cpd_tracker.models.organisation import (
+    Organisation,
+    OrganisationKind,
+    School,
+    SchoolCensus,
+    SchoolType,
+)
 from cpd_tracker.models.outbox import OutgoingEmail
 from cpd_tracker.models.person import (
     Permission,
@@ -129,6 +135,7 @@ __all__ = [
     "Requirement",
     "ResourceLink",
     "School",
+    "SchoolCensus",
     "SchoolHead",
     "SchoolType",
     "SencoAppointment",

@@ -111,6 +111,9 @@ class Evidence(Base):
     provider: Mapped[str] = mapped_column(String(200))
     completed_on: Mapped[dt.date]
     cpd_hours: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    #: The provider certificate's own expiry, as the member of staff read it (optional); the
+    #: CPD lead confirms or corrects it when verifying, and the completion carries it.
+    certificate_expires_on: Mapped[dt.date | None]
     #: Where the certificate is kept, relative to the evidence folder (outside the web root).
     file_key: Mapped[str | None] = mapped_column(String(200))
     file_name: Mapped[str | None] = mapped_column(String(255))

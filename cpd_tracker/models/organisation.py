@@ -107,10 +107,30 @@ class School(Base):
             values_callable=lambda e: [m.value for m in e],
         )
     )
-    #: Pupils on roll, for sharing trust-central costs out by pupils.
+    #: Pupils on roll in the latest year entered (``SchoolCensus``, kept in step by
+    #: ``SpendService.set_census``); sharing costs out by pupils reads the year's own figures.
     pupil_count: Mapped[int | None]
     #: E-mail the school's CPD leads as soon as evidence arrives (else the weekly digest alone).
     evidence_notice_at_once: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     organisation: Mapped[Organisation] = relationship(back_populates="schools")
+
+
+class SchoolCensus(Base):
+    """A school's pupils on roll for one academic year, as a finance director would take them
+    from the October (or January) census: costs of a year are shared out by that year's
+    figures, not today's (issue 16)."""
+
+    __tablename__ = "school_census"
+    __table_args__ = (UniqueConstraint("school_id", "academic_year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"))
+    #: The academic year, by its first calendar year: 2024 is 2024/25 (census of October 2024).
+    academic_year: Mapped[int]
+    pupils: Mapped[int]
+    #: Who entered (or last corrected) it, and when; None for figures carried over by migration.
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    entered_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -65,6 +65,12 @@ Money as school finance sees it (issue 16):
 * **Who pays.** A line funded by DfE (an NPQ scholarship) or by a grant is shown but its
   training fee is not the school's cost (``PurchaseCost.school_cost``); supply cover and
   travel stay the school's cost, because that funding pays for the course, not the cover.
+* **Pupil numbers per year.** Costs of a year are shared by that year's pupils: the census
+  figures of the academic year the reporting year ends in (``census_year``: academy year
+  2024/25 uses the 2024/25 figures, the October 2024 or January 2025 census; the financial
+  year April 2025 to March 2026 the 2025/26 figures). A school with no figure for that year
+  falls back to its nearest earlier year, named in a warning (``census_figure``); with none
+  before, it has no pupil numbers and the "missing pupil numbers" warning names it.
 * **Included places used in part.** Three delegates with two included places left: two on
   included places (their list price is I, not a discount) and one paid, with the best
   discount rule for the paid place.
@@ -239,6 +245,41 @@ class YearWindow:
 
     def contains(self, day: dt.date) -> bool:
         return self.start <= day <= self.end
+
+
+def census_year(window: YearWindow) -> int:
+    """The academic year (named by its first calendar year) whose pupil numbers share out the
+    costs of ``window``: the one the reporting year ends in. Academy year 2024/25 -> 2024;
+    financial year 1 April 2025 to 31 March 2026 -> 2025 (on roll for seven of its months)."""
+    return year_of(YearKind.ACADEMY, window.end).start.year
+
+
+@dataclass(frozen=True)
+class CensusFigure:
+    """The pupils one school is counted with for a year, and the year they were entered for
+    (earlier than asked when that year's are missing); both None when there are none."""
+
+    pupils: int | None
+    year: int | None
+
+    def fallback(self, wanted: int) -> bool:
+        return self.year is not None and self.year != wanted
+
+
+def census_figure(entered: Mapping[int, int], wanted: int) -> CensusFigure:
+    """A school's pupils for academic year ``wanted`` from its figures by year: that year's,
+    else the nearest earlier year's, else none. A later year never stands in for an earlier
+    one (pupils counted after the costs were incurred)."""
+    earlier = [year for year in entered if year <= wanted]
+    if not earlier:
+        return CensusFigure(None, None)
+    year = max(earlier)
+    return CensusFigure(entered[year], year)
+
+
+def academic_year_label(first_year: int) -> str:
+    """2024 -> "2024/25"."""
+    return f"{first_year}/{(first_year + 1) % 100:02d}"
 
 
 def year_window(kind: YearKind, first_year: int) -> YearWindow:

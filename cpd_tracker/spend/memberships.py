@@ -12,8 +12,17 @@ from werkzeug.wrappers import Response as BaseResponse
 from cpd_tracker.forms import BaseForm
 from cpd_tracker.manage.forms import add_error
 from cpd_tracker.once import already_sent, sent
-from cpd_tracker.registry import get_service
-from cpd_tracker.rules.money import RuleScope, ShareBasis, YearKind, parse_percent
+from cpd_tracker.params import int_arg
+from cpd_tracker.registry import get_service, local_today
+from cpd_tracker.rules.money import (
+    RuleScope,
+    ShareBasis,
+    YearKind,
+    academic_year_label,
+    census_year,
+    parse_percent,
+    year_of,
+)
 from cpd_tracker.rules.numbers import whole_number
 from cpd_tracker.services.spend import (
     MembershipDetails,
@@ -22,6 +31,8 @@ from cpd_tracker.services.spend import (
     SpendReportService,
     SpendService,
 )
+from cpd_tracker.services.spend.records import MAX_CENSUS_YEAR, MIN_CENSUS_YEAR
+from cpd_tracker.services.spend.report import census_table
 from cpd_tracker.spend.access import (
     own_membership,
     scope_of,
@@ -36,7 +47,7 @@ from cpd_tracker.spend.forms import (
     RuleForm,
     SettingsForm,
 )
-from cpd_tracker.spend.routes import _formdata, _page, bp
+from cpd_tracker.spend.routes import FORMATS, _download, _formdata, _page, bp
 from cpd_tracker.templating import tool_url
 
 # --- Providers --------------------------------------------------------------------------------
@@ -298,6 +309,42 @@ def remove_included(membership_id: int, line_id: int) -> BaseResponse:
 # --- Settings ---------------------------------------------------------------------------------
 
 
+def _census_year() -> int:
+    """The academic year whose pupil numbers the page shows: ``census_year`` of the form or
+    ``?census=`` (2024 = 2024/25), by default the year the current report shares costs by."""
+    source = request.form if request.method == "POST" else request.args
+    name = "census_year" if request.method == "POST" else "census"
+    year = int_arg(
+        name,
+        min=MIN_CENSUS_YEAR,
+        max=MAX_CENSUS_YEAR,
+        label="The year of the pupil numbers",
+        source=source,
+    )
+    if year is not None:
+        return year
+    user = spend_user()
+    window = get_service(SpendReportService).window(user.organisation_id, None, local_today())
+    return census_year(window)
+
+
+def _census_years(chosen: int, entered: dict[int, dict[int, int]]) -> list[int]:
+    """Years to offer: next year back to six years ago, and any year already entered."""
+    current = year_of(YearKind.ACADEMY, local_today()).start.year
+    years = set(range(current - 6, current + 2)) | {chosen}
+    years |= {y for by_year in entered.values() for y in by_year}
+    return sorted(years, reverse=True)
+
+
+@bp.get("/settings/census.<fmt>")
+@trust_money_required
+def census_download(fmt: str) -> Response:
+    if fmt not in FORMATS:
+        abort(404)
+    user = spend_user()
+    return _download(census_table(get_service(SpendService), user.organisation_id), "census", fmt)
+
+
 @bp.route("/settings", methods=["GET", "POST"])
 @trust_money_required
 def settings() -> BaseResponse:
@@ -306,10 +353,12 @@ def settings() -> BaseResponse:
     org = records.organisation(user.organisation_id)
     schools = records.schools(user.organisation_id)
     form = SettingsForm(_formdata())
+    year = _census_year()
+    entered = records.census(user.organisation_id)
     pupils: dict[int, str] = {
         s.id: request.form.get(f"pupils-{s.id}", "").strip()
         if request.method == "POST"
-        else ("" if s.pupil_count is None else str(s.pupil_count))
+        else str(entered.get(s.id, {}).get(year, ""))
         for s in schools
     }
     pupil_errors: dict[int, str] = {}
@@ -323,12 +372,17 @@ def settings() -> BaseResponse:
         form.spend_year.data = org.spend_year.value
     if request.method == "POST" and form.validate() and not pupil_errors:
         records.set_year_kind(org, YearKind(form.spend_year.data))
-        records.set_pupil_counts(
+        records.set_census(
             user.organisation_id,
+            year,
             {s.id: whole_number(pupils[s.id], high=10_000) for s in schools},
+            user.id,
         )
-        flash("Spend settings saved.", "success")
-        return redirect(tool_url("spend.settings"))
+        flash(
+            f"Spend settings saved, with the pupil numbers for {academic_year_label(year)}.",
+            "success",
+        )
+        return redirect(tool_url("spend.settings", census=year))
     status = 400 if (form.errors or pupil_errors) else 200
     return _page(
         "spend/settings.html",
@@ -337,4 +391,8 @@ def settings() -> BaseResponse:
         schools=schools,
         pupils=pupils,
         pupil_errors=pupil_errors,
+        census_year=year,
+        census_label=academic_year_label(year),
+        census_years=[(y, academic_year_label(y)) for y in _census_years(year, entered)],
+        census=census_table(records, user.organisation_id),
     )

@@ -93,6 +93,8 @@ def pages(role: Role, ids: Ids) -> dict[str, str]:
             "senco-trust": "/senco/trust",
             "school": f"/schools/{school}",
             "person": f"/staff/schools/{school}/people/{person}",
+            "spend-settings": "/spend/settings",
+            "membership-new": "/spend/memberships/new",
             **spend,
         }
     return {"my-training": "/my-training", **spend}

@@ -33,6 +33,7 @@ from cpd_tracker.models import (
     Purchase,
     PurchaseDelegate,
     School,
+    SchoolCensus,
     StaffRole,
 )
 from cpd_tracker.rules import money
@@ -45,6 +46,8 @@ SUPPLY_CODES = ("E02", "E26")
 #: services (curriculum), often used for a bought-in trainer.
 FINANCE_CODES = ("E09", "E27")
 MAX_DELEGATES = 1000
+#: The academic years pupil numbers may be entered for (by their first calendar year).
+MIN_CENSUS_YEAR, MAX_CENSUS_YEAR = 2000, 2100
 
 
 class SpendError(ValueError):
@@ -250,21 +253,89 @@ class SpendService:
             spend_year=kind.value,
         )
 
-    def set_pupil_counts(self, organisation_id: int, counts: dict[int, int | None]) -> int:
-        changed = 0
-        for school in self.schools(organisation_id):
-            if school.id in counts and counts[school.id] != school.pupil_count:
-                before, school.pupil_count = school.pupil_count, counts[school.id]
-                changed += 1
-                self.audit.record(
-                    "school.pupils_changed",
-                    organisation_id=organisation_id,
-                    entity_type="school",
-                    entity_id=school.id,
-                    before=before,
-                    after=school.pupil_count,
+    def census(self, organisation_id: int) -> dict[int, dict[int, int]]:
+        """Pupils by school and academic year (2024 = 2024/25)."""
+        figures: dict[int, dict[int, int]] = {}
+        for row in self.session.scalars(
+            select(SchoolCensus).where(SchoolCensus.organisation_id == organisation_id)
+        ):
+            figures.setdefault(row.school_id, {})[row.academic_year] = row.pupils
+        return figures
+
+    def census_rows(self, organisation_id: int) -> list[SchoolCensus]:
+        return list(
+            self.session.scalars(
+                select(SchoolCensus)
+                .where(SchoolCensus.organisation_id == organisation_id)
+                .order_by(SchoolCensus.academic_year.desc(), SchoolCensus.school_id)
+            )
+        )
+
+    def set_census(
+        self,
+        organisation_id: int,
+        academic_year: int,
+        counts: dict[int, int | None],
+        entered_by_id: int | None,
+    ) -> int:
+        """Enter or correct the schools' pupils for ``academic_year`` (None removes that
+        year's figure); each change audited with its before and after. ``school.pupil_count``
+        follows each school's latest year."""
+        if not MIN_CENSUS_YEAR <= academic_year <= MAX_CENSUS_YEAR:
+            raise SpendError(
+                f"The year must be from {MIN_CENSUS_YEAR} to {MAX_CENSUS_YEAR}", "census_year"
+            )
+        rows = {
+            r.school_id: r
+            for r in self.session.scalars(
+                select(SchoolCensus).where(
+                    SchoolCensus.organisation_id == organisation_id,
+                    SchoolCensus.academic_year == academic_year,
                 )
+            )
+        }
+        changed = 0
+        schools = self.schools(organisation_id)
+        for school in schools:
+            if school.id not in counts:
+                continue
+            row, after = rows.get(school.id), counts[school.id]
+            before = None if row is None else row.pupils
+            if before == after:
+                continue
+            if after is None:
+                assert row is not None
+                self.session.delete(row)
+            elif row is None:
+                self.session.add(
+                    SchoolCensus(
+                        organisation_id=organisation_id,
+                        school_id=school.id,
+                        academic_year=academic_year,
+                        pupils=after,
+                        entered_by_id=entered_by_id,
+                        entered_at=self.clock(),
+                    )
+                )
+            else:
+                row.pupils, row.entered_by_id, row.entered_at = after, entered_by_id, self.clock()
+            changed += 1
+            self.audit.record(
+                "school.census_changed",
+                organisation_id=organisation_id,
+                entity_type="school",
+                entity_id=school.id,
+                academic_year=money.academic_year_label(academic_year),
+                before=before,
+                after=after,
+            )
         self.session.flush()
+        if changed:
+            latest = self.census(organisation_id)
+            for school in schools:
+                years = latest.get(school.id, {})
+                school.pupil_count = years[max(years)] if years else None
+            self.session.flush()
         return changed
 
     # -- providers ------------------------------------------------------------------------

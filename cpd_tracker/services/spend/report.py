@@ -18,7 +18,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from cpd_tracker.dates import long_date
+from cpd_tracker.dates import local_date, long_date
 from cpd_tracker.models import FundingSource, Membership, Person, Purchase, School, StaffRole
 from cpd_tracker.rules.money import (
     MembershipValue,
@@ -27,7 +27,10 @@ from cpd_tracker.rules.money import (
     ShareBasis,
     YearKind,
     YearWindow,
+    academic_year_label,
     apportion,
+    census_figure,
+    census_year,
     divide,
     membership_value,
     missing_figures,
@@ -486,11 +489,14 @@ class SpendReportService:
                     use[d.school_id] += 1
         schools = self.records.schools(org)
         # The year's own staff: on its last day (today, while it runs), not today's for a
-        # past year. Pupil numbers are the ones entered in Settings (one figure per school).
+        # past year; and the year's own pupils (its census figures, else an earlier year's).
         as_of = min(window.end, today)
         staff = self.staff_counts(org, as_of)
+        wanted = census_year(window)
+        entered = self.records.census(org)
+        pupils = {s.id: census_figure(entered.get(s.id, {}), wanted) for s in schools}
         figures = [
-            SchoolFigures(s.id, s.pupil_count, staff.get(s.id, 0), use[s.id]) for s in schools
+            SchoolFigures(s.id, pupils[s.id].pupils, staff.get(s.id, 0), use[s.id]) for s in schools
         ]
         shares = apportion(central_total, share_weights(basis, figures)) if central_total else {}
         fee_shares: dict[int, int] = defaultdict(int)
@@ -511,10 +517,11 @@ class SpendReportService:
         rows: list[list[Cell]] = []
         for s in shown:
             central_part = (shares or {}).get(s.id, 0)
+            on_roll = pupils[s.id].pupils
             rows.append(
                 [
                     s.name,
-                    "not entered" if s.pupil_count is None else s.pupil_count,
+                    "not entered" if on_roll is None else on_roll,
                     staff.get(s.id, 0),
                     use[s.id],
                     money_text(central_part),
@@ -528,7 +535,7 @@ class SpendReportService:
             rows.append(
                 [
                     "Total",
-                    sum(s.pupil_count or 0 for s in schools),
+                    sum(p.pupils or 0 for p in pupils.values()),
                     sum(staff.values()),
                     sum(use.values()),
                     money_text(shared),
@@ -542,7 +549,8 @@ class SpendReportService:
             f"Trust-central training this year{total} shared "
             f"{BASIS_LABELS[basis.value].lower()}; trust memberships' fees for the part of "
             f"their year in {window.label}, each shared as the membership says. Staff are "
-            f"those on the list on {long_date(as_of)}; pupils as entered in Settings."
+            f"those on the list on {long_date(as_of)}; pupils are the "
+            f"{academic_year_label(wanted)} figures entered in Settings."
         ]
         if shares is None:
             notes.append(
@@ -553,6 +561,23 @@ class SpendReportService:
                     else "there is nothing to share it by yet."
                 )
             )
+        by_pupils = (central_total and basis is ShareBasis.PUPILS) or any(
+            m.school_id is None and m.share_basis is ShareBasis.PUPILS
+            for m in self.records.memberships(org)
+            if m.starts_on <= window.end and m.ends_on >= window.start
+        )
+        fallbacks: dict[int, list[str]] = defaultdict(list)
+        for s in shown:
+            year = pupils[s.id].year
+            if year is not None and pupils[s.id].fallback(wanted):
+                fallbacks[year].append(s.name)
+        for year, names_used in sorted(fallbacks.items(), reverse=True):
+            if by_pupils:
+                notes.append(
+                    f"Warning: no pupil numbers for {academic_year_label(wanted)} for "
+                    f"{', '.join(names_used)}: the {academic_year_label(year)} figures are "
+                    f"used until that year's are entered in Settings."
+                )
         if unshared:
             notes.append("Not shared (nothing to share by): " + ", ".join(unshared) + ".")
         names = {s.id: s.name for s in schools}
@@ -568,8 +593,13 @@ class SpendReportService:
             )
             missing = [names[i] for i in missing_figures(share_basis, figures) if i in in_scope]
             if used and missing:
+                when = (
+                    f" for {academic_year_label(wanted)} or an earlier year"
+                    if share_basis is ShareBasis.PUPILS
+                    else ""
+                )
                 notes.append(
-                    f"Warning: no {what} recorded for {', '.join(missing)}: "
+                    f"Warning: no {what} recorded for {', '.join(missing)}{when}: "
                     f"{'it gets' if len(missing) == 1 else 'they get'} no share of what is "
                     f"shared by {what}, and the others' shares are larger until "
                     + (
@@ -683,6 +713,37 @@ def purchases_table(purchases: Iterable[Purchase]) -> Table:
         PURCHASE_HEADINGS,
         rows,
         numeric=(5, 6, 7, 8, 9, 11, 12, 13, 15, 16, 17, 24, 25),
+    )
+
+
+def census_table(records: SpendService, organisation_id: int) -> Table:
+    """Every pupil figure entered, latest year first: school, year, pupils, who entered it and
+    when (the same cells on the settings page and in both downloads)."""
+    schools = {s.id: s.name for s in records.schools(organisation_id)}
+    rows = records.census_rows(organisation_id)
+    people = {
+        p.id: p.display_name
+        for p in records.session.scalars(
+            select(Person).where(Person.id.in_({r.entered_by_id for r in rows} - {None}))
+        )
+    }
+    cells: list[list[Cell]] = [
+        [
+            academic_year_label(r.academic_year),
+            schools.get(r.school_id, ""),
+            r.pupils,
+            people.get(r.entered_by_id, "") if r.entered_by_id else "Carried over at upgrade",
+            local_date(r.entered_at),
+        ]
+        for r in sorted(rows, key=lambda r: (-r.academic_year, schools.get(r.school_id, "")))
+    ]
+    return Table(
+        "census",
+        "Pupil numbers by year",
+        ["Academic year", "School", "Pupils", "Entered by", "Entered on"],
+        cells,
+        numeric=(2,),
+        key_column=2,
     )
 
 

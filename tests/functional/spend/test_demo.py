@@ -62,3 +62,14 @@ def test_the_demo_has_a_spend_report(app: Flask) -> None:
         purchases = db.session.scalars(select(Purchase)).all()
         assert all(p.delivered_on is not None for p in purchases)
         assert {p.vat_rate for p in purchases} == {0, 20}
+        # Pupils per year: this academy year's census shares its spend (no fallback
+        # warning), and last year's figures are there too, a little different.
+        this_year = year_of(YearKind.ACADEMY, today).start.year
+        census = records.census(org.id)
+        assert {tuple(sorted(years)) for years in census.values()} == {(this_year - 1, this_year)}
+        assert sorted(years[this_year] for years in census.values()) == [238, 412, 1_046]
+        assert all(years[this_year - 1] != years[this_year] for years in census.values())
+        shared = report.table("apportionment")
+        assert shared is not None
+        assert "Warning" not in shared.note
+        assert sorted(r[1] for r in shared.rows[:-1]) == [238, 412, 1_046]

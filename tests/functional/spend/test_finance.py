@@ -60,7 +60,7 @@ def _school_type(app: Flask, urn: str, kind: SchoolType | None, pupils: int | No
         assert school is not None
         school.school_type = kind
         if pupils != 0:
-            school.pupil_count = pupils
+            service().set_census(school.organisation_id, 2025, {school.id: pupils}, None)
         db.session.commit()
 
 

@@ -151,6 +151,7 @@ def test_central_spend_is_shared_by_pupils_to_the_penny(
         "/spend/settings",
         {
             "spend_year": "academy",
+            "census_year": "2025",
             f"pupils-{school_id(app, ALDER)}": "210",
             f"pupils-{school_id(app, BIRCH)}": "415",
         },

@@ -10,6 +10,7 @@ import pytest
 
 from cpd_tracker.rules.money import (
     NO_DISCOUNT,
+    CensusFigure,
     DiscountRule,
     IncludedPlaces,
     PurchaseCost,
@@ -20,8 +21,11 @@ from cpd_tracker.rules.money import (
     ShareBasis,
     VatRecovery,
     YearKind,
+    academic_year_label,
     accounting_date,
     apportion,
+    census_figure,
+    census_year,
     divide,
     membership_value,
     missing_figures,
@@ -537,3 +541,52 @@ def test_d_counts_only_training_that_would_have_been_bought_anyway(
     assert (value.discounts, value.discounts_not_counted) == (d, not_counted), reason
     if d:
         assert value.realised_rate == D("0.2")
+
+
+# --- Pupil numbers per year (issue 16) --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "first_year", "census", "why"),
+    [
+        (YearKind.ACADEMY, 2024, 2024, "academy year 2024/25: the 2024/25 census"),
+        (YearKind.ACADEMY, 2026, 2026, "academy year 2026/27: the 2026/27 census"),
+        (
+            YearKind.FINANCIAL,
+            2025,
+            2025,
+            "April 2025 to March 2026 ends in 2025/26 (seven of its months on that roll)",
+        ),
+        (YearKind.FINANCIAL, 2024, 2024, "April 2024 to March 2025 ends in 2024/25"),
+    ],
+)
+def test_census_year_of_a_reporting_year(
+    kind: YearKind, first_year: int, census: int, why: str
+) -> None:
+    assert census_year(year_window(kind, first_year)) == census, why
+
+
+@pytest.mark.parametrize(
+    ("entered", "wanted", "expected", "why"),
+    [
+        ({2024: 300, 2026: 100}, 2024, CensusFigure(300, 2024), "that year's own figure"),
+        ({2023: 280, 2026: 100}, 2024, CensusFigure(280, 2023), "else the nearest earlier"),
+        ({2021: 250, 2023: 280}, 2025, CensusFigure(280, 2023), "the nearest of several"),
+        ({2026: 100}, 2024, CensusFigure(None, None), "a later year never stands in"),
+        ({}, 2024, CensusFigure(None, None), "nothing entered"),
+        ({2024: 0}, 2024, CensusFigure(0, 2024), "nought is a figure (no share), not missing"),
+    ],
+)
+def test_census_figure_for_a_year(
+    entered: dict[int, int], wanted: int, expected: CensusFigure, why: str
+) -> None:
+    assert census_figure(entered, wanted) == expected, why
+    assert expected.fallback(wanted) == (expected.year not in (None, wanted))
+
+
+def test_academic_year_label() -> None:
+    assert [academic_year_label(y) for y in (2024, 1999, 2099)] == [
+        "2024/25",
+        "1999/00",
+        "2099/00",
+    ]
