@@ -379,8 +379,11 @@ class ReportService:
         found = self._counted(school.id, role)
         # Both kept with the counts, not counted over everyone per view (issue 14, finding 9).
         staff_count, unlaunched = found.on_list, found.never_launched
-        staff = self._staff_page(values, page_size, (page - 1) * page_size, status is not None)
-        never_launched = self._staff_page(values, values["list_limit"], 0, False, unlaunched=True)
+        staff, never_launched = self._with_roles(
+            values,
+            self._staff_rows(values, page_size, (page - 1) * page_size, status is not None),
+            self._staff_rows(values, values["list_limit"], 0, False, unlaunched=True),
+        )
         columns = self.columns(school.organisation_id, school.id)
         values["page_people"] = [m.person_id for m in staff]
         self._page_figures(values, found)
@@ -500,11 +503,26 @@ class ReportService:
         *,
         unlaunched: bool = False,
     ) -> list[StaffLine]:
-        """``limit`` staff from ``offset`` in the staff list's order, with their roles: a
-        range of the positions ``school_counts`` keeps for today (``ensure_fresh`` first), not
-        a sort of the whole school."""
+        """``limit`` staff from ``offset`` in the staff list's order, with their roles."""
+        [lines] = self._with_roles(
+            values, self._staff_rows(values, limit, offset, by_status, unlaunched=unlaunched)
+        )
+        return lines
+
+    def _staff_rows(
+        self,
+        values: dict[str, Any],
+        limit: int,
+        offset: int,
+        by_status: bool,
+        *,
+        unlaunched: bool = False,
+    ) -> list[Any]:
+        """``limit`` staff from ``offset`` in the staff list's order: a range of the
+        positions ``school_counts`` keeps for today (``ensure_fresh`` first), not a sort of
+        the whole school."""
         role = values.get("role")
-        found = self.facts.counts.staff(
+        return self.facts.counts.staff(
             values["school_id"],
             StaffRoleKind(role).value if role else ALL_STAFF,
             values["status"] if by_status else None,
@@ -512,22 +530,30 @@ class ReportService:
             offset,
             unlaunched=unlaunched,
         )
-        if not found:
-            return []
+
+    def _with_roles(self, values: dict[str, Any], *lists: list[Any]) -> list[list[StaffLine]]:
+        """Each list of staff rows as lines with their roles, read in one statement."""
+        ids = sorted({row.id for rows in lists for row in rows})
         roles: dict[int, list[str]] = {}
-        for person_id, role in self._run(
-            statements.staff_roles(), {**values, "page_people": [r.id for r in found]}
-        ):
-            roles.setdefault(person_id, []).append(StaffRoleKind(role).value)
-        lines = []
-        for row in found:
-            held = roles.get(row.id, [])
-            if len(held) > 1 and StaffRoleKind.UNASSIGNED.value in held:
-                held.remove(StaffRoleKind.UNASSIGNED.value)
-            lines.append(
-                StaffLine(row.id, _name(row), row.email, tuple(sorted(held)), row.last_launch_at)
-            )
-        return lines
+        if ids:
+            for person_id, role in self._run(
+                statements.staff_roles(), {**values, "page_people": ids}
+            ):
+                roles.setdefault(person_id, []).append(StaffRoleKind(role).value)
+        found = []
+        for rows in lists:
+            lines = []
+            for row in rows:
+                held = list(roles.get(row.id, []))
+                if len(held) > 1 and StaffRoleKind.UNASSIGNED.value in held:
+                    held.remove(StaffRoleKind.UNASSIGNED.value)
+                lines.append(
+                    StaffLine(
+                        row.id, _name(row), row.email, tuple(sorted(held)), row.last_launch_at
+                    )
+                )
+            found.append(lines)
+        return found
 
     # -- the school's exports: everyone, a page at a time or streamed --------------------
 

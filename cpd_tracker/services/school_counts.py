@@ -58,7 +58,7 @@ from cpd_tracker.services.school_statements import (
     name_order,
     role_shown,
 )
-from cpd_tracker.services.status_facts import due_on, status_on
+from cpd_tracker.services.status_facts import COUNTS_READ, due_on, status_on
 
 #: The scope of the figures without a role filter.
 ALL_STAFF = ""
@@ -345,6 +345,7 @@ class SchoolCounts:
         values = statements.parameters(
             school_id, organisation_id, today, None, dt.date(today.year, 1, 1)
         )
+        self.session.info.pop(COUNTS_READ, None)
         connection = self.session.connection()
         if connection.dialect.name == "postgresql":
             # As the dashboard did: a cost estimate over every row would JIT-compile this.
@@ -410,14 +411,23 @@ class SchoolCounts:
         self, school_ids: list[int], scope: str = ALL_STAFF, kind: str | None = None
     ) -> list[Any]:
         """(school, kind, column, module, tag, status, n) for the schools, in ``scope`` (of
-        ``kind`` only, if given)."""
+        ``kind`` only, if given). Read once a transaction: a second reader (the school page's
+        trend chart after its figures) filters what the first read."""
+        read: dict[tuple[Any, ...], list[Any]] = self.session.info.setdefault(COUNTS_READ, {})
+        schools = tuple(school_ids)
+        if (schools, scope, None) in read:
+            return [r for r in read[schools, scope, None] if kind is None or r.kind == kind]
+        if (schools, scope, kind) in read:
+            return read[schools, scope, kind]
         c = ReportCount
         query = select(c.school_id, c.kind, c.column_id, c.module_id, c.tag, c.status, c.n).where(
             c.school_id.in_(school_ids), c.scope == scope
         )
         if kind is not None:
             query = query.where(c.kind == kind)
-        return list(self.session.connection().execute(query))
+        rows = list(self.session.connection().execute(query))
+        read[schools, scope, kind] = rows
+        return rows
 
     def staff(
         self,

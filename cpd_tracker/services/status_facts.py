@@ -90,6 +90,9 @@ _LOCK_SPACE = 60601
 #: ``Session.info`` key: the (organisation, day, schools) ``ensure_fresh`` answered in the
 #: session's transaction, forgotten at its end or on any write.
 _FRESH = "status_facts_fresh"
+#: ``Session.info`` key: the kept counts ``SchoolCounts.counts`` read in the transaction (the
+#: school page and its trend chart read the same rows), forgotten with ``_FRESH``.
+COUNTS_READ = "school_counts_read"
 #: More people than this marked at one school (an import of completions): the school is
 #: recomputed whole, in one pass over its facts rather than a long ``IN`` list.
 PEOPLE_LIMIT = 500
@@ -220,6 +223,17 @@ class StatusFactsService:
             query = query.where(School.id.in_(wanted))
             uncounted = uncounted.where(ReportStatusSchool.school_id.in_(wanted))
             marked = marked.where(ReportStatusPerson.school_id.in_(wanted))
+        # One statement answers the usual case, where everything holds.
+        probe = select(
+            or_(
+                query.order_by(None).exists(),
+                uncounted.order_by(None).exists(),
+                marked.exists(),
+            )
+        )
+        if not self.session.scalar(probe):
+            self.session.info.setdefault(_FRESH, set()).add((organisation_id, today, wanted_key))
+            return 0
         stale = list(self.session.scalars(query))
         recount = list(self.session.scalars(uncounted))
         people = self._marked(marked)
@@ -576,6 +590,7 @@ def _forget_fresh(session: Session, *_: Any) -> None:
     """What ``ensure_fresh`` found fresh holds no longer: a write, or a transaction ended
     (others' commits become visible)."""
     session.info.pop(_FRESH, None)
+    session.info.pop(COUNTS_READ, None)
 
 
 def install_status_listeners() -> None:

@@ -315,3 +315,39 @@ def test_asked_again_in_a_transaction_with_nothing_written_it_asks_the_database_
             assert asked
         finally:
             event.remove(db.engine, "before_cursor_execute", note)
+
+
+def test_fresh_facts_and_their_counts_cost_one_statement_each_a_transaction(app: Flask) -> None:
+    """A page in a new transaction asks whether anything is stale in one statement, and the
+    kept counts it and its trend chart read come from one statement; a write asks again."""
+    org_id = generate(app, 32)
+    with app.app_context():
+        facts = StatusFactsService(db.session)
+        facts.ensure_fresh(org_id, T0)
+        [school_id] = db.session.execute(
+            select(ReportStatus.school_id).where(ReportStatus.organisation_id == org_id).limit(1)
+        ).one()
+        db.session.commit()
+        asked: list[str] = []
+
+        def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+            asked.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", note)
+        try:
+            assert facts.ensure_fresh(org_id, T0, [school_id]) == 0
+            assert len(asked) == 1
+            everything = facts.counts.counts([school_id])
+            requirements = facts.counts.counts([school_id], kind="requirement")
+            assert len(asked) == 2
+            assert requirements == [row for row in everything if row.kind == "requirement"]
+            assert requirements
+            assert len(requirements) < len(everything)
+            db.session.execute(
+                update(ReportCount).where(ReportCount.school_id == school_id).values(n=7)
+            )
+            assert {row.n for row in facts.counts.counts([school_id])} == {7}
+            assert len(asked) == 4
+        finally:
+            event.remove(db.engine, "before_cursor_execute", note)
+            db.session.rollback()
