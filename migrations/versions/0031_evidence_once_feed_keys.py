@@ -19,7 +19,7 @@ Downgrade drops the index (returned copies stay returned) and gives every feed a
 token (the hashes cannot be turned back into addresses): calendars must subscribe again.
 
 Revision ID: 0031
-Revises: 0028
+Revises: 0029
 Create Date: 2026-12-07 12:30:00
 """
 
@@ -36,7 +36,7 @@ from alembic import op
 from cpd_tracker.services.evidence_duplicates import close_duplicates
 
 revision = "0031"
-down_revision = "0028"
+down_revision = "0029"
 branch_labels = None
 depends_on = None
 
