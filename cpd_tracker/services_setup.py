@@ -38,6 +38,7 @@ from cpd_tracker.services.learning import LearningService
 from cpd_tracker.services.outbox import OutboxService
 from cpd_tracker.services.overview import OverviewService
 from cpd_tracker.services.permission_admin import PermissionAdminService
+from cpd_tracker.services.person_page import PersonPageService
 from cpd_tracker.services.rate_limits import RateLimiter
 from cpd_tracker.services.records import EvidenceService, InsetService, PersonRecordService
 from cpd_tracker.services.registrations import RegistrationService
@@ -181,6 +182,14 @@ def init_services(app: Flask) -> None:
             ),
             PersonRecordService: lambda: PersonRecordService(
                 db.session, _audit(), clock, get_service(ComplianceService)
+            ),
+            PersonPageService: lambda: PersonPageService(
+                clock,
+                get_service(StaffService),
+                get_service(PersonRecordService),
+                get_service(TrainingRequestService),
+                get_service(EvidenceService),
+                get_service(ErasureService),
             ),
             DynamicRegistrationService: _dynamic_registration,
             CpdRecordService: lambda: CpdRecordService(db.session),

@@ -38,8 +38,8 @@ from cpd_tracker.records.forms import (
     RejectForm,
 )
 from cpd_tracker.registry import get_service, local_today
-from cpd_tracker.services.compliance import audience_label
 from cpd_tracker.services.data_access import DataAccessService, school_label
+from cpd_tracker.services.person_page import PersonPage
 from cpd_tracker.services.records import (
     CERTIFICATE_REQUIRED,
     EvidenceService,
@@ -48,11 +48,11 @@ from cpd_tracker.services.records import (
     ExternalTraining,
     InsetDetails,
     InsetService,
-    PersonRecord,
     PersonRecordService,
     RecordsError,
     Upload,
 )
+from cpd_tracker.staff import person_page
 from cpd_tracker.storage import (
     MAX_EVIDENCE_BYTES,
     MAX_EVIDENCE_LABEL,
@@ -84,9 +84,7 @@ DONE = {
     "submitted": "Your training has been sent to your CPD lead to check.",
     "verified": "Verified. The training now counts on each person's record.",
     "rejected": "Rejected. The member of staff can see your reason.",
-    "exemption": "Exemption granted.",
-    "extension": "Extension granted.",
-    "revoked": "Revoked. The person's status has been worked out again.",
+    **person_page.DONE,
     "notice_on": "Saved. The school's CPD leads will get an e-mail as soon as evidence arrives.",
     "notice_off": "Saved. The school's CPD leads will hear of new evidence in the weekly summary.",
 }
@@ -490,7 +488,7 @@ def inset_session(school_id: int, session_id: int) -> Response:
     return _page("records/inset_session.html", school=school, record=record)
 
 
-# --- CPD lead: a person's record, exemptions and extensions ----------------------------------
+# --- CPD lead: a person's exemptions and extensions (shown on the one person page) ------------
 
 
 @bp.get("/schools/<int:school_id>/people")
@@ -501,71 +499,40 @@ def people(school_id: int) -> Response:
     return _page("records/people.html", school=school, staff=staff)
 
 
-def _person_record(school_id: int, person_id: int) -> PersonRecord:
-    school = own_school(school_id)
-    record = get_service(PersonRecordService).record(school, person_id)
-    if record is None:
-        abort(404)
-    return record
-
-
-def _requirement_choices(record: PersonRecord) -> list[tuple[str, str]]:
-    return [("", "Choose the training")] + [
-        (str(r.id), f"{r.module.title} ({audience_label(r)})") for r in record.requirements
-    ]
-
-
-def _person_page(
-    record: PersonRecord,
-    status: int = 200,
-    *,
-    exemption: ExemptionForm | None = None,
-    extension: ExtensionForm | None = None,
-    confirm: ConfirmForm | None = None,
-) -> Response:
-    today = local_today()
-    exemption = exemption or ExemptionForm(today=today, data={"starts_on": today})
-    extension = extension or ExtensionForm(today=today)
-    exemption.exemption_requirement.choices = _requirement_choices(record)
-    extension.extension_requirement.choices = _requirement_choices(record)
-    return _page(
-        "records/person.html",
-        status,
-        record=record,
-        school=record.school,
-        exemption=exemption,
-        extension=extension,
-        confirm=confirm or ConfirmForm(),
-        own=record.person.id == signed_in().id,
-    )
+def _person_page(school_id: int, person_id: int) -> PersonPage:
+    return person_page.load(*person_page.school_person(school_id, person_id))
 
 
 @bp.get("/schools/<int:school_id>/people/<int:person_id>")
 @login_required
 def person(school_id: int, person_id: int) -> Response:
-    record = _person_record(school_id, person_id)
-    get_service(DataAccessService).viewed(
-        signed_in().id,
-        record.person,
-        record.school.organisation_id,
-        f"Training record, {school_label(record.school)}",
+    """The person's record moved to the one person page (``staff.person``): a permanent
+    redirect, after the same access checks (so a refusal is never cached as a move), with a
+    ``done`` or ``saved`` confirmation carried along."""
+    person_page.school_person(school_id, person_id)
+    notices = {key: request.args.get(key) for key in ("done", "saved")}
+    return redirect(
+        tool_url("staff.person", school_id=school_id, person_id=person_id, **notices), code=301
     )
-    return _person_page(record)
+
+
+def _back(school_id: int, person_id: int, done: str) -> Response:
+    return sent("staff.person", school_id=school_id, person_id=person_id, done=done)
 
 
 @bp.post("/schools/<int:school_id>/people/<int:person_id>/exemptions")
 @login_required
 def grant_exemption(school_id: int, person_id: int) -> Response:
-    record = _person_record(school_id, person_id)
+    page = _person_page(school_id, person_id)
     form = ExemptionForm(request.form, today=local_today())
-    form.exemption_requirement.choices = _requirement_choices(record)
+    form.exemption_requirement.choices = person_page.requirement_choices(page)
     if not form.validate():
-        return _person_page(record, 400, exemption=form)
+        return person_page.render(page, 400, exemption=form)
     if (earlier := already_sent(form)) is not None:
         return earlier
     try:
         get_service(PersonRecordService).grant_exemption(
-            record,
+            page.record,
             ExemptionDetails(
                 requirement_id=form.exemption_requirement.data,
                 reason=form.exemption_reason.data or "",
@@ -576,23 +543,23 @@ def grant_exemption(school_id: int, person_id: int) -> Response:
         )
     except RecordsError as exc:
         form.form_errors.append(exc.message)
-        return _person_page(record, exc.status, exemption=form)
-    return sent("records.person", school_id=school_id, person_id=person_id, done="exemption")
+        return person_page.render(page, exc.status, exemption=form)
+    return _back(school_id, person_id, "exemption")
 
 
 @bp.post("/schools/<int:school_id>/people/<int:person_id>/extensions")
 @login_required
 def grant_extension(school_id: int, person_id: int) -> Response:
-    record = _person_record(school_id, person_id)
+    page = _person_page(school_id, person_id)
     form = ExtensionForm(request.form, today=local_today())
-    form.extension_requirement.choices = _requirement_choices(record)
+    form.extension_requirement.choices = person_page.requirement_choices(page)
     if not form.validate():
-        return _person_page(record, 400, extension=form)
+        return person_page.render(page, 400, extension=form)
     if (earlier := already_sent(form)) is not None:
         return earlier
     try:
         get_service(PersonRecordService).grant_extension(
-            record,
+            page.record,
             ExtensionDetails(
                 requirement_id=form.extension_requirement.data,
                 reason=form.extension_reason.data or "",
@@ -602,8 +569,8 @@ def grant_extension(school_id: int, person_id: int) -> Response:
         )
     except RecordsError as exc:
         form.form_errors.append(exc.message)
-        return _person_page(record, exc.status, extension=form)
-    return sent("records.person", school_id=school_id, person_id=person_id, done="extension")
+        return person_page.render(page, exc.status, extension=form)
+    return _back(school_id, person_id, "extension")
 
 
 @bp.post(
@@ -612,18 +579,19 @@ def grant_extension(school_id: int, person_id: int) -> Response:
 )
 @login_required
 def revoke(school_id: int, person_id: int, kind: str, row_id: int) -> Response:
-    record = _person_record(school_id, person_id)
+    page = _person_page(school_id, person_id)
+    record = page.record
     lines = record.exemptions if kind == "exemptions" else record.extensions
     if not any(line.row.id == row_id for line in lines):
         abort(404)
     form = ConfirmForm(request.form)
     if not form.validate():
-        return _person_page(record, 400, confirm=form)
+        return person_page.render(page, 400, confirm=form)
     try:
         get_service(PersonRecordService).revoke(
             record, Exemption if kind == "exemptions" else Extension, row_id, signed_in().person
         )
     except RecordsError as exc:
         form.form_errors.append(exc.message)
-        return _person_page(record, exc.status, confirm=form)
-    return _see_other("records.person", school_id=school_id, person_id=person_id, done="revoked")
+        return person_page.render(page, exc.status, confirm=form)
+    return _see_other("staff.person", school_id=school_id, person_id=person_id, done="revoked")

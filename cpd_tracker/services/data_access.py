@@ -5,8 +5,8 @@ What is recorded, by whom:
 
 - a certificate or SENCO document downloaded (``records``, ``senco``): ``downloaded``, the
   person whose file it is;
-- a person's records page (``records.person``, ``staff.person``) opened by anyone other than
-  that person: ``viewed``;
+- the one person page (``staff.person``; ``records.person`` only redirects there) opened by
+  anyone other than that person: ``viewed``, once per page view;
 - every CSV or XLSX download that lists people (school and trust reports, the SENCO table,
   this log itself): ``exported``, no subject (it lists many), ``what`` naming the export and the
   school;

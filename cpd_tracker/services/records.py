@@ -369,6 +369,24 @@ class EvidenceService:
         names = _names(self.session, (e.reviewed_by_id for e in rows))
         return [EvidenceRow(e, person.display_name, names.get(e.reviewed_by_id or 0)) for e in rows]
 
+    def sent_to(self, school: School, person: Person) -> list[EvidenceRow]:
+        """Everything ``person`` sent to ``school``'s CPD lead, newest first: what waits for
+        a check, what was verified and what was returned (the one person page)."""
+        rows = list(
+            self.session.scalars(
+                select(Evidence)
+                .where(
+                    Evidence.person_id == person.id,
+                    Evidence.school_id == school.id,
+                    Evidence.organisation_id == school.organisation_id,
+                )
+                .options(selectinload(Evidence.module))
+                .order_by(Evidence.created_at.desc(), Evidence.id.desc())
+            )
+        )
+        names = _names(self.session, (e.reviewed_by_id for e in rows))
+        return [EvidenceRow(e, person.display_name, names.get(e.reviewed_by_id or 0)) for e in rows]
+
     def get(self, organisation_id: int, evidence_id: int) -> Evidence | None:
         return self.session.scalar(
             select(Evidence).where(
@@ -984,12 +1002,28 @@ class PersonRecordService:
     def staff(self, school: School) -> list[StaffMember]:
         return self.compliance.staff_of(school, include_leavers=True)
 
-    def record(self, school: School, person_id: int) -> PersonRecord | None:
-        """``person_id``'s record as seen from ``school``; None if they are not on its staff."""
+    def record(
+        self, school: School, person_id: int, *, former: bool = False
+    ) -> PersonRecord | None:
+        """``person_id``'s record as seen from ``school``; None if they are not on its staff.
+        With ``former``, someone whose roles here have all ended (the caller has checked they
+        held one) has a record too: no requirements, so nothing to exempt or extend, but their
+        completions, exemptions and extensions."""
         member = next((m for m in self.staff(school) if m.person_id == person_id), None)
         person = self.session.get(Person, person_id)
-        if member is None or person is None or person.organisation_id != school.organisation_id:
+        if person is None or person.organisation_id != school.organisation_id:
             return None
+        if member is None:
+            if not former:
+                return None
+            member = StaffMember(
+                person.id,
+                person.display_name,
+                person.email,
+                frozenset(),
+                person.start_date,
+                person.leaving_date,
+            )
         today = local_date(self.clock())
         report = self.compliance.school(school, today)
         by_id = {r.id: r for r in report.requirements}

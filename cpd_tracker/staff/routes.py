@@ -1,5 +1,6 @@
-"""A CPD lead's view and edits of one staff member, the school's leavers, anyone's own CPD
-record (page, CSV, XLSX), and a person's erasure and subject access export (issue 15).
+"""A CPD lead's one page about a staff member (``staff.person_page``, issue 17) and its
+roles-and-dates form, the school's leavers, anyone's own CPD record (page, CSV, XLSX), and a
+person's erasure and subject access export (issue 15).
 
 Access, route by route: ``/staff/schools/<school_id>/...`` goes through ``own_school`` (another
 organisation's school is a 404, a school the person does not lead a 403) and then
@@ -13,7 +14,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     redirect,
     render_template,
     request,
@@ -23,7 +23,6 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from cpd_tracker.access import login_required, own_school, signed_in
 from cpd_tracker.exports import csv_response, xlsx_response
-from cpd_tracker.models import Person, School
 from cpd_tracker.once import already_sent, sent
 from cpd_tracker.registry import get_service, local_today
 from cpd_tracker.services.cpd_record import CpdRecordService, record_table
@@ -31,65 +30,41 @@ from cpd_tracker.services.data_access import DataAccessService, school_label
 from cpd_tracker.services.erasure import ErasureService
 from cpd_tracker.services.staff import StaffRecordError, StaffService
 from cpd_tracker.services.subject_access import SubjectAccessService
+from cpd_tracker.staff import person_page
 from cpd_tracker.staff.forms import ERASE_WORD, ErasureForm, StaffRecordForm
 from cpd_tracker.templating import tool_url
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
-#: Built by the records blueprint (exemptions, extensions, completion history); linked only
-#: once it exists.
-RECORDS_ENDPOINT = "records.person"
-
-
-def _school_person(school_id: int, person_id: int) -> tuple[School, Person]:
-    school = own_school(school_id)
-    person = get_service(StaffService).person_at(school, person_id)
-    if person is None:
-        abort(404)
-    return school, person
-
 
 @bp.route("/schools/<int:school_id>/people/<int:person_id>", methods=["GET", "POST"])
 @login_required
 def person(school_id: int, person_id: int) -> BaseResponse:
-    school, person = _school_person(school_id, person_id)
-    service = get_service(StaffService)
-    form = StaffRecordForm(request.form if request.method == "POST" else None)
-    status = 200
-    if request.method == "POST":
-        if form.validate():
-            try:
-                changed = service.update(school, person, form.change(), acting=signed_in().grants)
-            except StaffRecordError as error:  # the form checks the same; belt and braces
-                abort(400, description=str(error))
-            outcome = "updated" if changed else "unchanged"
-            return redirect(
-                tool_url("staff.person", school_id=school.id, person_id=person.id, saved=outcome),
-                code=303,
-            )
-        status = 400
-    record = service.record(school, person)
+    """The one person page (``staff.person_page``): roles and dates, training record, evidence,
+    exemptions and extensions. Its own form changes the roles and dates."""
+    school, person = person_page.school_person(school_id, person_id)
     if request.method == "GET":
         get_service(DataAccessService).viewed(
-            signed_in().id, person, school.organisation_id, f"Staff record, {school_label(school)}"
+            signed_in().id,
+            person,
+            school.organisation_id,
+            f"Staff and training record, {school_label(school)}",
         )
-        form.fill(
-            {r.role: r.started_on for r in record.current_roles},
-            start_date=person.start_date,
-            leaving_date=person.leaving_date,
-            staff_number=person.staff_number,
-            email=person.email,
+        return person_page.render(person_page.load(school, person))
+    form = StaffRecordForm(request.form)
+    if form.validate():
+        try:
+            changed = get_service(StaffService).update(
+                school, person, form.change(), acting=signed_in().grants
+            )
+        except StaffRecordError as error:  # the form checks the same; belt and braces
+            abort(400, description=str(error))
+        outcome = "updated" if changed else "unchanged"
+        return redirect(
+            tool_url("staff.person", school_id=school.id, person_id=person.id, saved=outcome),
+            code=303,
         )
-    html = render_template(
-        "staff/person.html",
-        school=school,
-        record=record,
-        form=form,
-        saved=request.args.get("saved") if request.method == "GET" else None,
-        records_page=RECORDS_ENDPOINT in current_app.view_functions,
-        may_erase=get_service(ErasureService).actor_refusal(person, signed_in().person) is None,
-    )
-    return Response(html, status=status)
+    return person_page.render(person_page.load(school, person), 400, staff_form=form)
 
 
 @bp.route("/schools/<int:school_id>/people/<int:person_id>/erase", methods=["GET", "POST"])
@@ -98,7 +73,7 @@ def erase(school_id: int, person_id: int) -> BaseResponse:
     """What erasure removes and keeps, and the form that does it (trust leaders; the CPD lead
     of every school the person works or worked at). A legal hold is a 409, a person the
     signed-in one may not erase a 403: the page says why either way."""
-    school, person = _school_person(school_id, person_id)
+    school, person = person_page.school_person(school_id, person_id)
     user = signed_in()
     service = get_service(ErasureService)
     form = ErasureForm(request.form if request.method == "POST" else None)
@@ -133,7 +108,7 @@ def erase(school_id: int, person_id: int) -> BaseResponse:
 def subject_access(school_id: int, person_id: int) -> Response:
     """Everything held about the person as one ZIP: trust leaders, and CPD leads of a school
     the person works or worked at."""
-    school, person = _school_person(school_id, person_id)
+    school, person = person_page.school_person(school_id, person_id)
     user = signed_in()
     export = get_service(SubjectAccessService).export(person, user.person)
     # Everything about one person leaves the tool: the data-access log says who took it.

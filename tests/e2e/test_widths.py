@@ -80,7 +80,7 @@ def pages(role: Role, ids: Ids) -> dict[str, str]:
             "my-training": "/my-training",
             "school": f"/schools/{school}",
             "people": f"/records/schools/{school}/people",
-            "person": f"/records/schools/{school}/people/{person}",
+            "person": f"/staff/schools/{school}/people/{person}",
             "trend": f"/schools/{school}/trend",
             "senco": f"/senco/schools/{school}",
             "spend": "/spend/report",

@@ -241,7 +241,7 @@ def test_the_cpd_leads_person_page_links_the_certificates(
     done = add_completion(app, cara, module, dt.date(2025, 9, 1))
     html = (
         sign_in("instructor", ALDER)
-        .get(f"/records/schools/{school_id(app, ALDER)}/people/{cara}")
+        .get(f"/staff/schools/{school_id(app, ALDER)}/people/{cara}")
         .get_data(as_text=True)
     )
     assert f"/certificates/{done}.pdf" in html

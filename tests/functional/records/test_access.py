@@ -86,6 +86,8 @@ def ids(world: World) -> Ids:
 
 def lead_routes(school: int, ids: Ids, person: int | None = None) -> list[tuple[str, str]]:
     p = f"/records/schools/{school}/people/{person or ids.person}"
+    # The one person page, where the exemption and extension forms are.
+    page = f"/staff/schools/{school}/people/{person or ids.person}"
     return [
         ("GET", f"/records/schools/{school}/evidence"),
         ("POST", f"/records/schools/{school}/evidence"),
@@ -97,7 +99,7 @@ def lead_routes(school: int, ids: Ids, person: int | None = None) -> list[tuple[
         ("POST", f"/records/schools/{school}/inset/new"),
         ("GET", f"/records/schools/{school}/inset/{ids.inset}"),
         ("GET", f"/records/schools/{school}/people"),
-        ("GET", p),
+        ("GET", page),
         ("POST", f"{p}/exemptions"),
         ("POST", f"{p}/extensions"),
         ("POST", f"{p}/exemptions/{ids.exemption}/revoke"),
@@ -231,7 +233,7 @@ def test_cookieless_iframe_keeps_the_launch_token_in_links_and_forms(
     for url in (
         f"/records/schools/{world.school_a}/evidence",
         f"/records/schools/{world.school_a}/inset/new",
-        f"/records/schools/{world.school_a}/people/{ids.person}",
+        f"/staff/schools/{world.school_a}/people/{ids.person}",
         f"/schools/{world.school_a}",
     ):
         page = cookieless.get(url, query_string={"lt": token})
@@ -255,6 +257,24 @@ def test_cookieless_iframe_keeps_the_launch_token_in_links_and_forms(
     assert "lt=" in response.headers["Location"]
     with world.app.app_context():
         assert db.session.get(Evidence, ids.evidence).status is EvidenceStatus.VERIFIED  # type: ignore[union-attr]
+
+
+def test_the_old_record_address_sends_the_browser_to_the_one_person_page(
+    world: World, ids: Ids
+) -> None:
+    """``/records/.../people/<id>`` was the second page about a person: it now moves for good
+    to ``/staff/.../people/<id>``, keeping its confirmation, once the same access checks pass
+    (a refusal is never answered with a move a browser would remember)."""
+    old = f"/records/schools/{world.school_a}/people/{ids.person}"
+    one = f"/staff/schools/{world.school_a}/people/{ids.person}"
+    response = world.client("lead_a").get(old, query_string={"done": "revoked"})
+    assert response.status_code == 301
+    assert response.headers["Location"] == f"{one}?done=revoked"
+    assert world.client("lead_a").get(old).headers["Location"] == one
+    assert world.client("lead_b").get(old).status_code == 403
+    assert world.client("other_lead").get(old).status_code == 404
+    not_here = f"/records/schools/{world.school_a}/people/{ids.not_on_staff}"
+    assert world.client("lead_a").get(not_here).status_code == 404
 
 
 def test_every_records_page_is_html(world: World, ids: Ids) -> None:

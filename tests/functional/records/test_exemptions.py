@@ -18,6 +18,12 @@ TITLE = "Speech, language and communication needs"
 
 
 def person_url(world: World, person: str = "staff_a", school: int | None = None) -> str:
+    """The one person page, where the forms are."""
+    return f"/staff/schools/{school or world.school_a}/people/{world.person_id(person)}"
+
+
+def forms_url(world: World, person: str = "staff_a", school: int | None = None) -> str:
+    """Where the exemption, extension and revoke forms post."""
     return f"/records/schools/{school or world.school_a}/people/{world.person_id(person)}"
 
 
@@ -31,7 +37,8 @@ def requirement_id(world: World) -> int:
 
 
 def post(client: FlaskClient, url: str, action: str, **fields: Any) -> TestResponse:
-    page = client.get(url)
+    """Open the one person page for ``url``'s person, then post its form to ``url/action``."""
+    page = client.get(url.replace("/records/", "/staff/", 1))
     assert page.status_code == 200
     return client.post(
         f"{url}/{action}", data={"csrf_token": csrf(page.get_data(as_text=True)), **fields}
@@ -46,7 +53,7 @@ def exempt(client: FlaskClient, world: World, **fields: Any) -> TestResponse:
         "ends_on": "",
     }
     form.update(fields)
-    return post(client, person_url(world), "exemptions", **form)
+    return post(client, forms_url(world), "exemptions", **form)
 
 
 def extend(client: FlaskClient, world: World, **fields: Any) -> TestResponse:
@@ -56,7 +63,7 @@ def extend(client: FlaskClient, world: World, **fields: Any) -> TestResponse:
         "extension_reason": "Course full until next month",
     }
     form.update(fields)
-    return post(client, person_url(world), "extensions", **form)
+    return post(client, forms_url(world), "extensions", **form)
 
 
 def status_on_my_training(client: FlaskClient) -> str:
@@ -72,6 +79,8 @@ def test_exemption_makes_the_person_exempt_and_revoking_restores_due(world: Worl
 
     response = exempt(lead, world)
     assert response.status_code == 303
+    # Back to the one person page, with its confirmation.
+    assert response.headers["Location"] == f"{person_url(world)}?done=exemption"
     assert status_on_my_training(staff) == "Exempt"
     page = text(lead.get(response.headers["Location"]))
     assert "Exemption granted" in page
@@ -86,8 +95,9 @@ def test_exemption_makes_the_person_exempt_and_revoking_restores_due(world: Worl
     assert entry.details["reason"] == "Long-term absence"
     assert entry.actor_person_id == world.person_id("lead_a")
 
-    revoked = post(lead, person_url(world), f"exemptions/{row.id}/revoke")
+    revoked = post(lead, forms_url(world), f"exemptions/{row.id}/revoke")
     assert revoked.status_code == 303
+    assert revoked.headers["Location"] == f"{person_url(world)}?done=revoked"
     assert status_on_my_training(staff) == "Due"
     with world.app.app_context():
         row = db.session.scalars(select(Exemption)).one()
@@ -95,7 +105,7 @@ def test_exemption_makes_the_person_exempt_and_revoking_restores_due(world: Worl
     assert audited(world.app, "exemption.revoked")[0].entity_id == str(row.id)
     assert "Revoked" in text(lead.get(person_url(world)))
 
-    again = post(lead, person_url(world), f"exemptions/{row.id}/revoke")
+    again = post(lead, forms_url(world), f"exemptions/{row.id}/revoke")
     assert again.status_code == 409
     assert len(audited(world.app, "exemption.revoked")) == 1
 
@@ -104,6 +114,7 @@ def test_extension_makes_the_person_extended_and_revoking_restores_due(world: Wo
     lead, staff = world.client("lead_a"), world.client("staff_a")
     response = extend(lead, world)
     assert response.status_code == 303
+    assert response.headers["Location"] == f"{person_url(world)}?done=extension"
     assert status_on_my_training(staff) == "Extended"
     with world.app.app_context():
         row = db.session.scalars(select(Extension)).one()
@@ -114,7 +125,7 @@ def test_extension_makes_the_person_extended_and_revoking_restores_due(world: Wo
         days_ago(-120).isoformat()
     )
 
-    assert post(lead, person_url(world), f"extensions/{row.id}/revoke").status_code == 303
+    assert post(lead, forms_url(world), f"extensions/{row.id}/revoke").status_code == 303
     assert status_on_my_training(staff) == "Due"
     assert len(audited(world.app, "extension.revoked")) == 1
 
@@ -174,14 +185,17 @@ def test_bad_input_writes_nothing(
     html = text(response)
     assert "There is a problem" in html
     assert message in html
+    # The one person page around the refused form: the roles form and the training record.
+    assert "Change roles and dates" in html
+    assert "Training record" in html
     assert count(world.app, Exemption) + count(world.app, Extension) == 0
     assert audited(world.app, "exemption.granted") + audited(world.app, "extension.granted") == []
 
 
 def test_a_cpd_lead_cannot_exempt_or_extend_themselves(world: World) -> None:
     lead = world.client("lead_a")
-    own = person_url(world, "lead_a")
-    page = text(lead.get(own))
+    own = forms_url(world, "lead_a")
+    page = text(lead.get(person_url(world, "lead_a")))
     assert "Exemptions and extensions for yourself are granted by another" in page
     token = csrf(lead.get(person_url(world)).get_data(as_text=True))
     rid = str(requirement_id(world))
@@ -234,17 +248,17 @@ def test_revoking_someone_elses_row_through_this_person_is_not_found(world: Worl
     exempt(lead, world)
     with world.app.app_context():
         row_id = db.session.scalars(select(Exemption.id)).one()
-    other = person_url(world, "staff_a2")
+    other = forms_url(world, "staff_a2")
     response = post(lead, other, f"exemptions/{row_id}/revoke")
     assert response.status_code == 404
-    assert post(lead, person_url(world), f"extensions/{row_id}/revoke").status_code == 404
+    assert post(lead, forms_url(world), f"extensions/{row_id}/revoke").status_code == 404
     with world.app.app_context():
         assert db.session.get(Exemption, row_id).revoked_at is None  # type: ignore[union-attr]
 
 
 def test_csrf_missing_writes_nothing(world: World) -> None:
     lead = world.client("lead_a")
-    url = person_url(world)
+    url = forms_url(world)
     rid = str(requirement_id(world))
     response = lead.post(
         f"{url}/exemptions",

@@ -8,7 +8,6 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import func, select
-from werkzeug.routing import Rule
 
 from cpd_tracker.extensions import db
 from cpd_tracker.models import AuditEntry, Completion, Person, StaffRole, StaffRoleKind
@@ -312,23 +311,3 @@ def test_school_page_links_each_name_to_the_staff_page(app: Flask, sign_in: Sign
     sam = add_person(app, ALDER, "Sam Patel")
     html = lead.get(f"/schools/{alder}").get_data(as_text=True)
     assert f'href="/staff/schools/{alder}/people/{sam}">Sam Patel</a>' in html
-
-
-def test_records_link_appears_once_the_records_page_exists(app: Flask, sign_in: SignIn) -> None:
-    lead = sign_in("instructor")
-    alder = school_id(app, ALDER)
-    sam = add_person(app, ALDER, "Sam Patel")
-    link = "Training record, exemptions and extensions"
-    if "records.person" not in app.view_functions:
-        assert link not in _page(lead, alder, sam)
-        # The app has served requests, so add_url_rule is closed: register the stand-in
-        # the way it would end up.
-        app.url_map.add(
-            Rule(
-                "/records/schools/<int:school_id>/people/<int:person_id>", endpoint="records.person"
-            )
-        )
-        app.view_functions["records.person"] = lambda school_id, person_id: ""
-    html = _page(lead, alder, sam)
-    assert link in html
-    assert f'href="/records/schools/{alder}/people/{sam}"' in html
