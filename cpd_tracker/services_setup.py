@@ -56,6 +56,7 @@ from cpd_tracker.services.staff import StaffService
 from cpd_tracker.services.status_facts import StatusFactsService, install_status_listeners
 from cpd_tracker.services.subject_access import SubjectAccessService
 from cpd_tracker.services.training_requests import TrainingRequestService
+from cpd_tracker.services.waiting_counts import WaitingCounts
 from cpd_tracker.storage import EvidenceStore, evidence_root
 from cpd_tracker.urls import tool_base_url, tool_hosts
 from lti.http import HttpClient
@@ -195,6 +196,7 @@ def init_services(app: Flask) -> None:
             CpdRecordService: lambda: CpdRecordService(db.session),
             CertificateService: lambda: CertificateService(db.session),
             IdentityLinkService: lambda: IdentityLinkService(db.session, _audit(), clock),
+            WaitingCounts: lambda: WaitingCounts(db.session, get_service(IdentityLinkService)),
             StaffService: lambda: StaffService(
                 db.session, _audit(), clock, get_service(CpdRecordService)
             ),

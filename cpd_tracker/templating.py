@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, g, url_for
 from flask_login import current_user
@@ -13,6 +13,9 @@ from cpd_tracker.dates import local_date, long_date, short_datetime
 from cpd_tracker.forms import BaseForm
 from cpd_tracker.markdown import render_markdown
 from cpd_tracker.services.compliance import audience_label
+
+if TYPE_CHECKING:
+    from cpd_tracker.services.waiting_counts import Waiting
 
 
 def tool_url(endpoint: str, **values: Any) -> str:
@@ -49,13 +52,25 @@ def _nav_items() -> list[dict[str, Any]]:
 
 
 def _place_requests_text() -> str:
-    """The nav link to requests for a place, with how many wait (issue 17): one COUNT."""
-    from cpd_tracker.registry import get_service
-    from cpd_tracker.services.training_requests import TrainingRequestService
+    """The nav link to requests for a place, with how many wait (issue 17)."""
+    count = waiting().place_requests
+    return f"Place requests ({count})" if count else "Place requests"
 
-    scope = None if current_user.is_trust_leader else current_user.cpd_lead_school_ids()
-    waiting = get_service(TrainingRequestService).count_waiting(current_user.organisation_id, scope)
-    return f"Place requests ({waiting})" if waiting else "Place requests"
+
+def waiting() -> Waiting:
+    """What waits for the signed-in CPD lead or trust leader (the navigation's and the
+    notices' counts): asked once per request, in one statement, and nothing for plain staff."""
+    if "waiting" not in g:
+        from cpd_tracker.registry import get_service
+        from cpd_tracker.services.waiting_counts import NOTHING, WaitingCounts
+
+        g.waiting = (
+            get_service(WaitingCounts).for_user(current_user)
+            if current_user.is_authenticated
+            else NOTHING
+        )
+    found: Waiting = g.waiting
+    return found
 
 
 ROLE_LABELS = {

@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, make_response, redirect, render_template, request
-from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from cpd_tracker import templating
 from cpd_tracker.access import login_required, signed_in
 from cpd_tracker.links.forms import DecideForm
 from cpd_tracker.registry import get_service
@@ -30,10 +30,9 @@ DONE = {
 @bp.app_context_processor
 def _template_helpers() -> dict[str, Any]:
     def waiting_links() -> int:
-        """How many LMS accounts wait for the signed-in person to confirm (0 for staff)."""
-        if not current_user.is_authenticated or not _decides_links():
-            return 0
-        return get_service(IdentityLinkService).count_waiting(signed_in())
+        """How many LMS accounts wait for the signed-in person to confirm (0 for staff),
+        asked with the navigation's count in one statement (``templating.waiting``)."""
+        return templating.waiting().links
 
     return {"waiting_links": waiting_links}
 

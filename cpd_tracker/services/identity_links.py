@@ -81,10 +81,15 @@ class IdentityLinkService:
 
     def count_waiting(self, user: CurrentUser) -> int:
         """What the people pages' notice says: one count, nothing loaded."""
+        query = self.count_waiting_query(user)
+        return 0 if query is None else self.session.scalar(query) or 0
+
+    def count_waiting_query(self, user: CurrentUser) -> Select[int] | None:
+        """The COUNT ``count_waiting`` asks; None when ``user`` may see no request."""
         query = self._visible(user)
         if query is None:
-            return 0
-        return self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+            return None
+        return select(func.count()).select_from(query.subquery())
 
     def get(self, user: CurrentUser, request_id: int) -> IdentityLinkRequest | None:
         query = self._visible(user)

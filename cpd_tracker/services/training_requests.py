@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from jinja2 import Environment
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -71,6 +71,23 @@ class Waiting:
 
     open: list[TrainingRequest]
     decided: list[TrainingRequest]
+
+
+def count_waiting_query(
+    organisation_id: int, school_ids: frozenset[int] | None
+) -> Select[int] | None:
+    """The COUNT of open requests of the organisation's schools (``school_ids``; None: every
+    school); None when no school is in scope (nothing to ask). The navigation's count
+    (``services/waiting_counts.py``) asks it together with the others."""
+    query = select(func.count(TrainingRequest.id)).where(
+        TrainingRequest.organisation_id == organisation_id,
+        TrainingRequest.status.in_(_OPEN),
+    )
+    if school_ids is None:
+        return query
+    if not school_ids:
+        return None
+    return query.where(TrainingRequest.school_id.in_(school_ids))
 
 
 class TrainingRequestService:
@@ -248,16 +265,10 @@ class TrainingRequestService:
         return Waiting(open_, decided)
 
     def count_waiting(self, organisation_id: int, school_ids: frozenset[int] | None) -> int:
-        """The nav link's count: open requests, one COUNT."""
-        query = select(func.count(TrainingRequest.id)).where(
-            TrainingRequest.organisation_id == organisation_id,
-            TrainingRequest.status.in_(_OPEN),
-        )
-        if school_ids is not None:
-            if not school_ids:
-                return 0
-            query = query.where(TrainingRequest.school_id.in_(school_ids))
-        return self.session.scalar(query) or 0
+        """Open requests of the organisation's schools (``school_ids``, or None for every
+        school), one COUNT."""
+        query = count_waiting_query(organisation_id, school_ids)
+        return 0 if query is None else self.session.scalar(query) or 0
 
     def get(self, organisation_id: int, request_id: int) -> TrainingRequest | None:
         """A request of the organisation (another organisation's id: None, like a missing
