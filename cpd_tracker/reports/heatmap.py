@@ -166,7 +166,7 @@ def matrix_rows(report: TrustReport) -> list[Markup]:
     base = tool_url("reports.people", phase=f.phase, role=f.role)
     joiner = "&" if "?" in base else "?"
     rows = []
-    for school in report.schools:
+    for school in report.shown:
         cells: list[str] = []
         for column in report.columns:
             counts = report.cells.get((school.id, column.id))

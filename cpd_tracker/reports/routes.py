@@ -43,13 +43,14 @@ from cpd_tracker.services.coverage import (
     STATUS_ORDER,
     ReportService,
     SchoolReport,
+    TrustFilters,
 )
 from cpd_tracker.services.cpd_record import academic_year_of
 from cpd_tracker.services.data_access import DataAccessService
 from cpd_tracker.services.overview import OverviewService
 from cpd_tracker.services.records import EvidenceService
 from cpd_tracker.services.roster import RosterService
-from cpd_tracker.services.senco import SencoService
+from cpd_tracker.services.senco import SchoolSenco, SencoService
 from cpd_tracker.services.snapshots import SnapshotService
 from cpd_tracker.templating import ROLE_LABELS, tool_url
 
@@ -231,7 +232,12 @@ def school_export(school_id: int, fmt: str, table: str = "compliance") -> Respon
 def trust() -> str:
     user = signed_in()
     filters = trust_filters(user.organisation_id)
-    report = get_service(ReportService).trust(user.organisation_id, local_today(), filters)
+    report = get_service(ReportService).trust(
+        user.organisation_id, local_today(), filters, page=_page_number()
+    )
+    if report.page > report.pages:
+        pages = "1 page" if report.pages == 1 else f"{report.pages:,} pages"
+        abort(400, description=f"The schools fill {pages}. Go back and choose one of them.")
     organisation = get_service(OverviewService).organisation(user.organisation_id)
     return render_template(
         "reports/trust.html",
@@ -240,13 +246,24 @@ def trust() -> str:
         matrix=matrix_rows(report),
         filters=filters,
         roles=ROLE_LABELS,
-        sencos=get_service(SencoService).trust(user.organisation_id),
+        sencos=_filtered_sencos(user.organisation_id, filters),
+        list_limit=LIST_LIMIT,
         evidence_for_trust=get_service(EvidenceService).for_trust(user.organisation_id, user.id),
         trend=get_service(SnapshotService).trust_trend(
             user.organisation_id, organisation.name, TREND_MONTHS, lines=False
         ),
         trend_more=True,
     )
+
+
+def _filtered_sencos(organisation_id: int, filters: TrustFilters) -> list[SchoolSenco]:
+    """The SENCO table's schools, most urgent first, within the school and phase filters."""
+    return [
+        row
+        for row in get_service(SencoService).trust(organisation_id)
+        if (filters.school_id is None or row.school.id == filters.school_id)
+        and (not filters.phase or row.school.phase == filters.phase)
+    ]
 
 
 @bp.get("/trust/<any(matrix, ranking, statuses):table>.<any(csv, xlsx):fmt>")

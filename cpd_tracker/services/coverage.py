@@ -15,7 +15,6 @@ soon; leavers and exempt staff are outside both figures.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -36,6 +35,7 @@ from cpd_tracker.models import (
     School,
     StaffRoleKind,
 )
+from cpd_tracker.models.status import ReportCount
 from cpd_tracker.rules.training import Status
 from cpd_tracker.services import school_statements as statements
 from cpd_tracker.services.compliance import EXCLUDED, VALID
@@ -69,6 +69,9 @@ STATUS_ORDER = (
     "exempt",
     "left",
 )
+#: Schools a page of the trust's matrix shows (a trust of 600 would otherwise render
+#: 18,000 cells; the downloads have every school).
+SCHOOL_ROWS = 50
 
 
 @dataclass
@@ -198,11 +201,28 @@ class TrustReport:
     total: Counts
     phases: list[str]
     modules: list[tuple[int, str]]
+    #: The page of schools (by name) the matrix shows, ``page_size`` a page; every school
+    #: when the report was made for a download (``page`` 0). ``cells`` are theirs.
+    page: int = 0
+    page_size: int = SCHOOL_ROWS
 
     def ranked(self) -> list[tuple[School, Counts]]:
         """Schools by gap (expected but not trained), largest first, then by name."""
         rows = [(s, self.by_school.get(s.id, Counts())) for s in self.schools]
         return sorted(rows, key=lambda r: (-r[1].gap, r[0].name.lower()))
+
+    @property
+    def pages(self) -> int:
+        """Pages of schools in the matrix (at least one, even for none)."""
+        return max(1, -(-len(self.schools) // self.page_size)) if self.page else 1
+
+    @property
+    def shown(self) -> list[School]:
+        """The schools of the page, by name (all of them for a download)."""
+        if not self.page:
+            return self.schools
+        start = (self.page - 1) * self.page_size
+        return self.schools[start : start + self.page_size]
 
 
 @dataclass(frozen=True)
@@ -652,7 +672,18 @@ class ReportService:
             scope.append(statements.has_role(StaffRoleKind(filters.role)))
         return scope
 
-    def trust(self, organisation_id: int, today: dt.date, filters: TrustFilters) -> TrustReport:
+    def trust(
+        self,
+        organisation_id: int,
+        today: dt.date,
+        filters: TrustFilters,
+        *,
+        page: int = 0,
+        page_size: int | None = None,
+    ) -> TrustReport:
+        """The trust's figures: totals and each school's over every school shown (the
+        ranking), the matrix's cells for ``page`` of them by name (``page_size`` a page), or
+        for every school with ``page`` 0 (the downloads)."""
         self.facts.ensure_fresh(organisation_id, today)
         all_schools = list(
             self.session.scalars(
@@ -674,37 +705,49 @@ class ReportService:
             if (filters.module_id is None or c.module_id == filters.module_id)
             and (c.school_id is None or c.school_id in {s.id for s in schools})
         ]
-        cells: dict[tuple[int, int], Counts] = defaultdict(Counts)
-        by_school: dict[int, Counts] = defaultdict(Counts)
-        total = Counts()
-        # Each school's counts for today (``school_counts``), not its facts: a few hundred
-        # rows a school, whatever its size (issue 14, finding 9).
-        scope = StaffRoleKind(filters.role).value if filters.role else ALL_STAFF
-        counted = (
-            self.facts.counts.counts([s.id for s in schools], scope, "requirement")
-            if schools
-            else []
-        )
-        for school_id, kind, column_id, module_id, _, value, n in counted:
-            if kind != "requirement":
-                continue
-            if filters.module_id is not None and module_id != filters.module_id:
-                continue
-            cells[(school_id, column_id)].add(value, n)
-            by_school[school_id].add(value, n)
-            total.add(value, n)
-        return TrustReport(
+        report = TrustReport(
             today=today,
             filters=filters,
             schools=schools,
             all_schools=all_schools,
             columns=columns,
-            cells=dict(cells),
-            by_school=dict(by_school),
-            total=total,
+            cells={},
+            by_school={},
+            total=Counts(),
             phases=sorted({s.phase for s in all_schools if s.phase}),
             modules=sorted({(c.module_id, c.title) for c in every_column}, key=lambda m: m[1]),
+            page=page,
+            page_size=page_size or SCHOOL_ROWS,
         )
+        if schools:
+            self._trust_counts(
+                report, StaffRoleKind(filters.role).value if filters.role else ALL_STAFF
+            )
+        return report
+
+    def _trust_counts(self, report: TrustReport, scope: str) -> None:
+        """Each school's counts for today (``school_counts``), not its facts: a few hundred
+        rows a school, whatever its size (issue 14, finding 9); summed per school and status
+        by the database for the ranking and totals, and read cell by cell only for the
+        matrix's page of schools (issue 18, item 5: 600 schools)."""
+        c = ReportCount
+        where = [
+            c.school_id.in_([s.id for s in report.schools]),
+            c.scope == scope,
+            c.kind == "requirement",
+        ]
+        if report.filters.module_id is not None:
+            where.append(c.module_id == report.filters.module_id)
+        summed = select(c.school_id, c.status, func.sum(c.n)).where(*where)
+        for school_id, value, n in self._run(summed.group_by(c.school_id, c.status), {}):
+            report.by_school.setdefault(school_id, Counts()).add(value, int(n))
+            report.total.add(value, int(n))
+        shown = report.shown
+        if len(shown) < len(report.schools):
+            where[0] = c.school_id.in_([s.id for s in shown])
+        cells = select(c.school_id, c.column_id, c.status, c.n).where(*where)
+        for school_id, column_id, value, n in self._run(cells, {}):
+            report.cells.setdefault((school_id, column_id), Counts()).add(value, n)
 
     # -- the people behind a figure ------------------------------------------------------
 

@@ -13,6 +13,8 @@ from flask import Flask
 from openpyxl import load_workbook
 
 from cpd_tracker.models import StaffRoleKind
+from cpd_tracker.reports import routes as report_routes
+from cpd_tracker.services import coverage
 from tests.functional.reports.conftest import SignIn
 from tests.functional.staff.support import (
     ALDER,
@@ -171,6 +173,49 @@ def test_trust_exports_count_what_the_dashboard_counts(
     matrix = load_workbook(io.BytesIO(leader.get("/trust/matrix.xlsx").data)).active
     assert matrix is not None
     assert [c.value for c in matrix[1]][:4] == ["School", "URN", "Phase", "Autism essentials"]
+
+
+def test_a_trust_with_more_schools_than_a_page_pages_its_matrix_and_caps_its_lists(
+    app: Flask, sign_in: SignIn, world: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 18, item 5: a trust of 600 schools must not render 18,000 cells. One school a
+    page here: the matrix pages through the schools by name, the ranking and SENCO table show
+    their first rows, and the totals, the ranking's order and the downloads cover them all."""
+    monkeypatch.setattr(coverage, "SCHOOL_ROWS", 1)
+    monkeypatch.setattr(report_routes, "LIST_LIMIT", 1)
+    alder, birch = school_id(app, ALDER), school_id(app, BIRCH)
+    leader = sign_in("admin")
+    whole = re.compile(r"of required training done \((\d+) of (\d+)\)")
+    first = leader.get("/trust").get_data(as_text=True)
+    second = leader.get("/trust?page=2").get_data(as_text=True)
+    for html in (first, second):
+        # Over both schools on every page: Tess, Bea; and the leader's own requirement.
+        found = whole.search(_text(html))
+        assert found is not None
+        assert int(found.group(1)) == 2
+    matrix_one = first.split('id="matrix"')[1].split('id="sencos"')[0]
+    matrix_two = second.split('id="matrix"')[1].split('id="sencos"')[0]
+    assert f"school={alder}&amp;column=" in matrix_one
+    assert f"school={birch}&amp;column=" not in matrix_one
+    assert f"school={birch}&amp;column=" in matrix_two
+    assert "Schools 1 to 1 of 2 by name (page 1 of 2)" in _text(matrix_one)
+    assert 'aria-label="Pages of schools"' in matrix_one
+    # The ranking: the largest gap (Alder's three) on both pages, Birch only in the download.
+    for html in (first, second):
+        ranking = _text(html.split('id="ranking"')[1].split('id="matrix"')[0])
+        assert "Alder Primary" in ranking
+        assert "Birch Academy" not in ranking
+        assert "The 1 schools with the largest gaps of 2" in ranking
+        assert "The 1 most urgent of 2 schools" in _text(html.split('id="sencos"')[1])
+    ranked = _csv(leader.get("/trust/ranking.csv").data)
+    assert [row[1] for row in ranked[1:3]] == ["Alder Primary", "Birch Academy"]
+    matrix = _csv(leader.get("/trust/matrix.csv").data)
+    assert {row[0] for row in matrix[1:]} == {"Alder Primary", "Birch Academy"}
+    # A page past the last, or not a number: a clear 400.
+    past = leader.get("/trust?page=3")
+    assert past.status_code == 400
+    assert "The schools fill 2 pages" in past.get_data(as_text=True)
+    assert leader.get("/trust?page=x").status_code == 400
 
 
 def test_names_are_escaped_in_the_grids(app: Flask, sign_in: SignIn, world: dict[str, int]) -> None:
