@@ -20,7 +20,6 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from cpd_tracker.dates import local_date
 from cpd_tracker.extensions import db
 from cpd_tracker.registry import clock
 from cpd_tracker.services.compliance import ComplianceService
@@ -64,6 +63,10 @@ def _queued_line(report: QueueReport, *, dry_run: bool) -> str:
         notes.append(f"{_plural(report.no_email, 'person', 'people')} without an e-mail address")
     if report.paused:
         notes.append(f"paused today: {', '.join(report.paused)}")
+    if report.waiting:
+        notes.append(
+            f"this week's digests wait for their sending time: {', '.join(report.waiting)}"
+        )
     return line + (f" ({'; '.join(notes)})." if notes else ".")
 
 
@@ -114,7 +117,7 @@ def send(dry_run: bool, limit: int) -> None:
             audit=audit,
             senco=SencoService(session, audit, clock),
         )
-        queued = service.queue_due(local_date(now))
+        queued = service.queue_due(now)
         click.echo(_queued_line(queued, dry_run=dry_run))
         if dry_run:
             for draft in queued.queued:

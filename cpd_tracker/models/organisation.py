@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cpd_tracker.models.base import Base, utcnow
 from cpd_tracker.rules.money import YearKind
-from cpd_tracker.rules.reminders import DEFAULT_LEAD_DAYS
+from cpd_tracker.rules.reminders import DEFAULT_LEAD_DAYS, DEFAULT_SEND_HOUR, DEFAULT_SEND_WEEKDAY
 
 
 class OrganisationKind(enum.StrEnum):
@@ -48,6 +48,15 @@ class Organisation(Base):
     #: queued inside one. None until an administrator saves some: the English school year's
     #: holidays apply (``rules.reminders.organisation_pauses``).
     reminder_pauses: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
+    #: When each ISO week's digests are queued, London time: the day (0 Monday to 6 Sunday)
+    #: and the hour (0 to 23); Monday 07:00, the start of the school day, unless changed
+    #: (``rules.reminders.digests_due``).
+    reminder_send_weekday: Mapped[int] = mapped_column(
+        default=DEFAULT_SEND_WEEKDAY, server_default=str(DEFAULT_SEND_WEEKDAY)
+    )
+    reminder_send_hour: Mapped[int] = mapped_column(
+        default=DEFAULT_SEND_HOUR, server_default=str(DEFAULT_SEND_HOUR)
+    )
 
     schools: Mapped[list[School]] = relationship(
         back_populates="organisation", order_by="School.name"

@@ -4,12 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from wtforms import IntegerField, SelectMultipleField, TextAreaField
+from wtforms import IntegerField, SelectField, SelectMultipleField, TextAreaField
 from wtforms.fields import Field
-from wtforms.validators import InputRequired, Length, NumberRange, StopValidation, ValidationError
+from wtforms.validators import (
+    AnyOf,
+    InputRequired,
+    Length,
+    NumberRange,
+    StopValidation,
+    ValidationError,
+)
 
 from cpd_tracker.forms import BaseForm, form_id
-from cpd_tracker.rules.reminders import MAX_LEAD_DAYS, Pause, PauseError, parse_pauses
+from cpd_tracker.rules.reminders import (
+    MAX_LEAD_DAYS,
+    WEEKDAYS,
+    Pause,
+    PauseError,
+    parse_pauses,
+)
+
+_DAYS = [(str(number), name) for number, name in enumerate(WEEKDAYS)]
+_HOURS = [(str(hour), f"{hour:02d}:00") for hour in range(24)]
 
 
 class ReminderSettingsForm(BaseForm):
@@ -28,6 +44,18 @@ class ReminderSettingsForm(BaseForm):
             ),
         ],
     )
+    send_weekday = SelectField(
+        "Day",
+        choices=lambda: _DAYS,
+        validate_choice=False,
+        validators=[AnyOf([v for v, _ in _DAYS], message="Choose the day of the week.")],
+    )
+    send_hour = SelectField(
+        "Time (UK time)",
+        choices=lambda: _HOURS,
+        validate_choice=False,
+        validators=[AnyOf([v for v, _ in _HOURS], message="Choose the hour, from 00:00 to 23:00.")],
+    )
     pauses = TextAreaField(
         "Holiday pauses",
         description=(
@@ -41,6 +69,10 @@ class ReminderSettingsForm(BaseForm):
     def __init__(self, formdata: Any = None, **kwargs: Any) -> None:
         super().__init__(formdata, **kwargs)
         self.parsed: list[Pause] = []
+
+    def sending_time(self) -> tuple[int, int]:
+        """The chosen day (0 Monday) and hour; call after ``validate``."""
+        return int(self.send_weekday.data or 0), int(self.send_hour.data or 0)
 
     def validate_pauses(self, field: Field) -> None:
         try:

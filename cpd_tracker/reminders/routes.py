@@ -35,10 +35,12 @@ def settings() -> Response:
     form = ReminderSettingsForm(request.form if request.method == "POST" else None)
     if request.method == "GET":
         form.lead_days.data = current.lead_days
+        form.send_weekday.data = str(current.send_weekday)
+        form.send_hour.data = str(current.send_hour)
         form.pauses.data = pauses_text(current.pauses)
     elif form.validate():
         assert form.lead_days.data is not None
-        service.save(user.organisation_id, form.lead_days.data, form.parsed)
+        service.save(user.organisation_id, form.lead_days.data, form.parsed, form.sending_time())
         flash("Reminder settings saved.", "success")
         return redirect(tool_url("reminders.settings"), code=303)
     return _page("reminders/settings.html", 400 if form.errors else 200, form=form, current=current)

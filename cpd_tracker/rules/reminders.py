@@ -1,8 +1,11 @@
-"""What goes in a person's weekly reminder digest, and when reminders pause (issue 17).
+"""What goes in a person's weekly reminder digest, when in the week it is sent, and when
+reminders pause (issue 17).
 
 Pure functions of plain data: an organisation's lead time (how many days before a due date or
-an expiry it first appears in a digest) and its holiday pauses (date ranges when no reminders
-are queued; they resume after, since a digest is per week and re-checked every run).
+an expiry it first appears in a digest), its sending time (a day of the week and an hour,
+London time: each ISO week's digests are queued on the first run once that moment has passed)
+and its holiday pauses (date ranges when no reminders are queued; they resume after, since a
+digest is per week and re-checked every run).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from cpd_tracker.dates import LONDON
 from cpd_tracker.rules.school_year import Holiday, academic_year_of, holidays
 from cpd_tracker.rules.training import Status, StatusResult, uk_date
 
@@ -24,6 +28,12 @@ MAX_LEAD_DAYS = 180
 MAX_PAUSES = 40
 #: The longest pause: a summer holiday with some to spare.
 MAX_PAUSE_DAYS = 70
+
+#: Each week's digests are queued from Monday 07:00 London time, the start of the school day,
+#: unless the organisation chooses another day and hour.
+DEFAULT_SEND_WEEKDAY = 0
+DEFAULT_SEND_HOUR = 7
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 _MONTHS = {
     name: number
@@ -92,6 +102,39 @@ def digest_item(result: StatusResult, today: dt.date, lead_days: int) -> DigestI
     ):
         return DigestItem(ItemKind.EXPIRING, expires_on)
     return None
+
+
+# --- Sending time ----------------------------------------------------------------------------
+
+
+def digest_moment(day: dt.date, weekday: int, hour: int) -> dt.datetime:
+    """The moment (in UTC) from which the digests of ``day``'s ISO week are queued: that
+    week's ``weekday`` (0 Monday to 6 Sunday) at ``hour``:00 London time.
+
+    The clocks change at 01:00 UTC on the last Sundays of March and October. An hour they skip
+    (01:00 on the March Sunday) is read as the moment the clocks jump (02:00 BST); an hour
+    they pass twice (01:00 on the October Sunday) as its first time (BST).
+    """
+    if not 0 <= weekday <= 6 or not 0 <= hour <= 23:
+        raise ValueError(f"sending time out of range: weekday {weekday}, hour {hour}")
+    monday = day - dt.timedelta(days=day.weekday())
+    wall = dt.datetime.combine(monday + dt.timedelta(days=weekday), dt.time(hour))
+    # fold=0: a skipped time takes the offset before the change (so lands on the jump), a
+    # repeated one its first offset.
+    return wall.replace(tzinfo=LONDON, fold=0).astimezone(dt.UTC)
+
+
+def digests_due(now: dt.datetime, weekday: int, hour: int) -> bool:
+    """Whether this week's digests may be queued at ``now`` (aware): once the week's sending
+    moment has passed. The week is London's: Monday 00:30 BST is still Sunday in UTC."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    return now >= digest_moment(now.astimezone(LONDON).date(), weekday, hour)
+
+
+def sending_time_text(weekday: int, hour: int) -> str:
+    """ "Monday at 07:00" (London time)."""
+    return f"{WEEKDAYS[weekday]} at {hour:02d}:00"
 
 
 # --- Pauses ----------------------------------------------------------------------------------

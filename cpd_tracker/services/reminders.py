@@ -29,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from cpd_tracker.dates import local_date
 from cpd_tracker.models import (
     Course,
     Evidence,
@@ -44,8 +45,10 @@ from cpd_tracker.rules.reminders import (
     ITEM_ORDER,
     ItemKind,
     digest_item,
+    digests_due,
     organisation_pauses,
     pause_on,
+    sending_time_text,
 )
 from cpd_tracker.rules.training import Status, uk_date
 from cpd_tracker.services import staff_digest
@@ -163,6 +166,9 @@ class QueueReport:
     no_email: int = 0
     #: Organisations skipped because today is in one of their holiday pauses: "name (pause)".
     paused: list[str] = field(default_factory=list)
+    #: Organisations whose week's digests wait for their sending time: "name (Monday at
+    #: 07:00)". Their SENCO reminders are not held back.
+    waiting: list[str] = field(default_factory=list)
     #: What this run queued (for ``--dry-run`` to show).
     queued: list[_Draft] = field(default_factory=list)
 
@@ -265,8 +271,10 @@ class ReminderService:
         #: SENCO reminders ride along when a SENCO service is given (the CLI gives one).
         self.senco = None if senco is None else SencoReminders(senco, self.templates, self.base_url)
 
-    def queue_due(self, today: dt.date) -> QueueReport:
-        """Queue every digest and reminder due on ``today`` that was never queued before."""
+    def queue_due(self, now: dt.datetime) -> QueueReport:
+        """Queue every digest and reminder due at ``now`` (aware) that was never queued
+        before. The week's digests wait for the organisation's sending time (London)."""
+        today = local_date(now)
         report = QueueReport()
         organisations = self.session.scalars(select(Organisation).order_by(Organisation.id))
         for organisation in list(organisations):
@@ -274,8 +282,12 @@ class ReminderService:
             if pause is not None:
                 report.paused.append(f"{organisation.name} ({pause.name})")
                 continue
+            weekday, hour = organisation.reminder_send_weekday, organisation.reminder_send_hour
+            digests = digests_due(now, weekday, hour)
+            if not digests:
+                report.waiting.append(f"{organisation.name} ({sending_time_text(weekday, hour)})")
             before = report.counts()
-            self._queue_organisation(self._load(organisation), today, report)
+            self._queue_organisation(self._load(organisation), today, report, digests=digests)
             if self.audit is not None and report.counts() != before:
                 self.audit.record(
                     "reminders.queued",
@@ -380,13 +392,34 @@ class ReminderService:
             courses[course.school_id].append((course, registration))
         return _Organisation(organisation, existing, registration_of, courses)
 
-    def _queue_organisation(self, org: _Organisation, today: dt.date, report: QueueReport) -> None:
+    def _queue_organisation(
+        self, org: _Organisation, today: dt.date, report: QueueReport, *, digests: bool
+    ) -> None:
+        """The organisation's weekly digests (staff and CPD leads) when ``digests``, and its
+        SENCO reminders whenever they fall due."""
+        leads = self._leads(org.organisation.id, today)
+        #: People with something to be told and no usable address, counted once.
+        without_email: set[int] = set()
+        if digests:
+            self._queue_digests(org, today, report, leads, without_email)
+        if self.senco is not None:
+            self._insert(
+                list(self._senco_reminders(org, today, leads, without_email, report)), report
+            )
+        report.no_email += len(without_email)
+
+    def _queue_digests(
+        self,
+        org: _Organisation,
+        today: dt.date,
+        report: QueueReport,
+        leads: dict[int, list[Person]],
+        without_email: set[int],
+    ) -> None:
         schools = self.session.scalars(
             select(School).where(School.organisation_id == org.organisation.id).order_by(School.id)
         )
-        leads = self._leads(org.organisation.id, today)
         lead_days = org.organisation.reminder_lead_days
-        without_email: set[int] = set()
         pending: dict[int, _Pending] = {}
         for school in list(schools):
             compliance = self.compliance.school(school, today)
@@ -401,11 +434,6 @@ class ReminderService:
                     rows.append(digest)
             self._insert(rows, report)
         self._insert(list(self._staff_digests(org, pending, today, without_email, report)), report)
-        if self.senco is not None:
-            self._insert(
-                list(self._senco_reminders(org, today, leads, without_email, report)), report
-            )
-        report.no_email += len(without_email)
 
     # -- SENCO qualification reminders ----------------------------------------------------
 

@@ -231,7 +231,7 @@ def test_two_runs_at_the_same_moment_send_each_message_once(
                 try:
                     service = ReminderService(session, ComplianceService(session), clock, BASE_URL)
                     barrier.wait()
-                    service.queue_due(TODAY)
+                    service.queue_due(NOW)
                     session.commit()
                     mailer = SmtpMailer("127.0.0.1", smtp.port, starttls=False, timeout=5)
                     OutboxSender(session, mailer, mail_from=MAIL_FROM, clock=clock).send_pending(
@@ -414,6 +414,24 @@ def test_dry_run_shows_what_would_happen_and_changes_nothing(
             )
             == 0
         )
+
+
+def test_a_run_before_the_weeks_sending_time_queues_no_digests(
+    app: Flask, runner: FlaskCliRunner, smtp: SmtpServer, seeded: Seeded, clock: FakeClock
+) -> None:
+    """The cron job's first run of the week, just after midnight on Monday, waits: the week's
+    e-mails go on the first run from Monday 07:00 London time."""
+    clock.now = dt.datetime(2025, 1, 13, 0, 15, tzinfo=dt.UTC)  # Monday, GMT
+    early = ok(runner, "send", "--dry-run")
+    assert "Would queue 0 e-mails to 0 people" in early
+    assert "this week's digests wait for their sending time: " in early
+    assert "(Monday at 07:00)" in early
+
+    clock.now = dt.datetime(2025, 1, 13, 7, 0, tzinfo=dt.UTC)
+    on_time = ok(runner, "send")
+    assert "wait for their sending time" not in on_time
+    assert "weekly digests to staff, 1 digest to CPD leads" in on_time
+    assert smtp.received
 
 
 def test_dry_run_works_before_smtp_is_configured(

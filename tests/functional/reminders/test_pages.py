@@ -84,7 +84,12 @@ def test_a_trust_leader_sees_the_school_holidays_filled_in_and_saves_their_own(
     response = post(
         client,
         SETTINGS,
-        {"lead_days": "14", "pauses": "Snow closure: 1 February 2027 to 3/2/2027\n\n"},
+        {
+            "lead_days": "14",
+            "send_weekday": "0",
+            "send_hour": "7",
+            "pauses": "Snow closure: 1 February 2027 to 3/2/2027\n\n",
+        },
     )
 
     assert response.status_code == 303
@@ -104,9 +109,30 @@ def test_a_trust_leader_sees_the_school_holidays_filled_in_and_saves_their_own(
     assert entry.actor_person_id == world.person_id("trust")
 
     # An empty list means reminders all year: saved as no pauses, not the defaults again.
-    post(client, SETTINGS, {"lead_days": "14", "pauses": ""})
+    post(client, SETTINGS, {"lead_days": "14", "send_weekday": "0", "send_hour": "7", "pauses": ""})
     with world.app.app_context():
         assert db.session.get_one(Organisation, world.org_id).reminder_pauses == []
+
+
+def test_the_weekly_sending_time_is_monday_7am_until_a_trust_leader_changes_it(
+    world: World,
+) -> None:
+    client = world.client("trust")
+    page = text(client.get(SETTINGS))
+    assert "When the weekly e-mails are sent" in page
+    assert '<option selected value="0">Monday</option>' in page
+    assert '<option selected value="7">07:00</option>' in page
+
+    data = {"lead_days": "42", "send_weekday": "4", "send_hour": "15", "pauses": ""}
+    assert post(client, SETTINGS, data).status_code == 303
+    page = text(client.get(SETTINGS))
+    assert '<option selected value="4">Friday</option>' in page
+    assert '<option selected value="15">15:00</option>' in page
+    with world.app.app_context():
+        organisation = db.session.get_one(Organisation, world.org_id)
+        assert (organisation.reminder_send_weekday, organisation.reminder_send_hour) == (4, 15)
+    (entry,) = audited(world.app, "reminders.settings_changed")
+    assert entry.details["sending_time"] == {"from": "Monday at 07:00", "to": "Friday at 15:00"}
 
 
 def test_bad_settings_are_a_400_that_says_what_to_fix(world: World) -> None:
@@ -123,7 +149,19 @@ def test_bad_settings_are_a_400_that_says_what_to_fix(world: World) -> None:
             'Line 1: "30 February 2027" is not a date.',
         ),
     ]
+    cases += [
+        ({"lead_days": "14", "send_weekday": "7", "send_hour": "7"}, "Choose the day of the week."),
+        (
+            {"lead_days": "14", "send_weekday": "4", "send_hour": "24"},
+            "Choose the hour, from 00:00 to 23:00.",
+        ),
+        (
+            {"lead_days": "14", "send_weekday": "4", "send_hour": "7.5"},
+            "Choose the hour, from 00:00 to 23:00.",
+        ),
+    ]
     for data, message in cases:
+        data = {"send_weekday": "0", "send_hour": "7", **data}
         response = post(client, SETTINGS, data)
         assert response.status_code == 400
         assert message in text(response)

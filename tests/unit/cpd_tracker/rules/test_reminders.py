@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from cpd_tracker.rules.reminders import (
     DEFAULT_LEAD_DAYS,
+    DEFAULT_SEND_HOUR,
+    DEFAULT_SEND_WEEKDAY,
     DigestItem,
     ItemKind,
     Pause,
     PauseError,
     default_pauses,
     digest_item,
+    digest_moment,
+    digests_due,
     organisation_pauses,
     parse_day,
     parse_pauses,
@@ -21,6 +26,7 @@ from cpd_tracker.rules.reminders import (
     pauses_from_json,
     pauses_text,
     pauses_to_json,
+    sending_time_text,
 )
 from cpd_tracker.rules.training import Status, StatusResult
 
@@ -154,3 +160,89 @@ def test_parse_pauses_says_which_line_is_wrong(text: str, message: str) -> None:
     with pytest.raises(PauseError) as raised:
         parse_pauses(text)
     assert message in str(raised.value)
+
+
+# ---------------------------------------------------------------- sending time
+
+
+def utc(*parts: int) -> dt.datetime:
+    return dt.datetime(*parts, tzinfo=dt.UTC)  # type: ignore[misc]
+
+
+MON, FRI, SUN = 0, 4, 6
+
+
+def test_each_weeks_digests_go_from_monday_7am_by_default() -> None:
+    assert (DEFAULT_SEND_WEEKDAY, DEFAULT_SEND_HOUR) == (MON, 7)
+    assert sending_time_text(MON, 7) == "Monday at 07:00"
+    assert sending_time_text(FRI, 15) == "Friday at 15:00"
+
+
+@pytest.mark.parametrize(
+    ("now", "weekday", "hour", "due"),
+    [
+        # A winter week (GMT = UTC): Monday 12 January 2026.
+        (utc(2026, 1, 12, 0, 5), MON, 7, False),  # just after midnight: the old time
+        (utc(2026, 1, 12, 6, 59), MON, 7, False),
+        (utc(2026, 1, 12, 7, 0), MON, 7, True),
+        (utc(2026, 1, 14, 10, 0), MON, 7, True),  # later in the week: still this week's
+        (utc(2026, 1, 18, 23, 59), MON, 7, True),  # Sunday night
+        # A summer week (BST = UTC+1): 07:00 in London is 06:00 UTC.
+        (utc(2026, 6, 15, 5, 59), MON, 7, False),
+        (utc(2026, 6, 15, 6, 0), MON, 7, True),
+        # Monday 00:30 BST is Sunday 23:30 UTC: already the new week in London, not due.
+        (utc(2026, 6, 14, 23, 30), MON, 7, False),
+        # The week the clocks go forward (Sunday 29 March 2026, 01:00 GMT -> 02:00 BST).
+        (utc(2026, 3, 23, 6, 59), MON, 7, False),  # Monday of that week, still GMT
+        (utc(2026, 3, 23, 7, 0), MON, 7, True),
+        (utc(2026, 3, 29, 0, 59), SUN, 1, False),  # 01:00 does not happen that Sunday:
+        (utc(2026, 3, 29, 1, 0), SUN, 1, True),  # due from the jump (02:00 BST)
+        (utc(2026, 3, 29, 1, 59), SUN, 3, False),  # 02:59 BST
+        (utc(2026, 3, 29, 2, 0), SUN, 3, True),  # 03:00 BST
+        (utc(2026, 3, 30, 5, 59), MON, 7, False),  # the first BST Monday
+        (utc(2026, 3, 30, 6, 0), MON, 7, True),
+        # The week the clocks go back (Sunday 25 October 2026, 02:00 BST -> 01:00 GMT).
+        (utc(2026, 10, 19, 5, 59), MON, 7, False),  # Monday of that week, still BST
+        (utc(2026, 10, 19, 6, 0), MON, 7, True),
+        (utc(2026, 10, 24, 23, 59), SUN, 1, False),  # 01:00 happens twice: the first
+        (utc(2026, 10, 25, 0, 0), SUN, 1, True),  # (01:00 BST) counts
+        (utc(2026, 10, 25, 1, 59), SUN, 2, False),  # 01:59 GMT
+        (utc(2026, 10, 25, 2, 0), SUN, 2, True),  # 02:00 GMT
+        (utc(2026, 10, 26, 6, 59), MON, 7, False),  # the first GMT Monday
+        (utc(2026, 10, 26, 7, 0), MON, 7, True),
+        # Another day and hour: Friday 15:00.
+        (utc(2026, 1, 14, 16, 0), FRI, 15, False),  # Wednesday
+        (utc(2026, 1, 16, 14, 59), FRI, 15, False),
+        (utc(2026, 1, 16, 15, 0), FRI, 15, True),
+        (utc(2026, 1, 18, 12, 0), FRI, 15, True),  # Sunday
+        (utc(2026, 1, 19, 12, 0), FRI, 15, False),  # next Monday: a new week
+        # Midnight on Monday: the week's first moment, as before.
+        (utc(2026, 1, 12, 0, 0), MON, 0, True),
+        (utc(2026, 1, 11, 23, 59), MON, 0, True),  # Sunday: last week's, long due
+    ],
+)
+def test_digests_are_due_once_the_weeks_sending_time_has_passed_in_london(
+    now: dt.datetime, weekday: int, hour: int, due: bool
+) -> None:
+    assert digests_due(now, weekday, hour) is due
+
+
+def test_the_sending_moment_is_in_utc_and_in_londons_week() -> None:
+    assert digest_moment(dt.date(2026, 1, 14), MON, 7) == utc(2026, 1, 12, 7, 0)
+    assert digest_moment(dt.date(2026, 6, 18), MON, 7) == utc(2026, 6, 15, 6, 0)
+    assert digest_moment(dt.date(2026, 3, 25), SUN, 1) == utc(2026, 3, 29, 1, 0)
+    assert digest_moment(dt.date(2026, 10, 20), SUN, 1) == utc(2026, 10, 25, 0, 0)
+    london = dt.datetime(2026, 6, 15, 7, 0, tzinfo=ZoneInfo("Europe/London"))
+    assert digests_due(london, MON, 7)
+    assert not digests_due(london - dt.timedelta(minutes=1), MON, 7)
+
+
+@pytest.mark.parametrize(("weekday", "hour"), [(7, 7), (-1, 7), (0, 24), (0, -1)])
+def test_a_sending_time_out_of_range_is_refused(weekday: int, hour: int) -> None:
+    with pytest.raises(ValueError, match="sending time out of range"):
+        digest_moment(dt.date(2026, 1, 12), weekday, hour)
+
+
+def test_a_moment_without_a_time_zone_is_refused() -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        digests_due(dt.datetime(2026, 1, 12, 8, 0), MON, 7)

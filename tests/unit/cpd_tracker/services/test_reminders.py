@@ -56,6 +56,7 @@ from tests.support.reminders import AUTISM, Seeded, add_teachers, seed_school
 
 TODAY = dt.date(2025, 1, 15)
 NOW = dt.datetime(2025, 1, 15, 10, 0, tzinfo=dt.UTC)
+AT = NOW.time()
 BASE = "https://cpd.trust.example"
 D1 = dt.date(2025, 2, 1)
 D2 = dt.date(2026, 2, 1)
@@ -184,12 +185,16 @@ def seeded(app: Flask) -> Seeded:
     return seed_school(app, TODAY)
 
 
-def queue_due(app: Flask, today: dt.date = TODAY, **options: Any) -> QueueReport:
+def queue_due(
+    app: Flask, today: dt.date = TODAY, *, at: dt.time = AT, **options: Any
+) -> QueueReport:
+    """Queue what is due on ``today`` at ``at`` UTC (10:00: past Monday 07:00 London)."""
+    now = dt.datetime.combine(today, at, tzinfo=dt.UTC)
     with app.app_context():
         service = ReminderService(
-            db.session, ComplianceService(db.session), FakeClock(NOW), BASE, **options
+            db.session, ComplianceService(db.session), FakeClock(now), BASE, **options
         )
-        report = service.queue_due(today)
+        report = service.queue_due(now)
         db.session.commit()
         return report
 
@@ -218,6 +223,47 @@ def test_queue_due_queues_each_digest_once_a_week(app: Flask, seeded: Seeded) ->
     for row in outbox(app).values():
         assert (row.created_at, row.next_attempt_at, row.attempts) == (NOW, NOW, 0)
         assert row.organisation_id == seeded.organisation_id
+
+
+def test_the_weeks_digests_wait_for_monday_7am_in_london(app: Flask, seeded: Seeded) -> None:
+    """``reminders send`` runs every 15 minutes: its first run of the week, just after
+    midnight on Monday, used to send everyone's digest in the night."""
+    monday = dt.date(2025, 1, 13)  # GMT: London time is UTC
+    with app.app_context():
+        name = db.session.get_one(Organisation, seeded.organisation_id).name
+    for at in (dt.time(0, 5), dt.time(6, 59)):
+        early = queue_due(app, monday, at=at)
+        assert (early.staff, early.digests) == (0, 0)
+        assert early.waiting == [f"{name} (Monday at 07:00)"]
+    assert outbox(app) == {}
+
+    on_time = queue_due(app, monday, at=dt.time(7, 0))
+    assert (on_time.digests, on_time.waiting) == (1, [])
+    assert on_time.staff > 0
+    assert all(
+        r.created_at == dt.datetime(2025, 1, 13, 7, 0, tzinfo=dt.UTC) for r in outbox(app).values()
+    )
+
+
+def test_an_organisations_own_sending_time_is_kept(app: Flask, seeded: Seeded) -> None:
+    with app.app_context():
+        organisation = db.session.get_one(Organisation, seeded.organisation_id)
+        organisation.reminder_send_weekday, organisation.reminder_send_hour = 4, 15
+        db.session.commit()
+    wednesday, friday = dt.date(2025, 1, 15), dt.date(2025, 1, 17)
+    assert queue_due(app, wednesday, at=dt.time(16, 0)).staff == 0
+    assert queue_due(app, friday, at=dt.time(14, 59)).staff == 0
+    assert outbox(app) == {}
+    assert queue_due(app, friday, at=dt.time(15, 0)).staff == 3
+
+
+def test_the_sending_time_is_london_time_in_summer(app: Flask, seeded: Seeded) -> None:
+    # 30 June 2025 is a BST Monday: 07:00 in London is 06:00 UTC.
+    monday = dt.date(2025, 6, 30)
+    assert queue_due(app, monday, at=dt.time(5, 59)).waiting
+    report = queue_due(app, monday, at=dt.time(6, 0))
+    assert report.waiting == []
+    assert report.staff + report.digests > 0
 
 
 def test_one_digest_lists_all_of_a_persons_training(app: Flask, seeded: Seeded) -> None:
