@@ -85,6 +85,11 @@ def certificate_pdf(facts: CertificateFacts) -> bytes:
         ("Completed on", date_uk(facts.completed_on)),
         ("CPD hours", hours(facts.cpd_hours) or "0"),
         ("Provider", facts.provider or "Not recorded"),
+        *(
+            [("Provider's certificate expires on", date_uk(facts.certificate_expires_on))]
+            if facts.certificate_expires_on
+            else []
+        ),
         ("How", facts.how),
         ("Vouched for", facts.vouched),
         ("Certificate number", facts.reference),
@@ -153,7 +158,16 @@ def portfolio_pdf(record: CpdRecord, *, organisation_name: str, issued_on: dt.da
             data.append(
                 [
                     _p(date_uk(line.completed_on), cell),
-                    _p(line.training, cell),
+                    _p(
+                        line.training
+                        + (
+                            f" (provider's certificate expires on "
+                            f"{date_uk(line.certificate_expires_on)})"
+                            if line.certificate_expires_on
+                            else ""
+                        ),
+                        cell,
+                    ),
                     _p(line.method_label, cell),
                     _p(line.provider or "", cell),
                     _p(hours(line.cpd_hours) or "0", cell),

@@ -24,7 +24,12 @@ from wtforms.validators import DataRequired, InputRequired, Length, StopValidati
 from wtforms.widgets import TextInput
 
 from cpd_tracker.forms import BaseForm, form_id
-from cpd_tracker.services.records import hours_problem, planned_date_problem, training_date_problem
+from cpd_tracker.services.records import (
+    certificate_expiry_problem,
+    hours_problem,
+    planned_date_problem,
+    training_date_problem,
+)
 from cpd_tracker.storage import (
     ALLOWED_LABEL,
     MAX_EVIDENCE_BYTES,
@@ -200,6 +205,13 @@ class ExternalTrainingForm(BaseForm):
         description="For example, 27/3/2025.",
     )
     cpd_hours = HoursField("CPD hours", description="For example, 3 or 1.5.")
+    certificate_expires_on = DateField(
+        "Certificate expires on (optional)",
+        message="Enter the date the certificate expires, for example 31/8/2027.",
+        description="If the certificate has its own expiry date (an accredited positive "
+        "handling or first aid certificate, for example), enter it: the training counts up "
+        "to that day and needs renewing by then. For example, 31/8/2027.",
+    )
     certificate = FileField(
         "Certificate",
         description=f"{ALLOWED_LABEL[0].upper()}{ALLOWED_LABEL[1:]}, smaller than "
@@ -224,6 +236,15 @@ class ExternalTrainingForm(BaseForm):
     def validate_completed_on(self, field: Field) -> None:
         _required(field, "Enter the date you completed the course.")
         problem = training_date_problem(field.data, self.today)
+        if problem:
+            raise ValidationError(problem)
+
+    def validate_certificate_expires_on(self, field: Field) -> None:
+        _after_field_errors(field)
+        completed_on = self.completed_on.data
+        if field.data is None or completed_on is None:
+            return
+        problem = certificate_expiry_problem(field.data, completed_on)
         if problem:
             raise ValidationError(problem)
 
@@ -256,6 +277,28 @@ class ExternalTrainingForm(BaseForm):
 
 class ConfirmForm(BaseForm):
     """CSRF and the launch token only: a button that changes one thing."""
+
+
+class VerifyForm(BaseForm):
+    """Verify one item of evidence, confirming or correcting the certificate's own expiry."""
+
+    certificate_expires_on = DateField(
+        "Certificate expires on (optional)",
+        message="Enter the date the certificate expires, for example 31/8/2027.",
+        description="As printed on the certificate, if it has an expiry date: the training "
+        "counts up to that day. Leave empty if it has none. For example, 31/8/2027.",
+    )
+
+    def __init__(self, formdata: Any = None, *, completed_on: dt.date, **kwargs: Any) -> None:
+        super().__init__(formdata, **kwargs)
+        self.completed_on = completed_on
+
+    def validate_certificate_expires_on(self, field: Field) -> None:
+        _after_field_errors(field)
+        if field.data is not None:
+            problem = certificate_expiry_problem(field.data, self.completed_on)
+            if problem:
+                raise ValidationError(problem)
 
 
 class EvidenceNoticeForm(BaseForm):

@@ -36,6 +36,7 @@ from cpd_tracker.records.forms import (
     InsetForm,
     InsetPlanForm,
     RejectForm,
+    VerifyForm,
 )
 from cpd_tracker.registry import get_service, local_today
 from cpd_tracker.services.data_access import DataAccessService, school_label
@@ -187,6 +188,7 @@ def external_new() -> Response:
                         provider=form.provider.data or "",
                         completed_on=form.completed_on.data,
                         cpd_hours=form.cpd_hours.data,
+                        certificate_expires_on=form.certificate_expires_on.data,
                     ),
                     upload,
                 )
@@ -330,16 +332,19 @@ def _review_page(
     school: School,
     evidence: Evidence,
     status: int = 200,
-    confirm: ConfirmForm | None = None,
+    confirm: VerifyForm | None = None,
     reject: RejectForm | None = None,
 ) -> Response:
     row = get_service(EvidenceService).describe(evidence, signed_in().id)
+    if confirm is None:
+        confirm = VerifyForm(completed_on=evidence.completed_on)
+        confirm.certificate_expires_on.data = evidence.certificate_expires_on
     return _page(
         "records/evidence_review.html",
         status,
         school=school,
         row=row,
-        confirm=confirm or ConfirmForm(),
+        confirm=confirm,
         reject=reject or RejectForm(),
         own=evidence.person_id == signed_in().id,
     )
@@ -364,11 +369,18 @@ def evidence_review(school_id: int, evidence_id: int) -> Response:
 def evidence_verify(school_id: int, evidence_id: int) -> Response:
     school = own_school(school_id)
     evidence = _school_item(school, evidence_id)
-    form = ConfirmForm(request.form)
+    form = VerifyForm(request.form, completed_on=evidence.completed_on)
     if not form.validate():
         return _review_page(school, evidence, 400, confirm=form)
+    # The page's box holds the sent expiry: as posted it is confirmed, corrected or cleared.
+    # A post without the box (an older page) keeps what the member of staff sent.
+    checked = (
+        {evidence.id: form.certificate_expires_on.data}
+        if "certificate_expires_on" in request.form
+        else None
+    )
     try:
-        get_service(EvidenceService).verify([evidence], signed_in().person)
+        get_service(EvidenceService).verify([evidence], signed_in().person, checked)
     except RecordsError as exc:
         form.form_errors.append(exc.message)
         return _review_page(school, evidence, exc.status, confirm=form)

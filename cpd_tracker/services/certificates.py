@@ -50,6 +50,8 @@ class CertificateFacts:
     #: Who vouched for it and when ("Passed the knowledge check" for an in-tool module).
     vouched: str
     issued_on: dt.date
+    #: The provider certificate's own expiry, when recorded.
+    certificate_expires_on: dt.date | None = None
 
 
 def reference(completion: Completion) -> str:
@@ -115,6 +117,7 @@ class CertificateService:
             how=METHOD_LABELS[completion.method],
             vouched=self._vouched(completion),
             issued_on=today,
+            certificate_expires_on=completion.certificate_expires_on,
         )
 
     def _vouched(self, completion: Completion) -> str:

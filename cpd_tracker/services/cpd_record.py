@@ -65,6 +65,8 @@ class RecordLine:
     provider: str | None
     cpd_hours: Decimal
     completion_id: int | None = None
+    #: The provider certificate's own expiry, when recorded.
+    certificate_expires_on: dt.date | None = None
 
     @property
     def method_label(self) -> str:
@@ -118,7 +120,15 @@ class CpdRecord:
             yield from year.lines
 
 
-RECORD_HEADER = ["Academic year", "Date", "Training", "How", "Provider", "CPD hours"]
+RECORD_HEADER = [
+    "Academic year",
+    "Date",
+    "Training",
+    "How",
+    "Provider",
+    "CPD hours",
+    "Certificate expires",
+]
 
 
 def record_table(record: CpdRecord) -> tuple[list[str], Iterator[list[Cell]]]:
@@ -138,10 +148,11 @@ def record_table(record: CpdRecord) -> tuple[list[str], Iterator[list[Cell]]]:
                     line.method_label,
                     line.provider,
                     line.cpd_hours,
+                    line.certificate_expires_on,
                 ]
-            yield [year.label, None, f"Total for {year.label}", None, None, year.total_hours]
+            yield [year.label, None, f"Total for {year.label}", None, None, year.total_hours, None]
         if record.years:
-            yield ["All years", None, "Total", None, None, record.total_hours]
+            yield ["All years", None, "Total", None, None, record.total_hours, None]
 
     return list(RECORD_HEADER), rows()
 
@@ -169,6 +180,7 @@ class CpdRecordService:
                 provider=completion.provider or module_provider,
                 cpd_hours=completion.cpd_hours,
                 completion_id=completion.id,
+                certificate_expires_on=completion.certificate_expires_on,
             )
             for completion, title, module_provider in rows
         ]

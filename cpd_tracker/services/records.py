@@ -17,7 +17,7 @@ person vouches for themselves is not evidence to an inspector.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, cast
@@ -26,7 +26,7 @@ from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from cpd_tracker.dates import local_date
+from cpd_tracker.dates import local_date, long_date
 from cpd_tracker.models import (
     Completion,
     CompletionMethod,
@@ -42,7 +42,7 @@ from cpd_tracker.models import (
     School,
     StaffRole,
 )
-from cpd_tracker.rules.training import StatusResult, uk_date
+from cpd_tracker.rules.training import StatusResult, add_months, uk_date
 from cpd_tracker.services.audit import AuditService
 from cpd_tracker.services.compliance import ComplianceService, StaffMember, applies_to
 from cpd_tracker.services.evidence_notices import EvidenceNotices
@@ -97,6 +97,8 @@ class ExternalTraining:
     provider: str
     completed_on: dt.date
     cpd_hours: Decimal
+    #: The provider certificate's own expiry, when it has one (optional).
+    certificate_expires_on: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,26 @@ def training_date_problem(day: dt.date, today: dt.date) -> str | None:
         return "The date must be today or in the past."
     if day < EARLIEST_TRAINING_DATE:
         return "The date must be after 1 January 1990."
+    return None
+
+
+#: The longest a provider's certificate is taken to last: a later "expiry" is a typing slip.
+MAX_CERTIFICATE_YEARS = 10
+
+
+def certificate_expiry_problem(expires_on: dt.date, completed_on: dt.date) -> str | None:
+    """Why ``expires_on`` cannot be the expiry of a certificate for training completed on
+    ``completed_on``, or None (shared by the forms and the services)."""
+    if expires_on < completed_on:
+        return (
+            "The certificate's expiry date must be on or after the day the course was "
+            f"completed ({long_date(completed_on)})."
+        )
+    if expires_on > add_months(completed_on, 12 * MAX_CERTIFICATE_YEARS):
+        return (
+            f"The certificate's expiry date must be within {MAX_CERTIFICATE_YEARS} years of the "
+            f"day the course was completed ({long_date(completed_on)}). Check the year."
+        )
     return None
 
 
@@ -238,6 +260,10 @@ class EvidenceService:
         problem = hours_problem(training.cpd_hours) or training_date_problem(
             training.completed_on, local_date(self.clock())
         )
+        if problem is None and training.certificate_expires_on is not None:
+            problem = certificate_expiry_problem(
+                training.certificate_expires_on, training.completed_on
+            )
         if problem:
             raise InvalidRecord(problem)
         if upload is None and module.delivery in CERTIFICATE_REQUIRED:
@@ -257,6 +283,7 @@ class EvidenceService:
             provider=training.provider.strip(),
             completed_on=training.completed_on,
             cpd_hours=training.cpd_hours,
+            certificate_expires_on=training.certificate_expires_on,
             status=EvidenceStatus.PENDING,
             created_at=self.clock(),
         )
@@ -290,6 +317,7 @@ class EvidenceService:
             module_id=module.id,
             completed_on=training.completed_on.isoformat(),
             cpd_hours=str(training.cpd_hours),
+            certificate_expires_on=_iso(training.certificate_expires_on),
             content_type=evidence.content_type,
             file_size=evidence.file_size,
         )
@@ -521,9 +549,25 @@ class EvidenceService:
             )
         return found
 
-    def verify(self, evidence: Sequence[Evidence], reviewer: Person) -> list[Completion]:
-        """Accept each item: mark it verified and add its completion. All or none."""
+    def verify(
+        self,
+        evidence: Sequence[Evidence],
+        reviewer: Person,
+        certificate_expires_on: Mapping[int, dt.date | None] | None = None,
+    ) -> list[Completion]:
+        """Accept each item: mark it verified and add its completion. All or none.
+
+        The completion carries the provider certificate's expiry: as the CPD lead confirmed
+        or corrected it (``certificate_expires_on`` by evidence id, None to clear it), else as
+        the member of staff sent it."""
         self._check_reviewable(evidence, reviewer)
+        checked = certificate_expires_on or {}
+        expiries = {item.id: checked.get(item.id, item.certificate_expires_on) for item in evidence}
+        for item in evidence:
+            expiry = expiries[item.id]
+            problem = expiry and certificate_expiry_problem(expiry, item.completed_on)
+            if problem:
+                raise InvalidRecord(problem)
         now = self.clock()
         completions = []
         for item in evidence:
@@ -541,6 +585,7 @@ class EvidenceService:
                 evidence_id=item.id,
                 recorded_by_id=reviewer.id,
                 note=item.course_title,
+                certificate_expires_on=expiries[item.id],
                 created_at=now,
             )
             self.session.add(completion)
@@ -552,6 +597,8 @@ class EvidenceService:
                 entity_id=item.id,
                 person_id=item.person_id,
                 completion_id=completion.id,
+                certificate_expires_on=_iso(expiries[item.id]),
+                certificate_expires_on_sent=_iso(item.certificate_expires_on),
             )
             self.audit.record(
                 "completion.recorded",
@@ -563,6 +610,7 @@ class EvidenceService:
                 method=CompletionMethod.EXTERNAL.value,
                 completed_on=item.completed_on.isoformat(),
                 evidence_id=item.id,
+                certificate_expires_on=_iso(expiries[item.id]),
             )
             completions.append(completion)
         return completions
@@ -631,6 +679,10 @@ class EvidenceService:
         if result.rowcount != 1:
             raise AlreadyReviewed(_already_reviewed([item]))
         self.session.refresh(item)
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return None if day is None else day.isoformat()
 
 
 def _already_reviewed(items: Sequence[Evidence]) -> str:

@@ -74,7 +74,12 @@ def pages(role: Role, ids: Ids) -> dict[str, str]:
         "memberships": "/spend/memberships",
     }
     if role is STAFF:
-        return {"my-training": "/my-training", "my-evidence": "/records/evidence"}
+        return {
+            "my-training": "/my-training",
+            "my-evidence": "/records/evidence",
+            "record-external": "/records/external/new",
+            "my-cpd-record": "/staff/me/cpd-record",
+        }
     if role is LEAD:
         return {
             "my-training": "/my-training",

@@ -24,7 +24,15 @@ from tests.functional.staff.support import (
 )
 from tests.support.platform import TestPlatform
 
-HEADER = ["Academic year", "Date", "Training", "How", "Provider", "CPD hours"]
+HEADER = [
+    "Academic year",
+    "Date",
+    "Training",
+    "How",
+    "Provider",
+    "CPD hours",
+    "Certificate expires",
+]
 
 
 @pytest.fixture
@@ -67,12 +75,12 @@ def test_csv_lists_every_completion_with_totals_per_academic_year(learner: Flask
     rows = _csv_rows(learner)
     assert rows == [
         HEADER,
-        ["2025/26", "2025-09-01", "Code of Practice", "External course", "'=HYPERLINK(x)", "3.25"],
-        ["2025/26", "", "Total for 2025/26", "", "", "3.25"],
-        ["2024/25", "2025-08-31", "Autism", "Online module in this tool", "nasen", "2.00"],
-        ["2024/25", "2024-10-01", "Code of Practice", "Recorded by a CPD lead", "nasen", "1.50"],
-        ["2024/25", "", "Total for 2024/25", "", "", "3.50"],
-        ["All years", "", "Total", "", "", "6.75"],
+        ["2025/26", "2025-09-01", "Code of Practice", "External course", "'=HYPERLINK(x)", "3.25", ""],  # noqa: E501
+        ["2025/26", "", "Total for 2025/26", "", "", "3.25", ""],
+        ["2024/25", "2025-08-31", "Autism", "Online module in this tool", "nasen", "2.00", ""],
+        ["2024/25", "2024-10-01", "Code of Practice", "Recorded by a CPD lead", "nasen", "1.50", ""],  # noqa: E501
+        ["2024/25", "", "Total for 2024/25", "", "", "3.50", ""],
+        ["All years", "", "Total", "", "", "6.75", ""],
     ]  # fmt: skip
 
 

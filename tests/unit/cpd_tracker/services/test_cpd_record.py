@@ -109,8 +109,16 @@ def test_record_table_has_a_total_after_each_year_and_a_grand_total() -> None:
     header, rows = record_table(record)
     assert header == RECORD_HEADER
     assert list(rows) == [
-        ["2025/26", dt.date(2025, 9, 2), "Autism", "Recorded by a CPD lead", None, Decimal("2")],
-        ["2025/26", None, "Total for 2025/26", None, None, Decimal("2")],
+        [
+            "2025/26",
+            dt.date(2025, 9, 2),
+            "Autism",
+            "Recorded by a CPD lead",
+            None,
+            Decimal("2"),
+            None,
+        ],
+        ["2025/26", None, "Total for 2025/26", None, None, Decimal("2"), None],
         [
             "2024/25",
             dt.date(2025, 1, 1),
@@ -118,9 +126,10 @@ def test_record_table_has_a_total_after_each_year_and_a_grand_total() -> None:
             "Recorded by a CPD lead",
             None,
             Decimal("1.5"),
+            None,
         ],
-        ["2024/25", None, "Total for 2024/25", None, None, Decimal("1.5")],
-        ["All years", None, "Total", None, None, Decimal("3.5")],
+        ["2024/25", None, "Total for 2024/25", None, None, Decimal("1.5"), None],
+        ["All years", None, "Total", None, None, Decimal("3.5"), None],
     ]
     assert record.count == 2
 
