@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.serving import run_simple
 
+from cpd_tracker.catalogue_cli import catalogue_group
 from cpd_tracker.extensions import db
 from cpd_tracker.imports.cli import import_group
 from cpd_tracker.logging_setup import QueryStringFilter
@@ -493,6 +494,7 @@ def platform_list() -> None:
 
 main.add_command(import_group)
 main.add_command(spend_group)
+main.add_command(catalogue_group)
 main.add_command(reminders_group)
 main.add_command(snapshots_group)
 main.add_command(report_status_group)
