@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -39,6 +41,8 @@ from sqlalchemy import (
     literal,
     null,
     select,
+    true,
+    tuple_,
     union_all,
     update,
 )
@@ -68,8 +72,14 @@ _LIST_COLUMNS = ("scope", "tag", "position", "person_id", "column_id", "status",
                  "expires_on")  # fmt: skip
 
 
-def _rows() -> Any:
-    """The school's facts on ``report_today``: one row per person and requirement."""
+def _only(column: Any, people: bool) -> Any:
+    """``column`` among the people ``only_people`` names, when counting ``people`` alone."""
+    return column.in_(bindparam("only_people", expanding=True)) if people else true()
+
+
+def _rows(people: bool = False) -> Any:
+    """The school's facts on ``report_today``: one row per person and requirement (of
+    ``only_people`` alone, with ``people``)."""
     return (
         select(
             ReportStatus.person_id,
@@ -80,12 +90,14 @@ def _rows() -> Any:
             ReportStatus.expires_on,
             ReportStatus.last_completed_on,
         )
-        .where(ReportStatus.school_id == bindparam("school_id"))
+        .where(
+            ReportStatus.school_id == bindparam("school_id"), _only(ReportStatus.person_id, people)
+        )
         .cte("school_rows")
     )
 
 
-def _shown() -> Any:
+def _shown(people: bool = False) -> Any:
     """(person, role) for each current role at the school as the staff list shows it: what a
     role filter (``school_statements.has_role``) and the role breakdown use."""
     return (
@@ -94,18 +106,20 @@ def _shown() -> Any:
             StaffRole.school_id == bindparam("school_id"),
             StaffRole.ended_on.is_(None),
             role_shown(StaffRole),
+            _only(StaffRole.person_id, people),
         )
         .cte("shown")
     )
 
 
 @functools.cache
-def counts_statement() -> Executable:
+def counts_statement(people: bool = False) -> Executable:
     """Every figure of ``ReportCount`` for one school and day, per scope: columns as
-    ``_COUNT_COLUMNS``."""
-    rows = _rows()
+    ``_COUNT_COLUMNS``. With ``people``, what ``only_people`` add to those figures (each
+    figure counts people, or their rows, one by one)."""
+    rows = _rows(people)
     r = rows.c
-    shown = _shown()
+    shown = _shown(people)
     # Each person with rows in scope "" and in the scope of each role they hold.
     scopes = union_all(
         select(r.person_id, literal(ALL_STAFF).label("scope")).group_by(r.person_id),
@@ -114,7 +128,11 @@ def counts_statement() -> Executable:
     # Who is on the staff list ("" for anyone holding a current role; each role as shown).
     staff = union_all(
         select(StaffRole.person_id, literal(ALL_STAFF).label("scope"))
-        .where(StaffRole.school_id == bindparam("school_id"), StaffRole.ended_on.is_(None))
+        .where(
+            StaffRole.school_id == bindparam("school_id"),
+            StaffRole.ended_on.is_(None),
+            _only(StaffRole.person_id, people),
+        )
         .group_by(StaffRole.person_id),
         select(shown.c.person_id, shown.c.scope),
     ).cte("staff")
@@ -259,19 +277,21 @@ def lists_statement() -> Executable:
 
 
 @functools.cache
-def staff_statement() -> Select[Any]:
+def staff_statement(people: bool = False) -> Select[Any]:
     """Everyone on the school's staff list (``school_statements._on_staff``, as the page
     has it; in a role filter, holding that role as shown) at their position in its name
     order, per scope, with their statuses at the school today between bars
     ("|overdue|due|"; "||" for none): columns scope, position, person_id, statuses. The
     numbering is the database's own ``ORDER BY`` of the page, so its order (collation,
     where NULLs go) is the page's."""
-    rows = _rows()
+    rows = _rows(people)
     r = rows.c
-    shown = _shown()
+    shown = _shown(people)
     held = union_all(
         select(StaffRole.person_id, literal(ALL_STAFF).label("scope")).where(
-            StaffRole.school_id == bindparam("school_id"), StaffRole.ended_on.is_(None)
+            StaffRole.school_id == bindparam("school_id"),
+            StaffRole.ended_on.is_(None),
+            _only(StaffRole.person_id, people),
         ),
         select(shown.c.person_id, shown.c.scope),
     ).subquery("held")
@@ -333,6 +353,29 @@ def _launch_counts(school_id: int, organisation_id: int) -> Any:
     return union_all(*parts)
 
 
+#: More people than this changed at once (an import): the school is recounted whole.
+PEOPLE_RECOUNT_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class PeopleBefore:
+    """What some people added to a school's kept figures before their facts changed."""
+
+    values: dict[str, Any]
+    #: (scope, kind, column, module, tag, status) -> n
+    counts: dict[tuple[Any, ...], int]
+    #: (person, scope) on the staff list
+    listed: frozenset[tuple[int, str]]
+
+
+def _tally(rows: Any) -> dict[tuple[Any, ...], int]:
+    """Rows of ``counts_statement`` as figure -> n."""
+    found: dict[tuple[Any, ...], int] = {}
+    for *key, n in rows:
+        found[tuple(key)] = found.get(tuple(key), 0) + int(n)
+    return found
+
+
 class SchoolCounts:
     """Counts a school's figures for a day from its status facts (flushes, never commits)."""
 
@@ -351,9 +394,7 @@ class SchoolCounts:
             # As the dashboard did: a cost estimate over every row would JIT-compile this.
             connection.exec_driver_sql("SET LOCAL jit = off")
         counted = connection.execute(counts_statement(), values).all()
-        listed = connection.execute(lists_statement(), values).all()
         connection.execute(delete(ReportCount).where(ReportCount.school_id == school_id))
-        connection.execute(delete(ReportListRow).where(ReportListRow.school_id == school_id))
         connection.execute(delete(ReportStaffRow).where(ReportStaffRow.school_id == school_id))
         # Numbered and written by the database (INSERT ... SELECT): a row per person and
         # scope (26,000 staff: some 57,000 rows).
@@ -393,17 +434,125 @@ class SchoolCounts:
                     for c in counted
                 ],
             )
-        if listed:
-            connection.execute(
-                insert(ReportListRow),
-                [{**common, **dict(zip(_LIST_COLUMNS, r, strict=True))} for r in listed],
-            )
+        self._rewrite_lists(values)
         connection.execute(
             update(ReportStatusSchool)
             .where(ReportStatusSchool.school_id == school_id)
             .values(counted_on=today)
         )
         return len(counted)
+
+    # -- one person's change -------------------------------------------------------------
+
+    def before_people(
+        self, school_id: int, organisation_id: int, today: dt.date, person_ids: Sequence[int]
+    ) -> PeopleBefore | None:
+        """What ``person_ids`` add to the school's kept figures now, before their facts are
+        replaced (``recount_people`` after): None when the figures are not ``today``'s, or
+        the people are too many to be worth it, and the school is recounted whole."""
+        counted_on = self.session.scalar(
+            select(ReportStatusSchool.counted_on).where(ReportStatusSchool.school_id == school_id)
+        )
+        if counted_on != today or not person_ids or len(person_ids) > PEOPLE_RECOUNT_LIMIT:
+            return None
+        values = {
+            **statements.parameters(
+                school_id, organisation_id, today, None, dt.date(today.year, 1, 1)
+            ),
+            "only_people": sorted(set(person_ids)),
+        }
+        connection = self.session.connection()
+        listed = connection.execute(
+            select(ReportStaffRow.person_id, ReportStaffRow.scope).where(
+                ReportStaffRow.school_id == school_id,
+                ReportStaffRow.person_id.in_(values["only_people"]),
+            )
+        )
+        return PeopleBefore(
+            values,
+            _tally(connection.execute(counts_statement(people=True), values)),
+            frozenset((row.person_id, row.scope) for row in listed),
+        )
+
+    def recount_people(self, before: PeopleBefore) -> bool:
+        """The school's figures moved by what its changed people add now instead of what
+        they added (``before``), their statuses on the staff list rewritten and the gap
+        lists' first rows read again; False, with nothing written, when someone joined or
+        left a list (its positions move: the school is recounted whole)."""
+        values = before.values
+        school_id = values["school_id"]
+        connection = self.session.connection()
+        now = connection.execute(staff_statement(people=True), values).all()
+        if frozenset((row.person_id, row.scope) for row in now) != before.listed:
+            return False
+        self.session.info.pop(COUNTS_READ, None)
+        delta = _tally(connection.execute(counts_statement(people=True), values))
+        for key, n in before.counts.items():
+            delta[key] = delta.get(key, 0) - n
+        moved = [key for key, n in delta.items() if n]
+        c = ReportCount
+        key_columns = (c.scope, c.kind, c.column_id, c.module_id, c.tag, c.status)
+        totals = dict(delta)
+        for start in range(0, len(moved), 400):
+            chunk = moved[start : start + 400]
+            for row in connection.execute(
+                select(*key_columns, c.n).where(
+                    c.school_id == school_id, tuple_(*key_columns).in_(chunk)
+                )
+            ):
+                kept = tuple(row[:-1])
+                totals[kept] = totals.get(kept, 0) + row.n
+            connection.execute(
+                delete(c).where(c.school_id == school_id, tuple_(*key_columns).in_(chunk))
+            )
+        written = [
+            {
+                "school_id": school_id,
+                "organisation_id": values["organisation_id"],
+                **dict(zip(_COUNT_COLUMNS, (*key, totals[key]), strict=True)),
+            }
+            for key in moved
+            if totals[key]
+        ]
+        if written:
+            connection.execute(insert(c), written)
+        if now:
+            s = ReportStaffRow
+            connection.execute(
+                update(s)
+                .where(
+                    s.school_id == bindparam("at_school"),
+                    s.scope == bindparam("at_scope"),
+                    s.person_id == bindparam("for_person"),
+                )
+                .values(statuses=bindparam("new_statuses")),
+                [
+                    {
+                        "at_school": school_id,
+                        "at_scope": row.scope,
+                        "for_person": row.person_id,
+                        "new_statuses": row.statuses,
+                    }
+                    for row in now
+                ],
+            )
+        self._rewrite_lists(values)
+        return True
+
+    def _rewrite_lists(self, values: dict[str, Any]) -> None:
+        """The first rows of each gap list and of "never started", read again."""
+        connection = self.session.connection()
+        listed = connection.execute(lists_statement(), values).all()
+        school_id = values["school_id"]
+        connection.execute(delete(ReportListRow).where(ReportListRow.school_id == school_id))
+        if listed:
+            connection.execute(
+                insert(ReportListRow),
+                [
+                    {"school_id": school_id, **dict(zip(_LIST_COLUMNS, r, strict=True))}
+                    for r in listed
+                ],
+            )
 
     # -- reading -------------------------------------------------------------------------
 

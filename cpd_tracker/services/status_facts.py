@@ -288,7 +288,9 @@ class StatusFactsService:
 
     def refresh_people(self, school: School, person_ids: Sequence[int], today: dt.date) -> int:
         """Replace the rows of ``person_ids`` at the school with timelines from ``today``
-        (none for someone no longer on its staff) and recount the school; its other rows are
+        (none for someone no longer on its staff) and move the school's counts by what those
+        people add now instead of what they added (the school is recounted whole when its
+        counts are not today's or someone joined or left its staff list); its other rows are
         kept. Returns the row count written."""
         self.session.execute(
             delete(ReportStatusPerson).where(
@@ -296,6 +298,7 @@ class StatusFactsService:
                 ReportStatusPerson.person_id.in_(person_ids),
             )
         )
+        before = self.counts.before_people(school.id, school.organisation_id, today, person_ids)
         rows = self._rows(school, self.compliance.staff_of(school, person_ids=person_ids), today)
         self.session.execute(
             delete(ReportStatus).where(
@@ -314,7 +317,8 @@ class StatusFactsService:
                 )
                 .values(valid_until=until)
             )
-        self.counts.recount(school.id, school.organisation_id, today)
+        if before is None or not self.counts.recount_people(before):
+            self.counts.recount(school.id, school.organisation_id, today)
         return len(rows)
 
     def _rows(
@@ -500,6 +504,9 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
     pairs: set[tuple[int, int]] = set()
     orgs: set[int] = set()
     renamed: set[int] = set()
+    # People whose roles or employment changed: who is on a list, and under which role,
+    # may have moved, which the counts cannot follow person by person.
+    staffing: set[int] = set()
     # ``dirty`` holds every object an attribute was set on, changed or not (a launch sets a
     # person's roles again): only real changes count.
     changed = [o for o in session.dirty if session.is_modified(o, include_collections=False)]
@@ -510,17 +517,20 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
         elif isinstance(obj, StaffRole):
             # The person at the role's school, and at its school before a move.
             people.add(obj.person_id)
+            staffing.add(obj.person_id)
             pairs.add((obj.school_id, obj.person_id))
             for before in inspect(obj).attrs.school_id.history.deleted or ():
                 pairs.add((before, obj.person_id))
         elif isinstance(obj, Person):
             if obj in session.deleted or _changed(obj, _PERSON_FIELDS):
                 people.add(obj.id)
+                staffing.add(obj.id)
             elif obj not in session.new and _changed(obj, _NAME_FIELDS):
                 renamed.add(obj.id)
         elif isinstance(obj, _ORGANISATION_FACTS):
             orgs.add(obj.organisation_id)
     mark_stale(session, person_ids=people, people_at=pairs, organisation_ids=orgs)
+    _uncount(session, staffing, {school_id for school_id, _ in pairs})
     for obj in changed_people:
         _launched(session, obj)
     if renamed:
@@ -579,11 +589,37 @@ def _do_orm_execute(state: ORMExecuteState) -> None:
         mark_stale(state.session, organisation_ids=orgs)
         return
     key = "id" if name == Person.__tablename__ else "person_id"
-    mark_stale(
-        state.session,
-        person_ids=(r.get(key) for r in rows),
-        school_ids=(r.get("school_id") for r in rows),
-    )
+    people = {r.get(key) for r in rows} - {None}
+    schools = {r.get("school_id") for r in rows} - {None}
+    mark_stale(state.session, person_ids=people, school_ids=schools)
+    if name in {Person.__tablename__, StaffRole.__tablename__}:
+        _uncount(state.session, people, schools)
+
+
+def _uncount(session: Session, people: set[int], schools: set[int]) -> None:
+    """The schools of ``people`` (and ``schools``) recounted whole on their next read: a
+    change to someone's roles or employment can move them onto or off a staff list or a
+    role's figures. A change to facts alone moves the counts by the people changed
+    (``SchoolCounts.recount_people``)."""
+    marker = ReportStatusSchool
+    conditions = []
+    if people:
+        conditions.append(
+            marker.school_id.in_(
+                union(
+                    select(StaffRole.school_id).where(StaffRole.person_id.in_(people)),
+                    select(ReportStatus.school_id).where(ReportStatus.person_id.in_(people)),
+                )
+            )
+        )
+    if schools:
+        conditions.append(marker.school_id.in_(schools))
+    if conditions:
+        session.connection().execute(
+            update(_MARKER)
+            .where(or_(*conditions), marker.counted_on.is_not(None))
+            .values(counted_on=None)
+        )
 
 
 def _forget_fresh(session: Session, *_: Any) -> None:

@@ -31,6 +31,7 @@ from cpd_tracker.models import (
 )
 from cpd_tracker.models.status import ReportCount, ReportListRow, ReportStaffRow
 from cpd_tracker.services import school_statements as statements
+from cpd_tracker.services.school_counts import SchoolCounts
 from cpd_tracker.services.status_facts import StatusFactsService, due_on, status_on
 from tests.unit.cpd_tracker.services.test_status_facts import T0, _engine, _facts, generate
 
@@ -351,3 +352,53 @@ def test_fresh_facts_and_their_counts_cost_one_statement_each_a_transaction(app:
         finally:
             event.remove(db.engine, "before_cursor_execute", note)
             db.session.rollback()
+
+
+def test_a_completion_moves_the_counts_by_its_person_without_recounting_the_school(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 18, item 5: the first school page after one completion recomputes that person
+    and moves the kept counts by what they add now, instead of recounting everyone; a role
+    change, which can move someone onto or off a list, still recounts the school."""
+    org_id = generate(app, 22)
+    with app.app_context():
+        facts = StatusFactsService(db.session)
+        facts.ensure_fresh(org_id, T0)
+        db.session.commit()
+        person_id, school_id, module_id = db.session.execute(
+            select(ReportStatus.person_id, ReportStatus.school_id, ReportStatus.module_id)
+            .where(ReportStatus.organisation_id == org_id, ReportStatus.last_completed_on.is_(None))
+            .limit(1)
+        ).one()
+        recounted: list[int] = []
+        whole = SchoolCounts.recount
+
+        def noted(counts: SchoolCounts, school: int, *args: Any) -> int:
+            recounted.append(school)
+            return whole(counts, school, *args)
+
+        monkeypatch.setattr(SchoolCounts, "recount", noted)
+        db.session.add(
+            Completion(
+                organisation_id=org_id,
+                person_id=person_id,
+                module_id=module_id,
+                completed_on=T0,
+                method=CompletionMethod.RECORDED,
+            )
+        )
+        db.session.commit()
+        assert facts.ensure_fresh(org_id, T0) >= 1
+        assert recounted == []
+        incremental = _kept(org_id, T0)
+        assert _recomputed_whole(org_id, T0) == incremental
+        db.session.commit()
+        recounted.clear()
+        role = db.session.scalars(
+            select(StaffRole).where(StaffRole.person_id == person_id, StaffRole.ended_on.is_(None))
+        ).first()
+        assert role is not None
+        role.ended_on = T0 - dt.timedelta(days=1)
+        db.session.commit()
+        facts.ensure_fresh(org_id, T0)
+        assert school_id in recounted
