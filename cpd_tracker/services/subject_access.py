@@ -62,14 +62,15 @@ with their offset.
 person.json              who they are: names, e-mail, staff number, start and leaving
                          dates, staff roles at each school, permissions in the tool, the
                          LMS identity they sign in with, and whether the record was erased.
-training/completions.csv training completed: when, what, how, CPD hours, provider, who
-                         recorded it and any note.
+training/completions.csv training completed: when, what, how, CPD hours, provider, the
+                         provider certificate's own expiry, who recorded it and any note.
 training/statuses.csv    where they stand against each training requirement today, at
                          each school where they hold a role.
 training/exemptions.csv  exemptions from a requirement: reason, period, who granted it.
 training/extensions.csv  new due dates for a requirement: reason, who granted it.
-training/evidence.csv    external training they recorded, its certificate file and its
-                         review (verified or rejected, by whom, why).
+training/evidence.csv    external training they recorded, its certificate file (and its
+                         expiry, if given) and its review (verified or rejected, by whom,
+                         why).
 training/attempts.csv    knowledge-check attempts: score and result.
 training/place_requests.csv requests for a place on training: when, the decision, by whom,
                          the reason given.
@@ -296,6 +297,7 @@ class SubjectAccessService:
                     "How",
                     "CPD hours",
                     "Provider",
+                    "Certificate expires on",
                     "Recorded by",
                     "Note",
                     "Recorded at",
@@ -308,6 +310,7 @@ class SubjectAccessService:
                         c.method.value,
                         c.cpd_hours,
                         c.provider,
+                        c.certificate_expires_on,
                         names.get(c.recorded_by_id or 0),
                         c.note,
                         c.created_at,
@@ -411,6 +414,7 @@ class SubjectAccessService:
                     "Provider",
                     "Completed on",
                     "CPD hours",
+                    "Certificate expires on",
                     "Status",
                     "File in this export",
                     "Reviewed by",
@@ -426,6 +430,7 @@ class SubjectAccessService:
                         e.provider,
                         e.completed_on,
                         e.cpd_hours,
+                        e.certificate_expires_on,
                         e.status.value,
                         files.get(e.id),
                         names.get(e.reviewed_by_id or 0),

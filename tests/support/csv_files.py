@@ -16,7 +16,15 @@ STAFF_HEADINGS = (
     "Start date",
     "Leaving date",
 )
-COMPLETION_HEADINGS = ("Staff number", "Email", "Module", "Completed on", "CPD hours", "Provider")
+COMPLETION_HEADINGS = (
+    "Staff number",
+    "Email",
+    "Module",
+    "Completed on",
+    "CPD hours",
+    "Provider",
+    "Certificate expires on",
+)
 
 _GIVEN = ("Amara", "Ben", "Chloe", "Dev", "Ewa", "Finn", "Grace", "Hamza", "Isla", "Jonah")
 _FAMILY = ("Ahmed", "Brown", "Clarke", "Davies", "Evans", "Fox", "Green", "Hughes", "Iqbal")
@@ -62,6 +70,7 @@ COMPLETION_KEYS = {
     "completed_on": "Completed on",
     "hours": "CPD hours",
     "provider": "Provider",
+    "certificate_expires_on": "Certificate expires on",
 }
 
 

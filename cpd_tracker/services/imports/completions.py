@@ -37,6 +37,7 @@ from cpd_tracker.services.imports.staff import (
     People,
     match_person,
 )
+from cpd_tracker.services.records import certificate_expiry_problem
 
 _STAFF = {c.field: c for c in STAFF_COLUMNS}
 COMPLETION_COLUMNS = (
@@ -54,6 +55,11 @@ COMPLETION_COLUMNS = (
     ),
     Column("hours", "CPD hours", ("Hours", "Duration hours")),
     Column("provider", "Provider", ("Training provider",)),
+    Column(
+        "certificate_expires_on",
+        "Certificate expires on",
+        ("Certificate expiry", "Certificate expiry date", "Certificate expires", "Expiry date"),
+    ),
 )
 COMPLETION_TEMPLATE_HEADINGS = tuple(c.heading for c in COMPLETION_COLUMNS)
 MAX_HOURS = Decimal("999.99")
@@ -68,6 +74,8 @@ class CompletionRow:
     completed_on: dt.date
     hours: Decimal | None
     provider: str | None
+    #: The provider certificate's own expiry, when the file gives one.
+    certificate_expires_on: dt.date | None = None
 
 
 def parse_completions_csv(
@@ -126,9 +134,22 @@ def _completion_row(record: Record) -> tuple[CompletionRow | None, list[str]]:
     provider = record.get("provider") or None
     if provider is not None and len(provider) > 200:
         problems.append("provider is longer than 200 characters")
+    expires: dt.date | None = None
+    if record.get("certificate_expires_on"):
+        try:
+            expires = parse_date(record.get("certificate_expires_on"))
+        except ValueError as exc:
+            problems.append(f"certificate expiry date {exc}")
+        else:
+            problem = completed and certificate_expiry_problem(expires, completed)
+            if problem:
+                problems.append(problem[0].lower() + problem[1:].rstrip("."))
     if problems or completed is None:
         return None, problems
-    return CompletionRow(record.row, number, email, module, completed, hours, provider), []
+    return (
+        CompletionRow(record.row, number, email, module, completed, hours, provider, expires),
+        [],
+    )
 
 
 def _hours(value: str, problems: list[str]) -> Decimal | None:

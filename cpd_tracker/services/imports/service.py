@@ -494,6 +494,7 @@ class ImportService:
                             "method": CompletionMethod.IMPORTED,
                             "cpd_hours": c.hours,
                             "provider": c.row.provider,
+                            "certificate_expires_on": c.row.certificate_expires_on,
                             "recorded_by_id": recorded_by,
                             "note": f"{note}, row {c.row.row}",
                             "created_at": self.clock(),
@@ -514,6 +515,11 @@ class ImportService:
                 module_id=change.module.id,
                 completed_on=change.row.completed_on.isoformat(),
                 cpd_hours=str(change.hours),
+                certificate_expires_on=(
+                    None
+                    if change.row.certificate_expires_on is None
+                    else change.row.certificate_expires_on.isoformat()
+                ),
             )
             ticker.tick()
         entries.write(self.session)

@@ -70,6 +70,7 @@ def test_lead_imports_past_completions(app: Flask, sign_in: SignIn, org_id: int)
             completed_on="2024-03-01",
             hours="6",
             provider="Local authority SEND team",
+            certificate_expires_on="29/02/2028",
         ),
     ]
     uploaded = upload(lead, completions_csv(rows), kind="completions", file_name="past.csv")
@@ -94,6 +95,9 @@ def test_lead_imports_past_completions(app: Flask, sign_in: SignIn, org_id: int)
         assert "row 2" in awareness.note
         autism = done["autism-basics"]
         assert (autism.cpd_hours, autism.provider) == (Decimal(6), "Local authority SEND team")
+        # The provider certificate's own expiry, from the file's column (optional).
+        assert autism.certificate_expires_on == dt.date(2028, 2, 29)
+        assert awareness.certificate_expires_on is None
         audited = db.session.scalars(
             select(AuditEntry.entity_id).where(AuditEntry.action == "completion.imported")
         ).all()
@@ -122,6 +126,8 @@ def test_bad_completion_rows_change_nothing(app: Flask, sign_in: SignIn, org_id:
         completion_row(module="Makaton"),
         completion_row(completed_on=f"{soon:%d/%m/%Y}"),
         completion_row(staff_number="S00002"),
+        completion_row(certificate_expires_on="31/08/2024"),
+        completion_row(certificate_expires_on="soon"),
         completion_row(),
     ]
     response = upload(lead, completions_csv(rows), kind="completions")
@@ -130,6 +136,8 @@ def test_bad_completion_rows_change_nothing(app: Flask, sign_in: SignIn, org_id:
     assert "module &#39;Makaton&#39; is not in your organisation&#39;s catalogue" in html
     assert f"completion date {soon.day} {soon:%B %Y} is in the future" in html
     assert "staff number S00002 is not on the staff list of Alder Primary" in html
+    assert "expiry date must be on or after the day the course was completed (1 September" in html
+    assert "certificate expiry date" in html
     assert counts(app) == before
 
 

@@ -5,7 +5,10 @@ show it, and compliance stops counting the training after it."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
+import zipfile
 
 from sqlalchemy import select
 
@@ -125,6 +128,15 @@ def test_a_24_month_certificate_on_a_fixed_1_september_cycle_expires_on_its_own_
     pdf = staff.get(f"/certificates/{completion_id}.pdf")
     assert pdf.status_code == 200
     assert pdf.get_data().startswith(b"%PDF")
+
+    # And in the person's subject access export, on the completion and on the evidence.
+    export = lead.get(f"/staff/schools/{world.school_a}/people/{person}/subject-access.zip")
+    with export:
+        assert export.status_code == 200
+        archive = zipfile.ZipFile(io.BytesIO(export.get_data()))
+    for name in ("training/completions.csv", "training/evidence.csv"):
+        (row,) = csv.DictReader(io.StringIO(archive.read(name).decode("utf-8-sig")))
+        assert row["Certificate expires on"] == certificate.isoformat(), name
 
     (submitted,) = audited(world.app, "evidence.submitted")
     assert submitted.details["certificate_expires_on"] == certificate.isoformat()

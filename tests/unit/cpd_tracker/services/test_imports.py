@@ -932,7 +932,7 @@ def test_completions_file_problems() -> None:
     assert "'Completed on'" in str(parsed.errors[0])
     headings = [*COMPLETION_HEADINGS]
     parsed = parse_completions_csv(
-        to_csv([["S1", "", "send-awareness", "01/09/2024", "", "", "x"]], headings)
+        to_csv([["S1", "", "send-awareness", "01/09/2024", "", "", "", "x"]], headings)
     )
     assert "Row 2: has 1 more value(s)" in str(parsed.errors[0])
 
