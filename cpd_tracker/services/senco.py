@@ -304,17 +304,18 @@ class SencoService:
         if not appointments:
             return {}
         people = {a.person_id for a in appointments}
-        history: list[tuple[SencoAppointment, School]] = [
-            (other, school)
-            for other, school in self.session.execute(
-                select(SencoAppointment, School)
-                .join(School, School.id == SencoAppointment.school_id)
-                .where(
-                    SencoAppointment.organisation_id == organisation_id,
-                    SencoAppointment.person_id.in_(people),
-                )
+        # Each person's appointments: a trust of 600 schools has 600 SENCOs, and looking
+        # through everyone's for each of them took a third of a second.
+        history: dict[int, list[tuple[SencoAppointment, School]]] = defaultdict(list)
+        for other, school in self.session.execute(
+            select(SencoAppointment, School)
+            .join(School, School.id == SencoAppointment.school_id)
+            .where(
+                SencoAppointment.organisation_id == organisation_id,
+                SencoAppointment.person_id.in_(people),
             )
-        ]
+        ):
+            history[other.person_id].append((other, school))
         entered: dict[int, list[SencoPriorService]] = defaultdict(list)
         for row in self.session.scalars(
             select(SencoPriorService).where(
@@ -336,10 +337,8 @@ class SencoService:
                     has_senco_duty(school),
                     from_history=True,
                 )
-                for other, school in history
-                if other.person_id == a.person_id
-                and other.id != a.id
-                and other.started_on < a.started_on
+                for other, school in history[a.person_id]
+                if other.id != a.id and other.started_on < a.started_on
             ]
             stints += [
                 PriorStint(r.school_name, r.started_on, r.ended_on, r.relevant_school, False, r.id)

@@ -55,7 +55,6 @@ from cpd_tracker.models import Completion, CoverageSnapshot, Module, Requirement
 from cpd_tracker.rules.training import Status, add_months
 from cpd_tracker.services.compliance import ComplianceService, coverage_of
 from cpd_tracker.services.months import month_end, month_label, month_of, months_from
-from cpd_tracker.services.school_counts import ALL_STAFF
 from cpd_tracker.services.school_statements import OUTSIDE, TRAINED
 from cpd_tracker.services.status_facts import StatusFactsService
 from cpd_tracker.services.trends import (
@@ -374,18 +373,17 @@ class SnapshotService:
         if not school_ids:
             return kept
         self.facts.ensure_fresh(organisation_id, today, school_ids)
-        counted = self.facts.counts.counts(school_ids, ALL_STAFF, "requirement")
+        counted = self.facts.counts.summed(school_ids, by)
         labels: dict[int, str] = {0: ""}
         if by == "module":
-            ids = {row[3] for row in counted}
+            ids = {line for line, _, _ in counted}
             query = select(Module.id, Module.title).where(Module.id.in_(ids))
             labels = {row[0]: row[1] for row in self.session.execute(query)}
         elif by == "school":
             query = select(School.id, School.name).where(School.id.in_(school_ids))
             labels = {row[0]: row[1] for row in self.session.execute(query)}
         points: dict[int, TrendPoint] = {}
-        for school_id, _, _, module_id, _, status, n in counted:
-            line = module_id if by == "module" else school_id if by == "school" else 0
+        for line, status, n in counted:
             point = TrendPoint(
                 n if status in TRAINED else 0,
                 0 if status in OUTSIDE else n,
