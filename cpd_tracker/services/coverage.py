@@ -738,8 +738,14 @@ class ReportService:
         ]
         if report.filters.module_id is not None:
             where.append(c.module_id == report.filters.module_id)
-        summed = select(c.school_id, c.status, func.sum(c.n)).where(*where)
-        for school_id, value, n in self._run(summed.group_by(c.school_id, c.status), {}):
+            summed = select(c.school_id, c.status, func.sum(c.n)).where(*where)
+            totals = summed.group_by(c.school_id, c.status)
+        else:
+            # Kept per school and status with the counts.
+            totals = select(c.school_id, c.status, c.n).where(
+                where[0], c.scope == scope, c.kind == "school_total"
+            )
+        for school_id, value, n in self._run(totals, {}):
             report.by_school.setdefault(school_id, Counts()).add(value, int(n))
             report.total.add(value, int(n))
         shown = report.shown
