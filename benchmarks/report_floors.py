@@ -11,11 +11,12 @@ the app is not copied into its floor.
   expiry window, evidence awaiting verification, CPD hours per person, the staff list with
   names and roles, the requirements' titles and audiences, the school, its LMS courses, the
   SENCO appointments and the trend's monthly sums (the dashboard draws the overall line).
-- Trust dashboard (``kept_trust_floor``): staff per school, requirement column and status as
-  kept in ``report_count`` (the matrix, the ranking and the totals; what the page reads since
-  issue 18), the trust trend's monthly sums (the overall line), the SENCO appointments and
-  the schools. ``trust_floor`` is the previous one: the same counts grouped over every
-  status row.
+- Trust dashboard (``kept_trust_floor``): as kept in ``report_count``, each school's staff
+  per status (the ranking and the totals) and staff per requirement column and status of the
+  matrix's page of 50 schools (what the page reads since issue 18), the trust trend's monthly
+  sums (the overall line), the SENCO appointments and the schools. With ``matrix_schools``
+  None it is the previous one (every school's cells, the totals summed from them);
+  ``trust_floor`` the one before: the same counts grouped over every status row.
 
 ``narrow_*`` are the previous floors (coverage counts only), still printed for comparison.
 """
@@ -57,6 +58,7 @@ from cpd_tracker.models import (
     StaffRole,
 )
 from cpd_tracker.models.status import ReportCount
+from cpd_tracker.services.coverage import SCHOOL_ROWS
 from cpd_tracker.services.status_facts import due_on, status_on
 
 TRAINED = ("compliant", "expiring_soon")
@@ -260,17 +262,35 @@ def trust_floor(
     return run
 
 
-def kept_trust_floor(engine: Engine, org_id: int, first_month: dt.date) -> Callable[[], int]:
-    """Every figure of ``GET /trust`` in one statement, the matrix read from the counts kept
-    per school, requirement column and status (``report_count``, fresh with the facts) rather
-    than counted over every status row (issue 18, item 5); returns the staff counted."""
+def kept_trust_floor(
+    engine: Engine, org_id: int, first_month: dt.date, matrix_schools: int | None = SCHOOL_ROWS
+) -> Callable[[], int]:
+    """Every figure of ``GET /trust`` in one statement, from the counts kept with the facts
+    (``report_count``) rather than counted over every status row (issue 18, item 5): each
+    school's staff per status (kind ``school_total``: the ranking and totals) and, for the
+    matrix, staff per requirement column and status of the first ``matrix_schools`` schools
+    by name (the page's 50; None: every school, and the totals summed from those cells, as the
+    page read them before); returns the staff counted."""
     count = ReportCount
+    kept = (count.organisation_id == org_id, count.scope == "")
+    matrix = select(*_part("cell", count.school_id, count.column_id, count.status, None, count.n))
+    matrix = matrix.where(*kept, count.kind == "requirement")
+    parts: list[Any] = [matrix]
+    if matrix_schools is not None:
+        shown = (
+            select(School.id)
+            .where(School.organisation_id == org_id)
+            .order_by(School.name)
+            .limit(matrix_schools)
+        )
+        parts = [
+            matrix.where(count.school_id.in_(shown.scalar_subquery())),
+            select(*_part("total", count.school_id, None, count.status, None, count.n)).where(
+                *kept, count.kind == "school_total"
+            ),
+        ]
     query = union_all(
-        select(*_part("cell", count.school_id, count.column_id, count.status, None, count.n)).where(
-            count.organisation_id == org_id,
-            count.scope == "",
-            count.kind == "requirement",
-        ),
+        *parts,
         select(
             *_part(
                 "trend",
@@ -297,10 +317,11 @@ def kept_trust_floor(engine: Engine, org_id: int, first_month: dt.date) -> Calla
             School.organisation_id == org_id
         ),
     )
+    counted = "cell" if matrix_schools is None else "total"
 
     def run() -> int:
         with engine.connect() as conn:
-            return sum(int(row.n1) for row in conn.execute(query).all() if row.kind == "cell")
+            return sum(int(row.n1) for row in conn.execute(query).all() if row.kind == counted)
 
     return run
 
