@@ -259,6 +259,12 @@ class ComplianceService:
         cells = self._assess(staff, requirements, today)
         return SchoolCompliance(school, staff, requirements, cells)
 
+    def assess(
+        self, staff: Sequence[StaffMember], requirements: Sequence[Requirement], today: dt.date
+    ) -> dict[tuple[int, int], StatusRow]:
+        """Each of ``staff`` against each requirement that applies to them, on ``today``."""
+        return self._assess(staff, requirements, today)
+
     def for_person(
         self, person: Person, today: dt.date
     ) -> list[tuple[School, Requirement, StatusResult]]:

@@ -1061,7 +1061,9 @@ class PersonRecordService:
         With ``former``, someone whose roles here have all ended (the caller has checked they
         held one) has a record too: no requirements, so nothing to exempt or extend, but their
         completions, exemptions and extensions."""
-        member = next((m for m in self.staff(school) if m.person_id == person_id), None)
+        # The person alone, not the whole staff list: a school may hold 26,000 staff.
+        found = self.compliance.staff_of(school, include_leavers=True, person_id=person_id)
+        member = found[0] if found else None
         person = self.session.get(Person, person_id)
         if person is None or person.organisation_id != school.organisation_id:
             return None
@@ -1077,11 +1079,15 @@ class PersonRecordService:
                 person.leaving_date,
             )
         today = local_date(self.clock())
-        report = self.compliance.school(school, today)
-        by_id = {r.id: r for r in report.requirements}
+        applying = self.compliance.requirements_for_school(school)
+        by_id = {r.id: r for r in applying}
         statuses = [
             StatusLine(by_id[rid], row.result)
-            for (pid, rid), row in report.cells.items()
+            # As the school's figures: current staff only (someone whose roles here all
+            # ended, or who is no longer active, is assessed against nothing here).
+            for (pid, rid), row in self.compliance.assess(
+                found if person.active else [], applying, today
+            ).items()
             if pid == person_id
         ]
         statuses.sort(key=lambda line: line.requirement.module.title)

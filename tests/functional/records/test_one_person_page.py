@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
+
+import pytest
 
 from cpd_tracker.extensions import db
 from cpd_tracker.models import Evidence, EvidenceStatus, InsetSession, StaffRole
+from cpd_tracker.services.compliance import ComplianceService
 from tests.functional.records.helpers import World, csrf, days_ago, text
 
 SECTIONS = (
@@ -150,3 +154,29 @@ def test_the_people_list_links_the_one_page(world: World) -> None:
     html = text(world.client("lead_a").get(f"/records/schools/{world.school_a}/people"))
     assert f'href="{page_url(world, staff)}"' in html
     assert f'href="/records/schools/{world.school_a}/people/{staff}"' not in html
+
+
+def test_the_page_assesses_the_person_alone_not_the_whole_school(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A school may hold 26,000 staff (issue 14): one person's page reads and assesses that
+    person, never the school's whole staff list."""
+    staff = world.person_id("staff_a")
+    lead = world.client("lead_a")
+
+    def refuse(*_: object, **__: object) -> None:
+        raise AssertionError("the whole school was assessed for one person's page")
+
+    monkeypatch.setattr(ComplianceService, "school", refuse)
+    assessed: list[int] = []
+    assess = ComplianceService.assess
+
+    def noted(service: ComplianceService, members: Any, *rest: Any) -> Any:
+        assessed.extend(m.person_id for m in members)
+        return assess(service, members, *rest)
+
+    monkeypatch.setattr(ComplianceService, "assess", noted)
+    html = text(lead.get(page_url(world, staff)))
+    assert "Training record" in html
+    assert "Autism awareness" in html.split("Training record")[2]
+    assert assessed == [staff]
