@@ -17,7 +17,6 @@ import logging
 from typing import Any
 
 from flask import Blueprint, abort, make_response, redirect, render_template, request
-from flask_login import current_user
 from werkzeug.datastructures import CombinedMultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
@@ -70,6 +69,9 @@ bp = Blueprint("records", __name__, url_prefix="/records")
 #: other fields, multipart framing) fits easily in the extra. Every other route keeps the
 #: app-wide ``MAX_CONTENT_LENGTH``.
 UPLOAD_REQUEST_LIMIT = MAX_EVIDENCE_BYTES + 256 * 1024
+#: People the staff records list shows (a school may hold tens of thousands, issue 14: the
+#: dashboard's staff table pages through everyone and the downloads have them all).
+PEOPLE_SHOWN = 500
 TOO_LARGE = (
     f"The certificate you chose is larger than {MAX_EVIDENCE_LABEL}, so nothing was saved. "
     "Go back and choose a smaller file, such as a PDF or a photo of the certificate."
@@ -97,23 +99,6 @@ def _allow_certificate_upload() -> None:
     # (the launch-token lookup included) parses the body.
     if request.endpoint == "records.external_new" and request.method == "POST":
         request.max_content_length = UPLOAD_REQUEST_LIMIT
-
-
-@bp.app_context_processor
-def _template_helpers() -> dict[str, Any]:
-    return {"pending_evidence_count": _pending_evidence_count}
-
-
-def _pending_evidence_count(school: School) -> int:
-    """For the school page's link: how much evidence waits for this school's CPD lead."""
-    user = current_user
-    if (
-        not user.is_authenticated
-        or school.organisation_id != user.organisation_id
-        or not user.may_lead_school(school.id)
-    ):
-        return 0
-    return get_service(EvidenceService).pending_count(school)
 
 
 def _page(template: str, status: int = 200, **context: Any) -> Response:
@@ -507,8 +492,8 @@ def inset_session(school_id: int, session_id: int) -> Response:
 @login_required
 def people(school_id: int) -> Response:
     school = own_school(school_id)
-    staff = get_service(PersonRecordService).staff(school)
-    return _page("records/people.html", school=school, staff=staff)
+    staff, total = get_service(PersonRecordService).staff(school, PEOPLE_SHOWN)
+    return _page("records/people.html", school=school, staff=staff, total=total)
 
 
 def _person_page(school_id: int, person_id: int) -> PersonPage:

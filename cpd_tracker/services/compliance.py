@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from cpd_tracker.dates import local_date
@@ -212,9 +212,10 @@ class ComplianceService:
         include_leavers: bool = False,
         person_id: int | None = None,
         person_ids: Collection[int] | None = None,
+        limit: int | None = None,
     ) -> list[StaffMember]:
         """The school's current staff (or just ``person_id``, or those of ``person_ids``, who
-        are on it)."""
+        are on it; the first ``limit`` of them in name order)."""
         query = (
             select(Person, StaffRole)
             .join(StaffRole, StaffRole.person_id == Person.id)
@@ -231,6 +232,14 @@ class ComplianceService:
             query = query.where(Person.id == person_id)
         if person_ids is not None:
             query = query.where(Person.id.in_(list(person_ids)))
+        if limit is not None:
+            # The first ``limit`` people in the list's order, not everyone's rows.
+            first = (
+                query.with_only_columns(Person.id)
+                .group_by(Person.id, Person.family_name, Person.given_name, Person.name)
+                .limit(limit)
+            )
+            query = query.where(Person.id.in_(first.scalar_subquery()))
         members: dict[int, tuple[Person, dict[str, dt.date | None]]] = {}
         for person, role in self.session.execute(query):
             _, appointed = members.setdefault(person.id, (person, {}))
@@ -250,6 +259,21 @@ class ComplianceService:
             )
             for p, appointed in members.values()
         ]
+
+    def staff_count(self, school: School, *, include_leavers: bool = False) -> int:
+        """How many people ``staff_of`` lists for the school."""
+        query = (
+            select(func.count(func.distinct(Person.id)))
+            .join(StaffRole, StaffRole.person_id == Person.id)
+            .where(
+                StaffRole.school_id == school.id,
+                StaffRole.ended_on.is_(None),
+                Person.organisation_id == school.organisation_id,
+            )
+        )
+        if not include_leavers:
+            query = query.where(Person.active.is_(True))
+        return self.session.scalar(query) or 0
 
     # -- statuses ------------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import ColumnElement, CursorResult, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -383,31 +383,23 @@ class EvidenceService:
         return latest
 
     def mine(self, person: Person) -> list[EvidenceRow]:
-        rows = list(
-            self.session.scalars(
-                select(Evidence)
-                .where(
-                    Evidence.person_id == person.id,
-                    Evidence.organisation_id == person.organisation_id,
-                )
-                .options(selectinload(Evidence.module))
-                .order_by(Evidence.created_at.desc(), Evidence.id.desc())
-            )
-        )
-        names = _names(self.session, (e.reviewed_by_id for e in rows))
-        return [EvidenceRow(e, person.display_name, names.get(e.reviewed_by_id or 0)) for e in rows]
+        """Everything ``person`` sent, to any of their schools, newest first."""
+        return self._sent_by(person, Evidence.organisation_id == person.organisation_id)
 
     def sent_to(self, school: School, person: Person) -> list[EvidenceRow]:
         """Everything ``person`` sent to ``school``'s CPD lead, newest first: what waits for
         a check, what was verified and what was returned (the one person page)."""
+        return self._sent_by(
+            person,
+            Evidence.school_id == school.id,
+            Evidence.organisation_id == school.organisation_id,
+        )
+
+    def _sent_by(self, person: Person, *where: ColumnElement[bool]) -> list[EvidenceRow]:
         rows = list(
             self.session.scalars(
                 select(Evidence)
-                .where(
-                    Evidence.person_id == person.id,
-                    Evidence.school_id == school.id,
-                    Evidence.organisation_id == school.organisation_id,
-                )
+                .where(Evidence.person_id == person.id, *where)
                 .options(selectinload(Evidence.module))
                 .order_by(Evidence.created_at.desc(), Evidence.id.desc())
             )
@@ -1051,8 +1043,13 @@ class PersonRecordService:
         self.clock = clock
         self.compliance = compliance
 
-    def staff(self, school: School) -> list[StaffMember]:
-        return self.compliance.staff_of(school, include_leavers=True)
+    def staff(self, school: School, limit: int | None = None) -> tuple[list[StaffMember], int]:
+        """The first ``limit`` (default: all) of the school's staff in name order, and how
+        many there are (a school may hold 26,000: the list shows its first 500)."""
+        staff = self.compliance.staff_of(school, include_leavers=True, limit=limit)
+        if limit is None or len(staff) < limit:
+            return staff, len(staff)
+        return staff, self.compliance.staff_count(school, include_leavers=True)
 
     def record(
         self, school: School, person_id: int, *, former: bool = False

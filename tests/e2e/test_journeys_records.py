@@ -86,7 +86,7 @@ def test_teacher_records_external_training_and_the_cpd_lead_verifies_it(
     view.get_by_label("Provider").fill("Local authority SEND team")
     view.get_by_label("Date you completed it").fill(_today())
     view.get_by_label("CPD hours").fill("3")
-    view.get_by_label("Certificate").set_input_files(
+    view.get_by_label("Certificate", exact=True).set_input_files(
         {"name": "certificate.pdf", "mimeType": "application/pdf", "buffer": CERTIFICATE}
     )
     check_page(view, shot, "record-external-filled")
