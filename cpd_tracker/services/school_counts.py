@@ -473,10 +473,13 @@ class SchoolCounts:
                 ReportStaffRow.person_id.in_(values["only_people"]),
             )
         )
+        on_list = frozenset((row.person_id, row.scope) for row in listed)
+        if {person_id for person_id, _ in on_list} != set(values["only_people"]):
+            # Someone not on the list before (a new starter, a roster's newcomer): the list's
+            # positions move, so the school is recounted whole.
+            return None
         return PeopleBefore(
-            values,
-            _tally(connection.execute(counts_statement(people=True), values)),
-            frozenset((row.person_id, row.scope) for row in listed),
+            values, _tally(connection.execute(counts_statement(people=True), values)), on_list
         )
 
     def recount_people(self, before: PeopleBefore) -> bool:

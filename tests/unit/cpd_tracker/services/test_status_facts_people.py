@@ -402,3 +402,33 @@ def test_a_completion_moves_the_counts_by_its_person_without_recounting_the_scho
         db.session.commit()
         facts.ensure_fresh(org_id, T0)
         assert school_id in recounted
+
+
+def test_a_new_member_of_staff_from_a_roster_is_on_the_list_on_the_next_read(app: Flask) -> None:
+    """A roster sync adds people with a role not set, in a savepoint: the school's kept staff
+    list and counts include them on the next read (the real-Moodle suite caught them missing)."""
+    org_id = generate(app, 23)
+    with app.app_context():
+        facts = StatusFactsService(db.session)
+        facts.ensure_fresh(org_id, T0)
+        db.session.commit()
+        school_id = db.session.scalar(
+            select(School.id).where(School.organisation_id == org_id).order_by(School.id)
+        )
+        with db.session.begin_nested():
+            person = Person(organisation_id=org_id, name="Sally Second")
+            db.session.add(person)
+            db.session.flush()
+            db.session.add(
+                StaffRole(person_id=person.id, school_id=school_id, role=StaffRoleKind.UNASSIGNED)
+            )
+            db.session.flush()
+        db.session.commit()
+        facts.ensure_fresh(org_id, T0)
+        listed = set(
+            db.session.scalars(
+                select(ReportStaffRow.person_id).where(ReportStaffRow.school_id == school_id)
+            )
+        )
+        assert person.id in listed
+        assert _recomputed_whole(org_id, T0) == _kept(org_id, T0)
