@@ -514,21 +514,6 @@ class ReportService:
                     page.hours[person_id] = Decimal(n) / 100
         [(page.evidence_pending,)] = self._run(statements.evidence_pending(), values)
 
-    def _staff_page(
-        self,
-        values: dict[str, Any],
-        limit: int,
-        offset: int,
-        by_status: bool,
-        *,
-        unlaunched: bool = False,
-    ) -> list[StaffLine]:
-        """``limit`` staff from ``offset`` in the staff list's order, with their roles."""
-        [lines] = self._with_roles(
-            values, self._staff_rows(values, limit, offset, by_status, unlaunched=unlaunched)
-        )
-        return lines
-
     def _staff_rows(
         self,
         values: dict[str, Any],
@@ -597,7 +582,7 @@ class ReportService:
         )
         offset = 0
         while True:
-            staff = self._staff_page(values, batch, offset, False)
+            [staff] = self._with_roles(values, self._staff_rows(values, batch, offset, False))
             if not staff:
                 return
             values["page_people"] = [m.person_id for m in staff]
@@ -645,7 +630,9 @@ class ReportService:
             yield "never_started", StaffLine(r.id, _name(r), r.email, (), None)
         offset, batch = 0, 2000
         while True:
-            staff = self._staff_page(values, batch, offset, False, unlaunched=True)
+            [staff] = self._with_roles(
+                values, self._staff_rows(values, batch, offset, False, unlaunched=True)
+            )
             if not staff:
                 return
             for member in staff:
