@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import ColumnElement, event, insert, select, update
 
 from cpd_tracker.extensions import db
 from cpd_tracker.models import (
@@ -70,6 +72,56 @@ def _kept(org_id: int, today: dt.date) -> dict[str, Any]:
         "lists": sorted(rows(ReportListRow), key=repr),
         "staff": sorted(rows(ReportStaffRow)),
     }
+
+
+@contextmanager
+def _fresh(app: Flask, seed: int, commit: bool = True) -> Iterator[tuple[int, StatusFactsService]]:
+    """A generated trust with its facts computed on ``T0`` (committed unless told not to),
+    inside an app context: the trust's id and the facts service."""
+    org_id = generate(app, seed)
+    with app.app_context():
+        facts = StatusFactsService(db.session)
+        facts.ensure_fresh(org_id, T0)
+        if commit:
+            db.session.commit()
+        yield org_id, facts
+
+
+def _a_fact(org_id: int, *where: ColumnElement[bool]) -> tuple[int, int, int]:
+    """(person, school, module) of one of the trust's status rows."""
+    person_id, school_id, module_id = db.session.execute(
+        select(ReportStatus.person_id, ReportStatus.school_id, ReportStatus.module_id)
+        .where(ReportStatus.organisation_id == org_id, *where)
+        .limit(1)
+    ).one()
+    return person_id, school_id, module_id
+
+
+def _complete(org_id: int, person_id: int, module_id: int) -> None:
+    db.session.add(
+        Completion(
+            organisation_id=org_id,
+            person_id=person_id,
+            module_id=module_id,
+            completed_on=T0,
+            method=CompletionMethod.RECORDED,
+        )
+    )
+
+
+@contextmanager
+def _statements() -> Iterator[list[str]]:
+    """The SQL sent to the database while the block runs."""
+    asked: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        asked.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        yield asked
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
 
 
 def _recomputed_whole(org_id: int, today: dt.date) -> dict[str, Any]:
@@ -187,12 +239,8 @@ def _change(rng: random.Random, org_id: int, today: dt.date) -> str:
 def test_recomputing_the_people_changed_equals_recomputing_every_school(
     app: Flask, monkeypatch: pytest.MonkeyPatch, seed: int
 ) -> None:
-    org_id = generate(app, seed)
     rng = random.Random(seed)
-    with app.app_context():
-        facts = StatusFactsService(db.session)
-        facts.ensure_fresh(org_id, T0)
-        db.session.commit()
+    with _fresh(app, seed) as (org_id, facts):
         kinds = set()
         for step in range(12):
             today = T0 + dt.timedelta(days=step // 4)
@@ -224,16 +272,8 @@ def test_recomputing_the_people_changed_equals_recomputing_every_school(
 def test_a_completion_recomputes_its_person_alone(
     app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    org_id = generate(app, 21)
-    with app.app_context():
-        facts = StatusFactsService(db.session)
-        facts.ensure_fresh(org_id, T0)
-        db.session.commit()
-        person_id, school_id, module_id = db.session.execute(
-            select(ReportStatus.person_id, ReportStatus.school_id, ReportStatus.module_id)
-            .where(ReportStatus.organisation_id == org_id)
-            .limit(1)
-        ).one()
+    with _fresh(app, 21) as (org_id, facts):
+        person_id, school_id, module_id = _a_fact(org_id)
         others = {
             (r.person_id, r.requirement_id): r.computed_on
             for r in db.session.scalars(
@@ -242,15 +282,7 @@ def test_a_completion_recomputes_its_person_alone(
                 )
             )
         }
-        db.session.add(
-            Completion(
-                organisation_id=org_id,
-                person_id=person_id,
-                module_id=module_id,
-                completed_on=T0,
-                method=CompletionMethod.RECORDED,
-            )
-        )
+        _complete(org_id, person_id, module_id)
         db.session.commit()
         assert (school_id, person_id) in set(
             db.session.execute(select(ReportStatusPerson.school_id, ReportStatusPerson.person_id))
@@ -277,65 +309,31 @@ def test_a_completion_recomputes_its_person_alone(
 def test_asked_again_in_a_transaction_with_nothing_written_it_asks_the_database_nothing(
     app: Flask,
 ) -> None:
-    org_id = generate(app, 31)
-    with app.app_context():
-        facts = StatusFactsService(db.session)
-        facts.ensure_fresh(org_id, T0)
-        school_id, person_id, module_id = db.session.execute(
-            select(ReportStatus.school_id, ReportStatus.person_id, ReportStatus.module_id)
-            .where(ReportStatus.organisation_id == org_id)
-            .limit(1)
-        ).one()
-        asked: list[str] = []
-
-        def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-            asked.append(statement)
-
-        event.listen(db.engine, "before_cursor_execute", note)
-        try:
-            # The school page, then its trend chart: the second asks nothing.
-            assert facts.ensure_fresh(org_id, T0, [school_id]) == 0
-            assert facts.ensure_fresh(org_id, T0) == 0
-            assert asked == []
-            # A write in the same transaction: asked again, the person is recomputed.
-            db.session.add(
-                Completion(
-                    organisation_id=org_id,
-                    person_id=person_id,
-                    module_id=module_id,
-                    completed_on=T0,
-                    method=CompletionMethod.RECORDED,
-                )
-            )
-            db.session.flush()
-            assert facts.ensure_fresh(org_id, T0, [school_id]) == 1
-            db.session.commit()
-            # A new transaction (others' writes visible) asks the database again.
-            asked.clear()
-            assert facts.ensure_fresh(org_id, T0) == 0
-            assert asked
-        finally:
-            event.remove(db.engine, "before_cursor_execute", note)
+    with _fresh(app, 31, commit=False) as (org_id, facts), _statements() as asked:
+        person_id, school_id, module_id = _a_fact(org_id)
+        asked.clear()
+        # The school page, then its trend chart: the second asks nothing.
+        assert facts.ensure_fresh(org_id, T0, [school_id]) == 0
+        assert facts.ensure_fresh(org_id, T0) == 0
+        assert asked == []
+        # A write in the same transaction: asked again, the person is recomputed.
+        _complete(org_id, person_id, module_id)
+        db.session.flush()
+        assert facts.ensure_fresh(org_id, T0, [school_id]) == 1
+        db.session.commit()
+        # A new transaction (others' writes visible) asks the database again.
+        asked.clear()
+        assert facts.ensure_fresh(org_id, T0) == 0
+        assert asked
 
 
 def test_fresh_facts_and_their_counts_cost_one_statement_each_a_transaction(app: Flask) -> None:
     """A page in a new transaction asks whether anything is stale in one statement, and the
     kept counts it and its trend chart read come from one statement; a write asks again."""
-    org_id = generate(app, 32)
-    with app.app_context():
-        facts = StatusFactsService(db.session)
-        facts.ensure_fresh(org_id, T0)
-        [school_id] = db.session.execute(
-            select(ReportStatus.school_id).where(ReportStatus.organisation_id == org_id).limit(1)
-        ).one()
+    with _fresh(app, 32) as (org_id, facts):
+        _, school_id, _ = _a_fact(org_id)
         db.session.commit()
-        asked: list[str] = []
-
-        def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-            asked.append(statement)
-
-        event.listen(db.engine, "before_cursor_execute", note)
-        try:
+        with _statements() as asked:
             assert facts.ensure_fresh(org_id, T0, [school_id]) == 0
             assert len(asked) == 1
             everything = facts.counts.counts([school_id])
@@ -349,9 +347,7 @@ def test_fresh_facts_and_their_counts_cost_one_statement_each_a_transaction(app:
             )
             assert {row.n for row in facts.counts.counts([school_id])} == {7}
             assert len(asked) == 4
-        finally:
-            event.remove(db.engine, "before_cursor_execute", note)
-            db.session.rollback()
+        db.session.rollback()
 
 
 def test_a_completion_moves_the_counts_by_its_person_without_recounting_the_school(
@@ -360,16 +356,8 @@ def test_a_completion_moves_the_counts_by_its_person_without_recounting_the_scho
     """Issue 18, item 5: the first school page after one completion recomputes that person
     and moves the kept counts by what they add now, instead of recounting everyone; a role
     change, which can move someone onto or off a list, still recounts the school."""
-    org_id = generate(app, 22)
-    with app.app_context():
-        facts = StatusFactsService(db.session)
-        facts.ensure_fresh(org_id, T0)
-        db.session.commit()
-        person_id, school_id, module_id = db.session.execute(
-            select(ReportStatus.person_id, ReportStatus.school_id, ReportStatus.module_id)
-            .where(ReportStatus.organisation_id == org_id, ReportStatus.last_completed_on.is_(None))
-            .limit(1)
-        ).one()
+    with _fresh(app, 22) as (org_id, facts):
+        person_id, school_id, module_id = _a_fact(org_id, ReportStatus.last_completed_on.is_(None))
         recounted: list[int] = []
         whole = SchoolCounts.recount
 
@@ -378,15 +366,7 @@ def test_a_completion_moves_the_counts_by_its_person_without_recounting_the_scho
             return whole(counts, school, *args)
 
         monkeypatch.setattr(SchoolCounts, "recount", noted)
-        db.session.add(
-            Completion(
-                organisation_id=org_id,
-                person_id=person_id,
-                module_id=module_id,
-                completed_on=T0,
-                method=CompletionMethod.RECORDED,
-            )
-        )
+        _complete(org_id, person_id, module_id)
         db.session.commit()
         assert facts.ensure_fresh(org_id, T0) >= 1
         assert recounted == []
@@ -407,11 +387,7 @@ def test_a_completion_moves_the_counts_by_its_person_without_recounting_the_scho
 def test_a_new_member_of_staff_from_a_roster_is_on_the_list_on_the_next_read(app: Flask) -> None:
     """A roster sync adds people with a role not set, in a savepoint: the school's kept staff
     list and counts include them on the next read (the real-Moodle suite caught them missing)."""
-    org_id = generate(app, 23)
-    with app.app_context():
-        facts = StatusFactsService(db.session)
-        facts.ensure_fresh(org_id, T0)
-        db.session.commit()
+    with _fresh(app, 23) as (org_id, facts):
         school_id = db.session.scalar(
             select(School.id).where(School.organisation_id == org_id).order_by(School.id)
         )
