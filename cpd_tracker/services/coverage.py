@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Executable,
     func,
     select,
@@ -718,27 +719,31 @@ class ReportService:
         by the database for the ranking and totals, and read cell by cell only for the
         matrix's page of schools (issue 18, item 5: 600 schools)."""
         c = ReportCount
-        where = [
-            c.school_id.in_([s.id for s in report.schools]),
-            c.scope == scope,
-            c.kind == "requirement",
-        ]
-        if report.filters.module_id is not None:
-            where.append(c.module_id == report.filters.module_id)
-            summed = select(c.school_id, c.status, func.sum(c.n)).where(*where)
-            totals = summed.group_by(c.school_id, c.status)
+        module_id = report.filters.module_id
+
+        def kept(schools: Sequence[School], kind: str) -> list[ColumnElement[bool]]:
+            """The kept rows of ``kind`` for ``schools`` (one module's, when filtered)."""
+            where = [c.school_id.in_([s.id for s in schools]), c.scope == scope, c.kind == kind]
+            if kind == "requirement" and module_id is not None:
+                where.append(c.module_id == module_id)
+            return where
+
+        if module_id is not None:
+            totals = (
+                select(c.school_id, c.status, func.sum(c.n))
+                .where(*kept(report.schools, "requirement"))
+                .group_by(c.school_id, c.status)
+            )
         else:
             # Kept per school and status with the counts.
-            totals = select(c.school_id, c.status, c.n).where(
-                where[0], c.scope == scope, c.kind == "school_total"
-            )
+            totals = select(c.school_id, c.status, c.n).where(*kept(report.schools, "school_total"))
         for school_id, value, n in self._run(totals, {}):
             report.by_school.setdefault(school_id, Counts()).add(value, int(n))
             report.total.add(value, int(n))
-        shown = report.shown
-        if len(shown) < len(report.schools):
-            where[0] = c.school_id.in_([s.id for s in shown])
-        cells = select(c.school_id, c.column_id, c.status, c.n).where(*where)
+        # The matrix's cells for its page of schools (every school in a download).
+        cells = select(c.school_id, c.column_id, c.status, c.n).where(
+            *kept(report.shown, "requirement")
+        )
         for school_id, column_id, value, n in self._run(cells, {}):
             report.cells.setdefault((school_id, column_id), Counts()).add(value, n)
 
