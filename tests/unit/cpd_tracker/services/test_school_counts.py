@@ -28,7 +28,7 @@ from cpd_tracker.services import school_statements as statements
 from cpd_tracker.services.coverage import ReportService, SchoolReport, TrustFilters
 from cpd_tracker.services.school_counts import SchoolCounts
 from cpd_tracker.services.status_facts import StatusFactsService, status_on
-from tests.unit.cpd_tracker.services.test_status_facts import T0, generate
+from tests.unit.cpd_tracker.services.test_status_facts import T0, complete, generate
 
 ROLES: list[str | None] = [None, *(r.value for r in StaffRoleKind)]
 STATUSES = ("overdue", "expired", "due_soon", "due", "compliant", "expiring_soon", "exempt")
@@ -213,15 +213,7 @@ def test_the_counts_follow_a_completion_an_import_a_rename_and_a_new_day(app: Fl
         assert len(overdue) == 3
         person_id, module_id, _ = overdue[0]
         before = _overdue_total(org_id, T0)
-        db.session.add(
-            Completion(
-                organisation_id=org_id,
-                person_id=person_id,
-                module_id=module_id,
-                completed_on=T0,
-                method=CompletionMethod.RECORDED,
-            )
-        )
+        complete(org_id, person_id, module_id)
         db.session.commit()
         _assert_same_figures(org_id, T0)
         assert _overdue_total(org_id, T0) < before

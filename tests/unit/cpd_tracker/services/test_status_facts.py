@@ -43,6 +43,19 @@ def _day(rng: random.Random, low: int = -1500, high: int = 200) -> dt.date:
     return T0 + dt.timedelta(days=rng.randint(low, high))
 
 
+def complete(org_id: int, person_id: int, module_id: int, on: dt.date = T0) -> None:
+    """A completion recorded through the unit of work (the session's listeners see it)."""
+    db.session.add(
+        Completion(
+            organisation_id=org_id,
+            person_id=person_id,
+            module_id=module_id,
+            completed_on=on,
+            method=CompletionMethod.RECORDED,
+        )
+    )
+
+
 def generate(app: Flask, seed: int) -> int:
     """An organisation of two schools with random requirements, staff and histories."""
     rng = random.Random(seed)
@@ -316,15 +329,7 @@ def test_changes_to_the_facts_mark_the_schools_concerned_stale(app: Flask) -> No
         assert only_alder is not None
         module_id = db.session.scalar(select(Requirement.module_id).limit(1))
         # A completion (unit of work): only the person's school.
-        db.session.add(
-            Completion(
-                organisation_id=org_id,
-                person_id=only_alder,
-                module_id=module_id,
-                completed_on=T0,
-                method=CompletionMethod.RECORDED,
-            )
-        )
+        complete(org_id, only_alder, module_id)
         db.session.flush()
         assert _stale_schools(org_id) == {alder.id}
         db.session.commit()

@@ -35,7 +35,13 @@ from cpd_tracker.models.status import ReportCount, ReportListRow, ReportStaffRow
 from cpd_tracker.services import school_statements as statements
 from cpd_tracker.services.school_counts import SchoolCounts
 from cpd_tracker.services.status_facts import StatusFactsService, due_on, status_on
-from tests.unit.cpd_tracker.services.test_status_facts import T0, _engine, _facts, generate
+from tests.unit.cpd_tracker.services.test_status_facts import (
+    T0,
+    _engine,
+    _facts,
+    complete,
+    generate,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -97,18 +103,6 @@ def _a_fact(org_id: int, *where: ColumnElement[bool]) -> tuple[int, int, int]:
     return person_id, school_id, module_id
 
 
-def _complete(org_id: int, person_id: int, module_id: int) -> None:
-    db.session.add(
-        Completion(
-            organisation_id=org_id,
-            person_id=person_id,
-            module_id=module_id,
-            completed_on=T0,
-            method=CompletionMethod.RECORDED,
-        )
-    )
-
-
 @contextmanager
 def _statements() -> Iterator[list[str]]:
     """The SQL sent to the database while the block runs."""
@@ -164,15 +158,7 @@ def _change(rng: random.Random, org_id: int, today: dt.date) -> str:
     )
     day = today + dt.timedelta(days=rng.randint(-900, 10))
     if kind == "completion":
-        s.add(
-            Completion(
-                organisation_id=org_id,
-                person_id=person_id,
-                module_id=rng.choice(modules),
-                completed_on=day,
-                method=CompletionMethod.RECORDED,
-            )
-        )
+        complete(org_id, person_id, rng.choice(modules), on=day)
     elif kind == "import":  # an ORM bulk INSERT, as the completions import runs it
         s.execute(
             insert(Completion),
@@ -282,7 +268,7 @@ def test_a_completion_recomputes_its_person_alone(
                 )
             )
         }
-        _complete(org_id, person_id, module_id)
+        complete(org_id, person_id, module_id)
         db.session.commit()
         assert (school_id, person_id) in set(
             db.session.execute(select(ReportStatusPerson.school_id, ReportStatusPerson.person_id))
@@ -317,7 +303,7 @@ def test_asked_again_in_a_transaction_with_nothing_written_it_asks_the_database_
         assert facts.ensure_fresh(org_id, T0) == 0
         assert asked == []
         # A write in the same transaction: asked again, the person is recomputed.
-        _complete(org_id, person_id, module_id)
+        complete(org_id, person_id, module_id)
         db.session.flush()
         assert facts.ensure_fresh(org_id, T0, [school_id]) == 1
         db.session.commit()
@@ -366,7 +352,7 @@ def test_a_completion_moves_the_counts_by_its_person_without_recounting_the_scho
             return whole(counts, school, *args)
 
         monkeypatch.setattr(SchoolCounts, "recount", noted)
-        _complete(org_id, person_id, module_id)
+        complete(org_id, person_id, module_id)
         db.session.commit()
         assert facts.ensure_fresh(org_id, T0) >= 1
         assert recounted == []
