@@ -12,6 +12,8 @@ twice creates once.
 from __future__ import annotations
 
 import secrets
+import unicodedata
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flask import current_app, g
@@ -26,6 +28,14 @@ from wtforms.validators import ValidationError
 from cpd_tracker.rules.numbers import MAX_ID, whole_number
 
 CSRF_MAX_AGE = 4 * 60 * 60
+#: Control characters a typed text may hold (a text area's lines and tabs).
+TEXT_CONTROLS = frozenset("\t\n\r")
+
+
+def unstorable(text: str) -> bool:
+    """A character no text column should hold: a NUL (PostgreSQL refuses it), any other
+    control character but a tab or line break, or a lone surrogate (not UTF-8 at all)."""
+    return any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in TEXT_CONTROLS for ch in text)
 
 
 def form_id(value: object) -> int | None:
@@ -79,3 +89,18 @@ class BaseForm(Form):
     def __init__(self, formdata: Any = None, **kwargs: Any) -> None:
         super().__init__(formdata, **kwargs)
         self.lt.data = g.get("launch_token") or ""
+
+    def validate(self, extra_validators: Mapping[str, Sequence[Any]] | None = None) -> bool:
+        """The fields' own checks, and for every form one more: no text typed or pasted into
+        it holds a character the database cannot store (a NUL failed the request on
+        PostgreSQL), so such a value is the field's error, not a 500."""
+        valid = super().validate(extra_validators)
+        for field in self:
+            if isinstance(field.data, str) and unstorable(field.data):
+                field.errors = [
+                    *field.errors,
+                    f"{field.label.text} holds a character this tool cannot store (a control "
+                    "character, often from pasting). Type it again.",
+                ]
+                valid = False
+        return valid
