@@ -7,12 +7,14 @@ anyone is signed in, to a value the flow supplies), so it works with or without 
 Each token also carries a random nonce, so every form the tool renders has its own token: the
 create forms use it as the form's one-time key (``cpd_tracker.once``), so the same form sent
 twice creates once.
+
+Every form also refuses text no column can hold (a NUL, another control character, a lone
+surrogate) as that field's error, whatever its own validators say (issue 14, finding 7).
 """
 
 from __future__ import annotations
 
 import secrets
-import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -26,16 +28,18 @@ from wtforms.form import BaseForm as WTFBaseForm
 from wtforms.validators import ValidationError
 
 from cpd_tracker.rules.numbers import MAX_ID, whole_number
+from lti.claims import has_control_characters
 
 CSRF_MAX_AGE = 4 * 60 * 60
-#: Control characters a typed text may hold (a text area's lines and tabs).
-TEXT_CONTROLS = frozenset("\t\n\r")
+#: Control characters a typed text may hold (a text area's lines and tabs): left out of the check.
+_TEXT_CONTROLS = str.maketrans("", "", "\t\n\r")
 
 
 def unstorable(text: str) -> bool:
     """A character no text column should hold: a NUL (PostgreSQL refuses it), any other
-    control character but a tab or line break, or a lone surrogate (not UTF-8 at all)."""
-    return any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in TEXT_CONTROLS for ch in text)
+    control character but a tab or line break, or a lone surrogate (not UTF-8 at all); the
+    check LTI claims get, with a text area's tabs and line breaks allowed."""
+    return has_control_characters(text.translate(_TEXT_CONTROLS))
 
 
 def form_id(value: object) -> int | None:
