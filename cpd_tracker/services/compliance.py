@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from cpd_tracker.dates import local_date
@@ -216,18 +216,9 @@ class ComplianceService:
     ) -> list[StaffMember]:
         """The school's current staff (or just ``person_id``, or those of ``person_ids``, who
         are on it; the first ``limit`` of them in name order)."""
-        query = (
-            select(Person, StaffRole)
-            .join(StaffRole, StaffRole.person_id == Person.id)
-            .where(
-                StaffRole.school_id == school.id,
-                StaffRole.ended_on.is_(None),
-                Person.organisation_id == school.organisation_id,
-            )
-            .order_by(Person.family_name, Person.given_name, Person.name, Person.id)
+        query = self._on_staff(school, include_leavers).order_by(
+            Person.family_name, Person.given_name, Person.name, Person.id
         )
-        if not include_leavers:
-            query = query.where(Person.active.is_(True))
         if person_id is not None:
             query = query.where(Person.id == person_id)
         if person_ids is not None:
@@ -262,8 +253,17 @@ class ComplianceService:
 
     def staff_count(self, school: School, *, include_leavers: bool = False) -> int:
         """How many people ``staff_of`` lists for the school."""
+        query = self._on_staff(school, include_leavers).with_only_columns(
+            func.count(func.distinct(Person.id))
+        )
+        return self.session.scalar(query) or 0
+
+    @staticmethod
+    def _on_staff(school: School, include_leavers: bool) -> Select[Person, StaffRole]:
+        """Each current role at the school with its person (``staff_of`` and
+        ``staff_count`` read the same list)."""
         query = (
-            select(func.count(func.distinct(Person.id)))
+            select(Person, StaffRole)
             .join(StaffRole, StaffRole.person_id == Person.id)
             .where(
                 StaffRole.school_id == school.id,
@@ -271,9 +271,7 @@ class ComplianceService:
                 Person.organisation_id == school.organisation_id,
             )
         )
-        if not include_leavers:
-            query = query.where(Person.active.is_(True))
-        return self.session.scalar(query) or 0
+        return query if include_leavers else query.where(Person.active.is_(True))
 
     # -- statuses ------------------------------------------------------------------------
 
